@@ -1,0 +1,3 @@
+from audiodigest.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,192 @@
+"""The show's settings: one validated model, every default and its help text in one place.
+
+Loaded from ``SHOW_DIR/show.toml``. Unknown keys and bad values are rejected at load time with
+the key named; nothing warns and falls back. Relative paths are resolved against the show
+folder.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from audiodigest.errors import ConfigError
+
+SHOW_FILE = "show.toml"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Owner(_Model):
+    name: str = Field(description="Owner's name (itunes:owner); podcast directories contact them.")
+    email: str = Field(
+        description="Owner's e-mail (itunes:email); directories verify ownership through it.",
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+    )
+
+
+class VoiceSettings(_Model):
+    engine: str = Field("piper", description="Speech engine: piper (offline), edge (online) or espeak.")
+    voice: str = Field(
+        "en_US-joe-medium",
+        description="Voice name for the engine, or for piper a path to a .onnx voice file.",
+    )
+    rate: float = Field(1.0, gt=0.25, le=4.0, description="Speaking rate: 1.0 is normal, 1.1 is 10% faster.")
+    pitch: int = Field(0, ge=-50, le=50, description="Pitch shift in Hz (edge only).")
+    volume: float = Field(1.0, gt=0.0, le=4.0, description="Volume multiplier before mastering.")
+    sentence_silence: float = Field(
+        0.0, ge=0.0, le=5.0, description="Extra silence the engine adds after each sentence (piper)."
+    )
+
+
+class AudioSettings(_Model):
+    format: Literal["mp3", "m4a"] = Field("mp3", description="mp3 (CBR) or m4a (AAC with MP4 chapters).")
+    bitrate: int = Field(64, ge=32, le=320, description="Bitrate in kbit/s.")
+    sample_rate: Literal[22050, 24000, 32000, 44100, 48000] = Field(44100, description="Output sample rate in Hz.")
+    channels: Literal[1, 2] = Field(1, description="1 for mono (speech), 2 for stereo.")
+    loudness: float = Field(-16.0, ge=-30.0, le=-10.0, description="Target integrated loudness in LUFS.")
+    true_peak: float = Field(-1.0, ge=-9.0, le=0.0, description="Ceiling for the true peak in dBTP.")
+    sentence_gap: float = Field(0.25, ge=0.0, le=10.0, description="Silence between sentences, seconds.")
+    paragraph_gap: float = Field(0.6, ge=0.0, le=10.0, description="Silence between paragraphs, seconds.")
+    chapter_gap: float = Field(1.2, ge=0.0, le=10.0, description="Silence between chapters, seconds.")
+    fade_ms: float = Field(6.0, ge=0.0, le=100.0, description="Fade at each segment's edges, milliseconds (no clicks).")
+
+
+class MusicSettings(_Model):
+    intro: Path | None = Field(None, description="Jingle played before the first words.")
+    outro: Path | None = Field(None, description="Jingle played after the last words.")
+    bed: Path | None = Field(None, description="Music bed played quietly under speech.")
+    bed_under: Literal["intro", "chapters", "both"] = Field(
+        "intro", description="Where the bed plays: under the intro chapter, between chapters, or both."
+    )
+    bed_volume: float = Field(-24.0, ge=-60.0, le=0.0, description="Bed level under speech, dB.")
+    duck: float = Field(-12.0, ge=-60.0, le=0.0, description="Extra attenuation of the bed while speech plays, dB.")
+    fade: float = Field(1.0, ge=0.0, le=10.0, description="Fade in/out of jingles and bed, seconds.")
+
+
+class ShowConfig(_Model):
+    title: str = Field(min_length=1, max_length=255, description="The show's name.")
+    description: str = Field(min_length=1, max_length=4000, description="What the show is about (feed description).")
+    author: str = Field(min_length=1, max_length=255, description="Who makes the show (itunes:author).")
+    owner: Owner = Field(description="Contact for podcast directories.")
+    language: str = Field("en-us", pattern=r"^[a-z]{2,3}(-[a-zA-Z]{2,4})?$", description="ISO 639 language code, e.g. en-us.")
+    category: str = Field(
+        "News", description="Apple Podcasts category; 'Parent > Child' for a subcategory, e.g. 'Technology' or 'News > Tech News'."
+    )
+    explicit: bool = Field(False, description="Whether episodes contain explicit content.")
+    base_url: str = Field(
+        "http://127.0.0.1:8000/",
+        pattern=r"^https?://[^\s]+$",
+        description="Public URL of the output folder; the feed is at BASE_URL/feed.xml.",
+    )
+    link: str | None = Field(None, description="The show's website; defaults to base_url.")
+    copyright: str | None = Field(None, description="Copyright line for the feed.")
+    type: Literal["episodic", "serial"] = Field("episodic", description="itunes:type.")
+    locked: bool = Field(True, description="podcast:locked: forbid other platforms from importing the feed.")
+    artwork: Path | None = Field(None, description="Square JPEG or PNG, 1400-3000 px; a cover is generated if absent.")
+    feed_items: int = Field(50, ge=1, le=10000, description="How many of the newest episodes the feed lists.")
+    digests: Path = Field(Path("digests"), description="Folder of digests; build takes the newest.")
+    scripts: Path = Field(Path("scripts"), description="Folder of the editable narration scripts.")
+    templates: Path = Field(Path("templates"), description="Folder of template overrides (script and site).")
+    lexicon: Path | None = Field(Path("lexicon.toml"), description="Show pronunciation lexicon (TOML or YAML), if present.")
+    output: Path = Field(Path("public"), description="Where the feed, audio and site are written.")
+    cache: Path = Field(Path(".audiodigest/cache"), description="Segment cache folder.")
+    jobs: int = Field(0, ge=0, le=64, description="Parallel synthesis workers; 0 means one per core.")
+    voices: dict[str, VoiceSettings] = Field(
+        default_factory=lambda: {"HOST": VoiceSettings()},
+        description="Speaker tag -> engine and voice. HOST reads untagged paragraphs.",
+    )
+    audio: AudioSettings = Field(default_factory=AudioSettings, description="Assembly, mastering and encoding.")
+    music: MusicSettings = Field(default_factory=MusicSettings, description="Optional jingles and music bed.")
+
+    # Set by load(), not by the file.
+    root: Path = Field(Path("."), exclude=True, description="The show folder (set on load).")
+
+    @field_validator("voices")
+    @classmethod
+    def _voices(cls, value: dict[str, VoiceSettings]) -> dict[str, VoiceSettings]:
+        for name in value:
+            if not name.isupper() or not name.replace("_", "").isalnum():
+                raise ValueError(f"speaker tag {name!r} must be upper-case letters, digits or _")
+        if "HOST" not in value:
+            raise ValueError("a HOST voice is required: it reads untagged paragraphs")
+        return value
+
+    def path(self, value: Path) -> Path:
+        """Resolve a path setting against the show folder."""
+        return value if value.is_absolute() else self.root / value
+
+    @property
+    def feed_url(self) -> str:
+        return self.base_url.rstrip("/") + "/feed.xml"
+
+    @property
+    def site_link(self) -> str:
+        return self.link or self.base_url
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def parse(text: str, root: Path, source: str | Path = SHOW_FILE) -> ShowConfig:
+    """Validate show.toml text; ``root`` is the show folder paths are relative to."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", path=source) from exc
+    if "root" in raw:
+        raise ConfigError("unknown key 'root'", path=source)
+    try:
+        return ShowConfig.model_validate({**raw, "root": root})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = _field_path(first["loc"])
+        if first["type"] == "extra_forbidden":
+            msg = f"unknown key '{key}'"
+        elif first["type"] == "missing":
+            msg = f"missing required key '{key}'"
+        else:
+            msg = f"bad value for '{key}': {first['msg']}"
+        more = len(exc.errors()) - 1
+        if more:
+            msg += f" (and {more} more problem{'s' if more > 1 else ''})"
+        raise ConfigError(msg, path=source) from exc
+
+
+def load(show_dir: str | Path) -> ShowConfig:
+    """Load and validate ``SHOW_DIR/show.toml``."""
+    root = Path(show_dir)
+    path = root / SHOW_FILE
+    if not root.is_dir():
+        raise ConfigError("show folder not found", path=root)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError("no show.toml here; 'audiodigest new DIR' makes one", path=root) from exc
+    except (UnicodeDecodeError, OSError) as exc:
+        raise ConfigError(f"cannot read: {exc}", path=path) from exc
+    return parse(text, root.resolve(), path)
+
+
+def documented_settings(model: type[BaseModel] = ShowConfig, prefix: str = "") -> list[tuple[str, str]]:
+    """Every setting with its help text, for the scaffold and the README check."""
+    rows: list[tuple[str, str]] = []
+    for name, info in model.model_fields.items():
+        if info.exclude:
+            continue
+        ann = info.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            rows.extend(documented_settings(ann, f"{prefix}{name}."))
+        else:
+            rows.append((prefix + name, info.description or ""))
+    return rows
+
+
+__all__ = ["ShowConfig", "VoiceSettings", "AudioSettings", "MusicSettings", "Owner", "load", "parse",
+           "documented_settings", "SHOW_FILE", "Annotated"]
