@@ -1,0 +1,291 @@
+"""The command line: ``audiodigest VERB SHOW_DIR ...``.
+
+This is the only place that turns an error into one readable line and an exit code; the
+traceback appears only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from audiodigest import __version__
+from audiodigest.errors import AudioDigestError, Interrupted
+
+log = logging.getLogger("audiodigest")
+
+
+def _say(args: argparse.Namespace, message: str) -> None:
+    if not args.quiet:
+        print(message, file=sys.stderr, flush=True)
+
+
+def _out(message: str) -> None:
+    print(message, flush=True)
+
+
+# --- verbs -------------------------------------------------------------------------------------
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from audiodigest.scaffold import scaffold
+
+    made = scaffold(Path(args.show_dir), title=args.title)
+    _out(f"Created a show in {args.show_dir}:")
+    for path in made:
+        _out(f"  {path}")
+    _out(f"Edit {Path(args.show_dir) / 'show.toml'}, then run: audiodigest build {args.show_dir}")
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from audiodigest.pipeline import BuildOptions, build
+
+    options = BuildOptions(digest=Path(args.digest) if args.digest else None, force=args.force,
+                           dry_run=args.dry_run, progress=not args.quiet)
+    result = build(Path(args.show_dir), options, notify=lambda m: _say(args, m))
+    if args.dry_run:
+        _out(f"Dry run for episode {result.episode_id} (nothing written):")
+        for line in result.plan:
+            _out(f"  {line}")
+        return 0
+    state = {"new": "new script", "unchanged": "script up to date", "edited": "edited script kept",
+             "rerendered": "script re-rendered (old one backed up)"}.get(result.script_state,
+                                                                          result.script_state)
+    done = ", ".join(result.stages) or "nothing (all up to date)"
+    _say(args, f"Built episode {result.episode_id} in {result.wall_seconds:.1f} s: {state}; "
+               f"stages run: {done}")
+    if "speech" in result.stages:
+        _say(args, f"  segments: {result.synthesized} synthesized, {result.reused} reused "
+                   f"of {result.segments_total}; audio {result.audio_seconds:.1f} s")
+    if result.loudness is not None:
+        _say(args, f"  loudness: {result.loudness.integrated_lufs:.1f} LUFS integrated, "
+                   f"true peak {result.loudness.true_peak_dbtp:.1f} dBTP")
+    _out(f"Script: {result.script_path}")
+    _out(f"MP3:    {result.audio_path}" if result.audio_path and result.audio_path.suffix == ".mp3"
+         else f"Audio:  {result.audio_path}")
+    _out(f"Feed:   {result.feed_path}")
+    _out(f"Site:   {result.output_dir / 'index.html'} (episode page: {result.page_path})")
+    _out(f"Preview: audiodigest serve {args.show_dir}  (then subscribe to the feed URL it prints)")
+    return 0
+
+
+def cmd_script(args: argparse.Namespace) -> int:
+    from audiodigest import config as config_mod
+    from audiodigest.fsutil import sha256_file
+    from audiodigest.lock import ShowLock
+    from audiodigest.pipeline import BuildOptions, ShowPaths, _load_stage_inputs, episode_date_for
+    from audiodigest.script.lexicon import load_lexicon
+    from audiodigest.script.spoken import plan_spoken, spoken_lines
+    from audiodigest.script.store import prepare_script
+
+    config = config_mod.load(Path(args.show_dir))
+    paths = ShowPaths(config)
+    options = BuildOptions(digest=Path(args.digest) if args.digest else None, force=args.force)
+    with ShowLock(paths.lock):
+        digest, episode_id, articles, _records, _existing, number = _load_stage_inputs(
+            config, paths, options)
+        outcome = prepare_script(config, articles, sha256_file(digest), episode_id,
+                                 episode_date=episode_date_for(digest), number=number,
+                                 force=args.force)
+    for warning in outcome.warnings:
+        _say(args, f"warning: {outcome.path}: {warning}")
+    if args.spoken:
+        chapters = plan_spoken(outcome.script, load_lexicon(paths.lexicon_file()))
+        for line in spoken_lines(chapters):
+            _out(line)
+    else:
+        _say(args, {"new": "wrote a new script", "unchanged": "script is up to date",
+                    "edited": "script was edited; kept as it is",
+                    "rerendered": f"re-rendered; the old script is at {outcome.backup}"}
+             .get(outcome.state, outcome.state))
+        _out(str(outcome.path))
+    return 0
+
+
+def cmd_voices(args: argparse.Namespace) -> int:
+    from audiodigest.speech.engines import list_voices
+
+    rows = list_voices()
+    current = None
+    for engine, info in rows:
+        if args.engine and engine != args.engine:
+            continue
+        if engine != current:
+            _out(f"{engine}:")
+            current = engine
+        if isinstance(info, str):
+            _out(f"  ({info})")
+        else:
+            desc = getattr(info, "description", "") or ""
+            lang = getattr(info, "language", "") or ""
+            _out(f"  {info.name:<28} {lang:<8} {desc}".rstrip())
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from audiodigest.pipeline import status
+
+    rows = status(Path(args.show_dir))
+    if not rows:
+        _out("No episodes yet: run audiodigest build " + args.show_dir)
+        return 0
+    _out(f"{'episode':<24} {'script':<10} {'segments':>8} {'missing':>8}  {'audio':<12} published")
+    for row in rows:
+        _out(f"{row.episode_id:<24} {row.script:<10} {row.segments:>8} {row.missing_segments:>8}  "
+             f"{row.audio:<12} {'yes' if row.published else 'no'}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from audiodigest import config as config_mod
+    from audiodigest.pipeline import ShowPaths
+    from audiodigest.publish.server import serve
+
+    config = config_mod.load(Path(args.show_dir))
+    root = ShowPaths(config).output
+    if not (root / "feed.xml").is_file():
+        from audiodigest.errors import UserError
+
+        raise UserError("nothing published yet; run 'audiodigest build' first", path=root)
+    _say(args, f"Serving {root} at http://{args.host}:{args.port}/ — feed: "
+               f"http://{args.host}:{args.port}/feed.xml (Ctrl-C stops)")
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        _say(args, "note: the feed's links use base_url from show.toml "
+                   f"({config.base_url}); set it to this address for phones on the LAN")
+    serve(root, host=args.host, port=args.port)
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from audiodigest import config as config_mod
+    from audiodigest.pipeline import ShowPaths
+    from audiodigest.publish.deploy import publish_to
+
+    config = config_mod.load(Path(args.show_dir))
+    report = publish_to(ShowPaths(config).output, Path(args.to))
+    _out(f"Published to {args.to}: {report}")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from audiodigest.pipeline import remove_episode
+
+    remove_episode(Path(args.show_dir), args.episode)
+    _out(f"Removed episode {args.episode} from the feed and the site.")
+    return 0
+
+
+def cmd_cache(args: argparse.Namespace) -> int:
+    from audiodigest import config as config_mod
+    from audiodigest.pipeline import ShowPaths
+    from audiodigest.speech.cache import SegmentCache
+
+    config = config_mod.load(Path(args.show_dir))
+    cache = SegmentCache(ShowPaths(config).cache)
+    if args.prune:
+        max_bytes = int(args.max_size * 1024 * 1024) if args.max_size is not None else None
+        result = cache.prune(older_than_days=args.older_than, max_bytes=max_bytes)
+        _out(f"Pruned: {result}")
+    stats = cache.stats()
+    _out(f"Cache {ShowPaths(config).cache}: {stats.entries} segments, "
+         f"{stats.bytes / 1e6:.1f} MB")
+    return 0
+
+
+# --- parser ------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+    common.add_argument("-q", "--quiet", action="store_true", help="print only results and errors")
+
+    parser = argparse.ArgumentParser(
+        prog="audiodigest", parents=[common],
+        description="Turn a digest of article summaries into a podcast episode and feed.")
+    parser.add_argument("--version", action="version", version=f"audiodigest {__version__}")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    def verb(name: str, help_text: str, func) -> argparse.ArgumentParser:
+        sub = verbs.add_parser(name, parents=[common], help=help_text, description=help_text)
+        sub.set_defaults(func=func)
+        return sub
+
+    p = verb("new", "create a show folder with a commented show.toml and an example digest", cmd_new)
+    p.add_argument("show_dir", metavar="SHOW_DIR")
+    p.add_argument("--title", default="My Digest", help="the show's title")
+
+    p = verb("build", "build an episode from a digest and publish it into the output folder", cmd_build)
+    p.add_argument("show_dir", metavar="SHOW_DIR")
+    p.add_argument("--digest", metavar="FILE", help="the digest to build (default: the newest in digests/)")
+    p.add_argument("--force", action="store_true",
+                   help="render the script from the digest again, backing up an edited one")
+    p.add_argument("--dry-run", action="store_true", help="say what a build would do; write nothing")
+
+    p = verb("script", "render the narration script without making audio", cmd_script)
+    p.add_argument("show_dir", metavar="SHOW_DIR")
+    p.add_argument("--digest", metavar="FILE", help="the digest (default: the newest in digests/)")
+    p.add_argument("--force", action="store_true", help="render again, backing up the old script")
+    p.add_argument("--spoken", action="store_true",
+                   help="print exactly what the voice will say, one segment a line")
+
+    p = verb("voices", "list the speech engines and voices available here", cmd_voices)
+    p.add_argument("--engine", help="only this engine")
+
+    p = verb("status", "show each episode: script, cache, audio and feed state", cmd_status)
+    p.add_argument("show_dir", metavar="SHOW_DIR")
+
+    p = verb("serve", "serve the output folder for a preview (ranges, HEAD, conditional GET)", cmd_serve)
+    p.add_argument("show_dir", metavar="SHOW_DIR")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 for the LAN)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+
+    p = verb("publish", "copy the output folder to a web root, the feed last", cmd_publish)
+    p.add_argument("show_dir", metavar="SHOW_DIR")
+    p.add_argument("--to", required=True, metavar="DIR", help="the web root to copy into")
+
+    p = verb("remove", "remove an episode from the feed and the site", cmd_remove)
+    p.add_argument("show_dir", metavar="SHOW_DIR")
+    p.add_argument("episode", metavar="EPISODE_ID", help="e.g. 2026-11-27")
+
+    p = verb("cache", "show or trim the speech segment cache", cmd_cache)
+    p.add_argument("show_dir", metavar="SHOW_DIR")
+    p.add_argument("--stats", action="store_true", help="show entries and size (default)")
+    p.add_argument("--prune", action="store_true", help="delete entries (see --older-than, --max-size)")
+    p.add_argument("--older-than", type=float, metavar="DAYS", help="prune entries unused for DAYS")
+    p.add_argument("--max-size", type=float, metavar="MB", help="prune the least recently used down to MB")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.DEBUG if args.debug else (logging.ERROR if args.quiet else logging.WARNING)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except AudioDigestError as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"audiodigest: error: {exc.one_line()}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        if args.debug:
+            traceback.print_exc()
+        print("audiodigest: interrupted; finished segments are kept in the cache", file=sys.stderr)
+        return Interrupted.exit_code
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, no traceback
+        if args.debug:
+            raise
+        print(f"audiodigest: internal error: {type(exc).__name__}: {exc} "
+              "(run again with --debug for the traceback)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,619 @@
+"""The pipeline in one visible place: ``sources -> script -> speech -> audio -> publish``.
+
+:func:`build` calls the stages in that order. Each stage runs only when its inputs changed:
+
+- the script is re-rendered only while nobody edited it (see :mod:`audiodigest.script.store`);
+- speech is cached per sentence, so an edit costs the edited sentences only;
+- the audio (master, encode, tags, chapter and transcript files) is keyed by a hash of
+  everything that shapes it; the files carry that key in their names, so a rebuild never
+  overwrites a file the published feed points at;
+- the feed and pages are rewritten when the episode index or the show's metadata changed.
+
+The feed is always written last: a podcast app sees either the old feed or a new one whose
+files are all in place. Files only the old feed used are removed after the new feed is in place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, time as dtime
+from pathlib import Path
+
+from audiodigest import __version__
+from audiodigest import config as config_mod
+from audiodigest.config import ShowConfig
+from audiodigest.errors import ConfigError
+from audiodigest.fsutil import atomic_write, sha256_file
+from audiodigest.lock import ShowLock
+from audiodigest.models import (
+    EpisodeRecord,
+    Loudness,
+    Pause,
+    PublishedFile,
+    Script,
+    Sentence,
+    SpokenChapter,
+    Voice,
+)
+
+log = logging.getLogger(__name__)
+
+STATE_DIR = ".audiodigest"
+# Bump when the audio files' layout or processing changes, so old audio is re-made.
+AUDIO_FORMAT_VERSION = "1"
+PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+MIME = {"mp3": "audio/mpeg", "m4a": "audio/x-m4a"}
+
+Notify = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    digest: Path | None = None  # default: the newest digest in the show's digest folder
+    force: bool = False  # re-render the script from the digest (the old one is backed up)
+    dry_run: bool = False  # say what would happen, write nothing
+    progress: bool = True  # show synthesis progress
+
+
+@dataclass
+class BuildResult:
+    episode_id: str
+    script_path: Path
+    script_state: str
+    output_dir: Path
+    feed_path: Path
+    audio_path: Path | None = None
+    page_path: Path | None = None
+    segments_total: int = 0
+    synthesized: int = 0
+    reused: int = 0
+    audio_seconds: float = 0.0
+    loudness: Loudness | None = None
+    stages: list[str] = field(default_factory=list)  # the stages that did work
+    plan: list[str] = field(default_factory=list)  # dry run: what would happen
+    warnings: list[str] = field(default_factory=list)
+    wall_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class ShowPaths:
+    """Where a show keeps its state and output."""
+
+    config: ShowConfig
+
+    @property
+    def state(self) -> Path:
+        return self.config.root / STATE_DIR
+
+    @property
+    def lock(self) -> Path:
+        return self.state / "lock"
+
+    @property
+    def index(self) -> Path:
+        return self.state / "episodes.json"
+
+    @property
+    def publish_stamp(self) -> Path:
+        return self.state / "published.json"
+
+    @property
+    def output(self) -> Path:
+        return self.config.path(self.config.output)
+
+    @property
+    def cache(self) -> Path:
+        return self.config.path(self.config.cache)
+
+    @property
+    def scripts(self) -> Path:
+        return self.config.path(self.config.scripts)
+
+    @property
+    def feed(self) -> Path:
+        return self.output / "feed.xml"
+
+    def lexicon_file(self) -> Path | None:
+        return self.config.path(self.config.lexicon) if self.config.lexicon else None
+
+
+# --- small pure helpers ------------------------------------------------------------------------
+
+_SAFE_ID = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def episode_id_for(digest: Path) -> str:
+    """The episode id is the digest's file stem, made safe as a folder and file name."""
+    stem = _SAFE_ID.sub("-", digest.stem).strip("-._")
+    return stem[:80] or "episode"
+
+
+def episode_date_for(digest: Path, today: date | None = None) -> date:
+    """A digest named like a date (``2026-11-27.txt``) is that day's episode; else today."""
+    match = re.match(r"(\d{4})-(\d{2})-(\d{2})", digest.stem)
+    if match:
+        try:
+            return date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            pass
+    return today or datetime.now(UTC).date()
+
+
+def publication_time(day: date, now: datetime | None = None) -> datetime:
+    """When a new episode is dated: 06:00 UTC on its day, but never in the future."""
+    now = now or datetime.now(UTC).replace(microsecond=0)
+    return min(datetime.combine(day, dtime(6, 0), tzinfo=UTC), now)
+
+
+def episode_guid(config: ShowConfig, episode_id: str) -> str:
+    """A guid derived once, when the episode is first published, then kept in the index."""
+    feed = re.sub(r"^[a-z]+://", "", config.feed_url).rstrip("/")
+    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, f"{feed}#{episode_id}"))
+
+
+def _digest(obj: object) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def speaker_voices(config: ShowConfig) -> dict[str, Voice]:
+    from audiodigest.speech.engines import voice_from_settings
+
+    return {name: voice_from_settings(settings) for name, settings in config.voices.items()}
+
+
+def sentences(chapters: Sequence[SpokenChapter]) -> list[tuple[int, SpokenChapter, Sentence]]:
+    return [
+        (index, chapter, item)
+        for index, chapter in enumerate(chapters)
+        for item in chapter.items
+        if isinstance(item, Sentence)
+    ]
+
+
+def speech_jobs(chapters: Sequence[SpokenChapter], config: ShowConfig, script_path: Path) -> list:
+    """One synthesis job per sentence, with the voice its speaker tag maps to."""
+    from audiodigest.speech.synth import SpeechJob
+
+    voices = speaker_voices(config)
+    jobs = []
+    counts: dict[int, int] = {}
+    for index, chapter, sentence in sentences(chapters):
+        voice = voices.get(sentence.speaker)
+        if voice is None:
+            raise ConfigError(
+                f"speaker {sentence.speaker} in chapter '{chapter.title}' has no voice; add "
+                f"[voices.{sentence.speaker}] to show.toml (known: {', '.join(sorted(voices))})",
+                path=script_path,
+            )
+        counts[index] = counts.get(index, 0) + 1
+        label = f"chapter {index + 1} '{chapter.title}', sentence {counts[index]}: '{sentence.text}'"
+        jobs.append(SpeechJob(text=sentence.spoken, voice=voice, label=label))
+    return jobs
+
+
+def _file_hash(path: Path | None) -> str | None:
+    return sha256_file(path) if path is not None and path.is_file() else None
+
+
+def audio_key(config: ShowConfig, script: Script, chapters: Sequence[SpokenChapter],
+              segment_keys: Sequence[str], cover: Path | None) -> str:
+    """A hash of everything that shapes the episode's audio files and their tags."""
+    music = config.music
+    structure = [
+        [chapter.title, chapter.url,
+         [[item.seconds] if isinstance(item, Pause) else [item.text, item.speaker, item.paragraph]
+          for item in chapter.items]]
+        for chapter in chapters
+    ]
+    return _digest({
+        "format": AUDIO_FORMAT_VERSION,
+        "segments": list(segment_keys),
+        "structure": structure,
+        "audio": config.audio.model_dump(mode="json"),
+        "music": music.model_dump(mode="json"),
+        "music_files": [_file_hash(config.path(p)) if p else None
+                        for p in (music.intro, music.outro, music.bed)],
+        "tags": [script.title, config.title, config.author, str(script.date), script.episode,
+                 config.site_link],
+        "cover": _file_hash(cover),
+    })
+
+
+def summary_for(script: Script) -> str:
+    titles = [c.title for c in script.chapters if c.article_id or c.url]
+    if not titles:
+        return script.title
+    return "In this episode: " + "; ".join(titles) + "."
+
+
+# --- the build ---------------------------------------------------------------------------------
+
+
+def build(show_dir: Path, options: BuildOptions = BuildOptions(), notify: Notify = log.info) -> BuildResult:
+    """Build (or refresh) one episode of the show in ``show_dir`` and publish it."""
+    started = time.monotonic()
+    config = config_mod.load(show_dir)
+    paths = ShowPaths(config)
+    if options.dry_run:
+        result = _dry_run(config, paths, options)
+    else:
+        with ShowLock(paths.lock):
+            result = _build_locked(config, paths, options, notify)
+    result.wall_seconds = time.monotonic() - started
+    return result
+
+
+def _load_stage_inputs(config: ShowConfig, paths: ShowPaths, options: BuildOptions):
+    from audiodigest.publish.index import load_index
+    from audiodigest.sources import newest_digest, read_digest
+
+    digest = options.digest or newest_digest(config.path(config.digests))
+    episode_id = episode_id_for(digest)
+    articles = read_digest(digest)
+    records = load_index(paths.index)
+    existing = next((r for r in records if r.id == episode_id), None)
+    number = existing.number if existing else max((r.number for r in records), default=0) + 1
+    return digest, episode_id, articles, records, existing, number
+
+
+def _build_locked(config: ShowConfig, paths: ShowPaths, options: BuildOptions,
+                  notify: Notify) -> BuildResult:
+    from audiodigest.publish.artwork import prepare_artwork
+    from audiodigest.publish.index import save_index, upsert
+    from audiodigest.script.lexicon import load_lexicon
+    from audiodigest.script.spoken import plan_spoken
+    from audiodigest.script.store import prepare_script
+
+    # sources
+    digest, episode_id, articles, records, existing, number = _load_stage_inputs(config, paths, options)
+
+    # script
+    outcome = prepare_script(
+        config, articles, sha256_file(digest), episode_id,
+        episode_date=episode_date_for(digest), number=number, force=options.force,
+    )
+    for warning in outcome.warnings:
+        notify(f"warning: {outcome.path}: {warning}")
+    result = BuildResult(episode_id=episode_id, script_path=outcome.path, script_state=outcome.state,
+                         output_dir=paths.output, feed_path=paths.feed,
+                         warnings=list(outcome.warnings))
+    if outcome.state in ("new", "rerendered"):
+        result.stages.append("script")
+    script = outcome.script
+    chapters = plan_spoken(script, load_lexicon(paths.lexicon_file()))
+    jobs = speech_jobs(chapters, config, outcome.path)
+    result.segments_total = len(jobs)
+
+    # speech + audio, when anything that shapes the audio changed
+    artwork = prepare_artwork(config, paths.output)
+    cover = paths.output / artwork
+    key = audio_key(config, script, chapters, _segment_keys(jobs), cover)
+    record = _current_record(existing, key, paths.output, episode_id, config)
+    if record is None:
+        record = _make_audio(config, paths, script, chapters, jobs, key, cover, episode_id,
+                             existing, number, result, notify, options.progress)
+        result.stages.extend(["speech", "audio"])
+    else:
+        notify("audio: up to date")
+    record = _refresh_record(record, script, config, existing, episode_id, number)
+    result.audio_path = paths.output / record.audio.path
+    result.page_path = paths.output / record.page
+
+    # publish: index, then pages, then the feed last
+    new_records = upsert(records, record)
+    if new_records != records or not paths.index.exists():
+        save_index(paths.index, new_records)
+    if _publish(config, paths, new_records, artwork):
+        result.stages.append("publish")
+    _remove_stale_files(paths.output, new_records)
+    return result
+
+
+def _segment_keys(jobs: Sequence) -> list[str]:
+    from audiodigest.speech.cache import SegmentCache
+    from audiodigest.speech.engines import get_engine
+
+    versions: dict[str, str] = {}
+    keys = []
+    for job in jobs:
+        engine = job.voice.engine
+        if engine not in versions:
+            versions[engine] = get_engine(engine).version()
+        keys.append(SegmentCache.key(job.voice, versions[engine], job.text))
+    return keys
+
+
+def _audio_rel(episode_id: str, key: str, fmt: str) -> str:
+    return f"episodes/{episode_id}/{episode_id}-{key[:10]}.{fmt}"
+
+
+def _current_record(existing: EpisodeRecord | None, key: str, output: Path, episode_id: str,
+                    config: ShowConfig) -> EpisodeRecord | None:
+    """The published record, if its audio files are exactly what this build would make."""
+    if existing is None:
+        return None
+    if existing.audio.path != _audio_rel(episode_id, key, config.audio.format):
+        return None
+    needed = [existing.audio.path, existing.chapters_file.path, *(t.path for t in existing.transcripts)]
+    if not all((output / rel).is_file() for rel in needed):
+        return None
+    if (output / existing.audio.path).stat().st_size != existing.audio_size:
+        return None
+    return existing
+
+
+def _make_audio(config: ShowConfig, paths: ShowPaths, script: Script,
+                chapters: Sequence[SpokenChapter], jobs: Sequence, key: str, cover: Path,
+                episode_id: str, existing: EpisodeRecord | None, number: int,
+                result: BuildResult, notify: Notify, show_progress: bool) -> EpisodeRecord:
+    from audiodigest.audio import EpisodeTags, assemble, encode, master
+    from audiodigest.progress import Progress
+    from audiodigest.publish.chapters import chapters_json, published_chapters
+    from audiodigest.publish.transcripts import to_srt, to_transcript_json, to_vtt
+    from audiodigest.speech.cache import SegmentCache
+    from audiodigest.speech.synth import synthesize_jobs
+
+    cache = SegmentCache(paths.cache)
+    with Progress(len(jobs), "synthesis", enabled=show_progress) as progress:
+        report = synthesize_jobs(jobs, cache, workers=config.jobs, progress=progress)
+    result.synthesized, result.reused = report.synthesized, report.reused
+    notify(f"speech: {report.synthesized} segments synthesized, {report.reused} reused "
+           f"({report.audio_seconds:.1f} s of speech)")
+
+    music_root = config.root
+    raw = assemble(chapters, report.pcms, config.audio, config.music, music_root)
+    mastered, loudness = master(raw, config.audio)
+    result.loudness = loudness
+    result.audio_seconds = len(mastered.samples) / mastered.sample_rate
+
+    fmt = config.audio.format
+    rel = _audio_rel(episode_id, key, fmt)
+    folder = f"episodes/{episode_id}"
+    tags = EpisodeTags(
+        title=script.title, artist=config.author, album=config.title,
+        date=script.date.isoformat(), comment=summary_for(script),
+        cover=cover.read_bytes() if cover.is_file() else None,
+        cover_mime="image/png" if cover.suffix == ".png" else "image/jpeg",
+        track=number, url=config.site_link,
+    )
+    encoded = encode(mastered, paths.output / rel, config.audio, tags)
+    published = published_chapters(mastered.chapters, mastered.sample_rate)
+    sr = mastered.sample_rate
+    tag = key[:10]
+    files = {
+        f"{folder}/chapters-{tag}.json": ("application/json+chapters", chapters_json(published)),
+        f"{folder}/transcript-{tag}.vtt": ("text/vtt", to_vtt(mastered.cues, sr)),
+        f"{folder}/transcript-{tag}.srt": ("application/x-subrip", to_srt(mastered.cues, sr)),
+        f"{folder}/transcript-{tag}.json": ("application/json", to_transcript_json(mastered.cues, sr)),
+    }
+    for rel_path, (_mime, text) in files.items():
+        atomic_write(paths.output / rel_path, text)
+    made = [PublishedFile(rel_path, mime) for rel_path, (mime, _text) in files.items()]
+    notify(f"audio: {result.audio_seconds:.1f} s, {loudness.integrated_lufs:.1f} LUFS, "
+           f"true peak {loudness.true_peak_dbtp:.1f} dBTP")
+    return EpisodeRecord(
+        id=episode_id,
+        guid=existing.guid if existing else episode_guid(config, episode_id),
+        number=number,
+        title=script.title,
+        pub_date=existing.pub_date if existing else publication_time(script.date),
+        summary=summary_for(script),
+        audio=PublishedFile(rel, MIME[fmt]),
+        audio_size=encoded.size,
+        duration=encoded.duration,
+        chapters=published,
+        chapters_file=made[0],
+        transcripts=tuple(made[1:]),
+        page=f"{folder}/index.html",
+    )
+
+
+def _refresh_record(record: EpisodeRecord, script: Script, config: ShowConfig,
+                    existing: EpisodeRecord | None, episode_id: str, number: int) -> EpisodeRecord:
+    """Metadata that does not touch the audio (summary) follows the script on every build."""
+    from dataclasses import replace
+
+    return replace(record, summary=summary_for(script), number=number,
+                   guid=existing.guid if existing else record.guid)
+
+
+def _publish(config: ShowConfig, paths: ShowPaths, records: Sequence[EpisodeRecord],
+             artwork: str) -> bool:
+    """Write pages and then the feed, unless neither would change. True if anything was written."""
+    from audiodigest.publish.feed import write_feed
+    from audiodigest.publish.index import record_to_dict
+    from audiodigest.publish.site import write_site
+
+    stamp = _digest({
+        "version": __version__,
+        "config": config.model_dump(mode="json", exclude={"cache", "jobs", "root"}),
+        "records": [record_to_dict(r) for r in records],
+        "artwork": artwork,
+        "templates": _tree_hash(config.path(config.templates)),
+    })
+    try:
+        previous = json.loads(paths.publish_stamp.read_text())
+    except (OSError, ValueError):
+        previous = {}
+    if previous.get("stamp") == stamp and paths.feed.is_file():
+        return False
+    write_site(config, records, paths.output, artwork)
+    write_feed(config, records, paths.output, artwork)
+    atomic_write(paths.publish_stamp, json.dumps({"stamp": stamp}))
+    return True
+
+
+def _tree_hash(folder: Path) -> str | None:
+    if not folder.is_dir():
+        return None
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(sha256_file(path).encode())
+    return digest.hexdigest()
+
+
+def _remove_stale_files(output: Path, records: Sequence[EpisodeRecord]) -> None:
+    """Delete media an earlier build made that no published record points at any more."""
+    for record in records:
+        folder = output / "episodes" / record.id
+        if not folder.is_dir():
+            continue
+        keep = {record.audio.path, record.chapters_file.path, record.page,
+                *(t.path for t in record.transcripts)}
+        for path in folder.iterdir():
+            rel = path.relative_to(output).as_posix()
+            if path.is_file() and rel not in keep and not path.name.startswith("."):
+                log.debug("removing stale %s", rel)
+                path.unlink(missing_ok=True)
+
+
+# --- dry run and status ------------------------------------------------------------------------
+
+
+def _dry_run(config: ShowConfig, paths: ShowPaths, options: BuildOptions) -> BuildResult:
+    from audiodigest.script.lexicon import load_lexicon
+    from audiodigest.script.spoken import plan_spoken
+    from audiodigest.speech.cache import SegmentCache
+    from audiodigest.speech.synth import missing_jobs
+
+    digest, episode_id, articles, records, existing, number = _load_stage_inputs(config, paths, options)
+    script_path = paths.scripts / f"{episode_id}.md"
+    script, state = _script_preview(config, articles, digest, episode_id, number, options.force)
+    result = BuildResult(episode_id=episode_id, script_path=script_path, script_state=state,
+                         output_dir=paths.output, feed_path=paths.feed)
+    result.plan.append({
+        "new": f"script: would write a new script {script_path}",
+        "unchanged": f"script: {script_path} is up to date",
+        "generated": f"script: would refresh {script_path} from the digest (not edited)",
+        "edited": f"script: {script_path} was edited; it would be built as it is",
+        "rerendered": f"script: would back up {script_path} and render it again (--force)",
+    }[state])
+    chapters = plan_spoken(script, load_lexicon(paths.lexicon_file()))
+    jobs = speech_jobs(chapters, config, script_path)
+    missing = missing_jobs(jobs, SegmentCache(paths.cache))
+    result.segments_total = len(jobs)
+    result.plan.append(f"speech: {len(missing)} of {len(jobs)} segments to synthesize, "
+                       f"{len(jobs) - len(missing)} in the cache")
+    cover = _existing_cover(config, paths)
+    key = audio_key(config, script, chapters, _segment_keys(jobs), cover)
+    if cover is not None and _current_record(existing, key, paths.output, episode_id, config):
+        result.plan.append("audio: up to date")
+    else:
+        result.plan.append(f"audio: would master and encode {_audio_rel(episode_id, key, config.audio.format)}")
+    result.plan.append(f"publish: would update {paths.feed} and the pages if they changed")
+    return result
+
+
+def _existing_cover(config: ShowConfig, paths: ShowPaths) -> Path | None:
+    if config.artwork is not None:
+        return None  # prepared (validated and copied) only by a real build
+    covers = sorted(paths.output.glob("cover-*.*")) if paths.output.is_dir() else []
+    return covers[-1] if covers else None
+
+
+def _script_preview(config: ShowConfig, articles: Sequence, digest: Path, episode_id: str,
+                    number: int, force: bool) -> tuple[Script, str]:
+    from audiodigest.script.format import parse_script
+    from audiodigest.script.render import render_script
+    from audiodigest.script.store import script_state
+
+    path = ShowPaths(config).scripts / f"{episode_id}.md"
+    state = script_state(path)
+    if state == "edited" and not force:
+        return parse_script(path.read_text(encoding="utf-8"), path), "edited"
+    script = render_script(articles, config, episode_date=episode_date_for(digest), number=number)
+    if state == "missing":
+        return script, "new"
+    return script, "rerendered" if force else "generated"
+
+
+@dataclass(frozen=True)
+class EpisodeStatus:
+    episode_id: str
+    script: str  # missing | generated | edited
+    segments: int
+    missing_segments: int
+    audio: str  # up to date | stale | not built
+    published: bool
+
+
+def status(show_dir: Path) -> list[EpisodeStatus]:
+    """Each episode with a script or a published record: what a build would have to do."""
+    from audiodigest.publish.index import load_index
+    from audiodigest.script.format import parse_script
+    from audiodigest.script.lexicon import load_lexicon
+    from audiodigest.script.spoken import plan_spoken
+    from audiodigest.script.store import script_state
+    from audiodigest.speech.cache import SegmentCache
+    from audiodigest.speech.synth import missing_jobs
+
+    config = config_mod.load(show_dir)
+    paths = ShowPaths(config)
+    records = {r.id: r for r in load_index(paths.index)}
+    feed = paths.feed.read_text(encoding="utf-8") if paths.feed.is_file() else ""
+    ids = sorted({p.stem for p in paths.scripts.glob("*.md")} | set(records), reverse=True)
+    lexicon = load_lexicon(paths.lexicon_file())
+    cache = SegmentCache(paths.cache)
+    cover = _existing_cover(config, paths)
+    rows = []
+    for episode_id in ids:
+        path = paths.scripts / f"{episode_id}.md"
+        state = script_state(path)
+        segments = missing = 0
+        audio = "not built"
+        record = records.get(episode_id)
+        if state != "missing":
+            script = parse_script(path.read_text(encoding="utf-8"), path)
+            chapters = plan_spoken(script, lexicon)
+            jobs = speech_jobs(chapters, config, path)
+            segments, missing = len(jobs), len(missing_jobs(jobs, cache))
+            if record is not None:
+                key = audio_key(config, script, chapters, _segment_keys(jobs), cover)
+                current = _current_record(record, key, paths.output, episode_id, config)
+                audio = "up to date" if current else "stale"
+        elif record is not None:
+            audio = "built (no script)"
+        published = record is not None and record.guid in feed
+        rows.append(EpisodeStatus(episode_id, state, segments, missing, audio, published))
+    return rows
+
+
+def dumps_result(result: BuildResult) -> str:
+    """The build result as JSON, for scripts and the benchmark."""
+    data = asdict(result)
+    return json.dumps(data, default=str, indent=2)
+
+
+def remove_episode(show_dir: Path, episode_id: str) -> None:
+    """Take an episode out of the index, the pages and the feed, then delete its media.
+
+    The episode's script is kept: it is the editor's work.
+    """
+    import shutil
+
+    from audiodigest.errors import UserError
+    from audiodigest.publish.artwork import prepare_artwork
+    from audiodigest.publish.index import load_index, remove, save_index
+
+    config = config_mod.load(show_dir)
+    paths = ShowPaths(config)
+    with ShowLock(paths.lock):
+        records = load_index(paths.index)
+        if not any(r.id == episode_id for r in records):
+            known = ", ".join(r.id for r in records) or "none"
+            raise UserError(f"no published episode '{episode_id}' (published: {known})",
+                            path=paths.index)
+        remaining = remove(records, episode_id)
+        save_index(paths.index, remaining)
+        _publish(config, paths, remaining, prepare_artwork(config, paths.output))
+        folder = paths.output / "episodes" / episode_id
+        if folder.is_dir():
+            shutil.rmtree(folder)

