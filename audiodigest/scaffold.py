@@ -86,7 +86,8 @@ def commented_toml(title: str) -> str:
         for key, info in model.model_fields.items():
             lines.append(f"# {info.description}")
             default = info.get_default(call_default_factory=True)
-            lines.append(f"# {key} = {_toml_value(default) if default is not None else "(not set)"}")
+            shown = _toml_value(default) if default is not None else "(not set)"
+            lines.append(f"# {key} = {shown}")
         lines.append("")
     return "\n".join(lines)
 
