@@ -78,6 +78,12 @@ class Progress:
         elif self.enabled and exc_type is None and self.done != self._last_done:
             self._line()
 
+    def set_total(self, total: int) -> None:
+        """Change the amount of work (a caller may enter the context before it is known)."""
+        self.total = max(0, total)
+        if self._rich is not None:
+            self._rich.update(self._task, total=self.total)
+
     def advance(self, n: int = 1) -> None:
         self.done += n
         if not self.enabled:

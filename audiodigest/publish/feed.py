@@ -183,12 +183,13 @@ def build_feed(config: ShowConfig, records: Sequence[EpisodeRecord], artwork: st
 
     fg.title(xml_text(config.title))
     fg.description(xml_text(config.description))
-    fg.link(href=config.site_link, rel="alternate")
+    # feedgen takes the channel <link> from the last link given: the self link goes first.
     fg.link(href=config.feed_url, rel="self", type="application/rss+xml")
+    fg.link(href=config.site_link, rel="alternate")
     fg.language(config.language)
     if config.copyright:
         fg.copyright(xml_text(config.copyright))
-    fg.generator("audiodigest", version=__version__, uri=GENERATOR_URI)
+    fg.generator(f"audiodigest {__version__}", uri=GENERATOR_URI)
     cover_url = public_url(config, artwork)
     fg.image(url=cover_url, title=xml_text(config.title), link=config.site_link)
     if items:

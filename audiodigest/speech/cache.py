@@ -9,6 +9,7 @@ miss. Entries are written atomically; readers touch them so pruning by age keeps
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -116,10 +117,9 @@ class SegmentCache:
             log.warning("cache entry %s is damaged (%s); removing it", path, exc)
             path.unlink(missing_ok=True)
             return None
-        try:
-            os.utime(path)  # last use, for prune(older_than_days=...)
-        except OSError:
-            pass  # a read-only cache still serves hits
+        # Mark the last use, for prune(older_than_days=...); a read-only cache still serves hits.
+        with contextlib.suppress(OSError):
+            os.utime(path)
         return pcm
 
     def put(self, key: str, pcm: Pcm) -> None:

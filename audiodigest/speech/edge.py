@@ -212,7 +212,7 @@ class EdgeEngine:
             raise RetryableEngineError("edge-tts received no audio") from exc
         except edge_exc.EdgeTTSException as exc:  # skew adjustment, bad or cut frames
             raise RetryableEngineError(f"edge-tts: {type(exc).__name__}: {exc}") from exc
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             raise RetryableEngineError(f"edge-tts connection failed: {type(exc).__name__} {exc}") from exc
         except OSError as exc:
             raise _Unreachable(f"cannot connect: {exc}") from exc

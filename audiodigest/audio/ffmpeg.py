@@ -1,0 +1,140 @@
+"""Locating and running ffmpeg.
+
+The binary is looked up in this order: the ``AUDIODIGEST_FFMPEG`` environment variable (a path),
+``ffmpeg`` on PATH, then the static build shipped by the ``imageio-ffmpeg`` wheel. Every failure
+becomes a :class:`~audiodigest.errors.ToolError` with a one-line message; ffmpeg's own stderr is
+logged at debug level so ``--debug`` shows it.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from audiodigest.errors import ToolError
+
+log = logging.getLogger(__name__)
+
+ENV_VAR = "AUDIODIGEST_FFMPEG"
+
+
+def find_ffmpeg() -> str:
+    """Return the path of a working ffmpeg binary or raise :class:`ToolError`."""
+    override = os.environ.get(ENV_VAR)
+    if override:
+        return _checked(override, f"{ENV_VAR}={override}")
+    on_path = shutil.which("ffmpeg")
+    if on_path:
+        return _checked(on_path, "ffmpeg on PATH")
+    try:
+        import imageio_ffmpeg
+
+        bundled = imageio_ffmpeg.get_ffmpeg_exe()
+    except (ImportError, RuntimeError) as exc:
+        raise ToolError(
+            "ffmpeg not found: install ffmpeg or the imageio-ffmpeg package "
+            f"(or set {ENV_VAR} to its path)"
+        ) from exc
+    return _checked(bundled, "ffmpeg from imageio-ffmpeg")
+
+
+@functools.lru_cache(maxsize=8)
+def _probe(path: str) -> str | None:
+    """Run ``path -version``; return None when it works, else the reason it does not."""
+    try:
+        done = subprocess.run([path, "-hide_banner", "-version"], capture_output=True, timeout=30)
+    except FileNotFoundError:
+        return "no such file"
+    except PermissionError:
+        return "not executable"
+    except (OSError, subprocess.SubprocessError) as exc:
+        return str(exc) or type(exc).__name__
+    if done.returncode != 0 or not done.stdout.startswith(b"ffmpeg version"):
+        return f"'{path} -version' failed (exit code {done.returncode})"
+    return None
+
+
+def _checked(path: str, where: str) -> str:
+    problem = _probe(path)
+    if problem:
+        raise ToolError(f"ffmpeg unusable ({where}): {problem}")
+    return path
+
+
+def _last_line(stderr: bytes) -> str:
+    lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
+    return lines[-1] if lines else "no message"
+
+
+def run(args: Sequence[str], what: str) -> bytes:
+    """Run ffmpeg with ``args`` (without the binary) and return its stdout.
+
+    ``what`` names the job in the error message ("decoding music/bed.wav").
+    """
+    exe = find_ffmpeg()
+    cmd = [exe, "-hide_banner", "-nostdin", "-loglevel", "error", *args]
+    log.debug("running %s", cmd)
+    try:
+        done = subprocess.run(cmd, capture_output=True)
+    except OSError as exc:
+        raise ToolError(f"ffmpeg could not start while {what}: {exc}") from exc
+    if done.stderr:
+        log.debug("ffmpeg stderr (%s):\n%s", what, done.stderr.decode("utf-8", "replace"))
+    if done.returncode != 0:
+        raise ToolError(f"ffmpeg failed while {what}: {_last_line(done.stderr)}")
+    return done.stdout
+
+
+def decode(path: str | Path, sample_rate: int, channels: int = 1) -> np.ndarray:
+    """Decode any audio file ffmpeg reads into float32 samples at ``sample_rate``.
+
+    Returns shape ``(frames,)`` for one channel, else ``(frames, channels)``. Meant for short
+    files (music, tests); long files go through :func:`stream_decode`.
+    """
+    raw = run(["-i", str(path), "-vn", "-ac", str(channels), "-ar", str(sample_rate),
+               "-f", "f32le", "pipe:1"], f"decoding {path}")
+    data = np.frombuffer(raw, dtype="<f4").astype(np.float32)
+    return data if channels == 1 else data.reshape(-1, channels)
+
+
+def stream_decode(path: str | Path, sample_rate: int, channels: int,
+                  block_frames: int = 1 << 16) -> Iterator[np.ndarray]:
+    """Decode ``path`` block by block (float32, shape ``(frames, channels)``), bounded memory."""
+    exe = find_ffmpeg()
+    cmd = [exe, "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(path), "-vn",
+           "-ac", str(channels), "-ar", str(sample_rate), "-f", "f32le", "pipe:1"]
+    log.debug("running %s", cmd)
+    try:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except OSError as exc:
+        raise ToolError(f"ffmpeg could not start while decoding {path}: {exc}") from exc
+    assert proc.stdout is not None and proc.stderr is not None
+    block_bytes = block_frames * channels * 4
+    leftover = b""
+    try:
+        while True:
+            buf = proc.stdout.read(block_bytes)
+            if not buf:
+                break
+            buf = leftover + buf
+            usable = len(buf) - len(buf) % (channels * 4)
+            leftover = buf[usable:]
+            if usable:
+                yield np.frombuffer(buf[:usable], dtype="<f4").reshape(-1, channels)
+    finally:
+        proc.stdout.close()
+        # ffmpeg's stderr is tiny at loglevel error, so reading it after stdout cannot block.
+        stderr = proc.stderr.read()
+        proc.stderr.close()
+        code = proc.wait()
+    if stderr:
+        log.debug("ffmpeg stderr (decoding %s):\n%s", path, stderr.decode("utf-8", "replace"))
+    if code != 0:
+        raise ToolError(f"ffmpeg failed while decoding {path}: {_last_line(stderr)}")

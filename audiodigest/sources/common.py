@@ -1,0 +1,286 @@
+"""What every digest reader shares: limits, text cleaning, line kinds, and turning drafts into
+:class:`~audiodigest.models.Article` values.
+
+Each format reader produces :class:`Draft` entries (raw strings plus where they came from);
+:func:`finish` cleans them, enforces the limits, gives them ids and drops duplicates, so every
+format obeys the same rules and reports problems the same way.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import enum
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from urllib.parse import urlsplit
+
+from audiodigest.errors import SourceError
+from audiodigest.models import Article
+from audiodigest.sources.ids import article_id
+
+log = logging.getLogger(__name__)
+
+MAX_DIGEST_BYTES = 32 * 1024 * 1024  # a digest file larger than this is refused before reading
+MAX_ENTRIES = 10_000
+MAX_TITLE_CHARS = 500
+MAX_SUMMARY_CHARS = 20_000
+MAX_SOURCE_CHARS = 300
+MAX_URL_CHARS = 2_048
+
+# Control characters (Unicode category Cc) other than the whitespace ones, plus lone
+# surrogates, which JSON escapes can produce and which no file can store as UTF-8.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
+# Line breaks and ASCII whitespace collapse to one space. No-break spaces are kept: they are
+# deliberate ("120 B"), and str.split() would swallow them.
+_SPACES = re.compile("[ \t\n\r\x0b\x0c\x1c-\x1f\x85\u2028\u2029]+")
+
+
+def clean_text(text: str) -> str:
+    """One line of text: control characters dropped, whitespace runs collapsed, ends stripped.
+
+    Right-to-left marks, joiners and emoji are kept (they are format characters, not controls).
+
+    >>> clean_text(" a\\tb\\r\\n c\\x07d ")
+    'a b cd'
+    """
+    return _SPACES.sub(" ", _CONTROL.sub("", text)).strip()
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis, for error messages."""
+    text = clean_text(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where an entry or value was found, for error messages."""
+
+    name: str  # the digest's file name
+    line: int | None = None
+    label: str = ""  # e.g. "entry 3"
+
+    def error(self, message: str) -> SourceError:
+        prefix = f"{self.label}: " if self.label else ""
+        return SourceError(prefix + message, path=self.name, line=self.line)
+
+
+@dataclass
+class Draft:
+    """An entry as a reader found it, before cleaning and checks."""
+
+    where: Where
+    title: str
+    summary: str
+    url: str | None = None
+    source: str | None = None
+    published: datetime | None = None
+
+
+# --- bytes -> text ---------------------------------------------------------------------------
+
+
+def line_of(data: bytes | str, offset: int) -> int:
+    """The 1-based line holding ``offset``."""
+    newline = b"\n" if isinstance(data, bytes) else "\n"
+    return data.count(newline, 0, offset) + 1  # type: ignore[arg-type]
+
+
+def check_bytes(data: bytes, name: str) -> None:
+    """Refuse empty and binary input (a NUL byte) with the line where it shows."""
+    if not data.removeprefix(b"\xef\xbb\xbf").strip():
+        raise SourceError("the digest is empty", path=name)
+    nul = data.find(b"\0")
+    if nul >= 0:
+        raise SourceError(
+            "binary data (a NUL byte), not a text digest", path=name, line=line_of(data, nul)
+        )
+
+
+def decode(data: bytes, name: str) -> str:
+    """UTF-8 text (a leading BOM dropped, line ends made ``\\n``) or a :class:`SourceError`."""
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the digest as UTF-8",
+            path=name,
+            line=line_of(data, exc.start),
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# --- values -----------------------------------------------------------------------------------
+
+
+def check_url(raw: str, where: Where) -> str:
+    """An http(s) URL with a host, stripped; anything else is a :class:`SourceError`.
+
+    Only web links are accepted because they end up as links in the show notes, where a
+    ``javascript:`` or ``file:`` URL would be harmful.
+    """
+    url = raw.strip()
+    if url.startswith("<") and url.endswith(">"):
+        url = url[1:-1].strip()
+    if len(url) > MAX_URL_CHARS:
+        raise where.error(f"URL longer than {MAX_URL_CHARS} characters")
+    if any(ch.isspace() or _CONTROL.match(ch) for ch in url):
+        raise where.error(f"URL contains spaces or control characters: {shorten(url)!r}")
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise where.error(f"not a valid URL: {shorten(url)!r}") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise where.error(f"URL must start with http:// or https://: {shorten(url)!r}")
+    return url
+
+
+def web_url(raw: str | None) -> str | None:
+    """``raw`` if it is an acceptable http(s) URL, else None (for incidental links)."""
+    if raw is None:
+        return None
+    try:
+        return check_url(raw, Where(""))
+    except SourceError:
+        return None
+
+
+def parse_date(raw: object, where: Where) -> datetime | None:
+    """A publication date from ISO 8601 or RFC 2822 text, or a YAML date/datetime.
+
+    Aware when the input names a zone; a bare date becomes midnight. None/blank gives None.
+    """
+    if raw is None:
+        return None
+    if isinstance(raw, datetime):
+        return raw
+    if isinstance(raw, date):
+        return datetime(raw.year, raw.month, raw.day)
+    if not isinstance(raw, str):
+        raise where.error("published must be a date such as 2026-11-27 or 2026-11-27T08:00:00Z")
+    text = raw.strip()
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        return email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        pass
+    raise where.error(
+        f"published {shorten(text)!r} is not a date (use 2026-11-27 or 2026-11-27T08:00:00Z)"
+    )
+
+
+# --- line kinds shared by the text and Markdown readers ---------------------------------------
+
+
+class Kind(enum.Enum):
+    BLANK = "blank"
+    READ_MORE = "read more"  # value: the URL on the line, if any
+    URL = "url"  # a line that is only a URL
+    SOURCE = "source"  # "Source: Name"
+    PUBLISHED = "published"  # "Published: 2026-11-27"
+    TEXT = "text"
+
+
+_READ_MORE = re.compile(
+    r"read\s+more\s*(?:→|->|=>|»|:)?\s*(?:(?P<url><?https?://\S+?>?)\s*)?", re.IGNORECASE
+)
+_BARE_URL = re.compile(r"<?https?://\S+?>?", re.IGNORECASE)
+_FIELD = re.compile(r"(?P<key>source|published)\s*:\s*(?P<value>\S.*)", re.IGNORECASE)
+
+
+def classify(line: str) -> tuple[Kind, str | None]:
+    """What a stripped digest line is, and its value.
+
+    >>> classify("Read more → https://example.com/a")
+    (<Kind.READ_MORE: 'read more'>, 'https://example.com/a')
+    >>> classify("Read more than 500 papers")[0]
+    <Kind.TEXT: 'text'>
+    """
+    if not line:
+        return Kind.BLANK, None
+    first = line[0].lower()
+    if first == "r" and (match := _READ_MORE.fullmatch(line)):
+        url = match.group("url")
+        return Kind.READ_MORE, url.strip("<>") if url else None
+    if first in "h<" and _BARE_URL.fullmatch(line):
+        return Kind.URL, line.strip("<>")
+    if first in "sp" and (match := _FIELD.fullmatch(line)):
+        kind = Kind.SOURCE if match.group("key").lower() == "source" else Kind.PUBLISHED
+        return kind, match.group("value").strip()
+    return Kind.TEXT, None
+
+
+# --- drafts -> articles -----------------------------------------------------------------------
+
+
+def check_count(count: int, where: Where) -> None:
+    """Stop early once a digest has more entries than :data:`MAX_ENTRIES`."""
+    if count > MAX_ENTRIES:
+        raise where.error(f"more than {MAX_ENTRIES} entries; split the digest")
+
+
+def _article(draft: Draft) -> Article:
+    where = draft.where
+    title = clean_text(draft.title)
+    if not title:
+        raise where.error("entry has no title")
+    if len(title) > MAX_TITLE_CHARS:
+        raise where.error(
+            f"title is longer than {MAX_TITLE_CHARS} characters ({len(title)}): {shorten(title)!r}"
+            " (is a blank line missing after it?)"
+        )
+    summary = clean_text(draft.summary)
+    if not summary:
+        raise where.error(f"title {shorten(title)!r} has no summary")
+    if len(summary) > MAX_SUMMARY_CHARS:
+        raise where.error(
+            f"summary of {shorten(title)!r} is longer than {MAX_SUMMARY_CHARS} characters"
+            f" ({len(summary)})"
+        )
+    source = clean_text(draft.source) if draft.source is not None else ""
+    if len(source) > MAX_SOURCE_CHARS:
+        raise where.error(f"source is longer than {MAX_SOURCE_CHARS} characters")
+    url = check_url(draft.url, where) if draft.url is not None and draft.url.strip() else None
+    return Article(
+        id=article_id(url, title),
+        title=title,
+        summary=summary,
+        url=url,
+        source=source or None,
+        published=draft.published,
+        line=where.line,
+    )
+
+
+def finish(drafts: Iterable[Draft], name: str) -> tuple[Article, ...]:
+    """Clean and check every draft, give each an id, and keep the first of any duplicates.
+
+    Raises :class:`SourceError` for the first bad entry, or when there is no entry at all.
+    """
+    articles: list[Article] = []
+    seen: dict[str, Article] = {}
+    for count, draft in enumerate(drafts, 1):
+        check_count(count, draft.where)
+        article = _article(draft)
+        first = seen.get(article.id)
+        if first is not None:
+            log.warning(
+                "%s:%s: %r repeats the article at line %s (same %s); keeping the first",
+                name, article.line or "?", shorten(article.title), first.line or "?",
+                "URL" if article.url else "title",
+            )
+            continue
+        seen[article.id] = article
+        articles.append(article)
+    if not articles:
+        raise SourceError("no articles found in the digest", path=name)
+    return tuple(articles)

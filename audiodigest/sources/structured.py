@@ -1,0 +1,182 @@
+"""JSON and YAML digests.
+
+Both hold a list of articles, either at the top level or under an ``articles``, ``items`` or
+``entries`` key of a top-level object::
+
+    [{"title": "...", "summary": "...", "url": "https://...", "source": "...",
+      "published": "2026-11-27T08:00:00Z"}]
+
+``title`` and ``summary`` are required text; ``url``, ``source`` and ``published`` are optional
+(null allowed); other keys are ignored. ``published`` is ISO 8601 or RFC 2822 text (in YAML also
+an unquoted date). Errors name the entry by its 1-based position and, where known, its line.
+YAML is read with the safe loader only, one document per file.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from typing import Any
+
+import yaml
+
+from audiodigest.errors import SourceError
+from audiodigest.sources.common import Draft, Where, check_count, decode, parse_date
+
+LIST_KEYS = ("articles", "items", "entries")
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _article_list(data: object, name: str, line: int | None = None) -> tuple[str | None, list[Any]]:
+    """The list of entries in a loaded document and the key it sat under (None: top level)."""
+    if isinstance(data, list):
+        return None, data
+    if isinstance(data, dict):
+        for key in LIST_KEYS:
+            if isinstance(data.get(key), list):
+                return key, data[key]
+    raise SourceError(
+        "expected a list of articles, or an object with an 'articles', 'items' or 'entries' list",
+        path=name,
+        line=line,
+    )
+
+
+def _text(entry: dict[Any, Any], key: str, where: Where, required: bool) -> str | None:
+    value = entry.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise where.error(f"missing {key!r}")
+        return None
+    if not isinstance(value, str):
+        # YAML turns unquoted `yes`, `1.10` or `2026` into other types; guessing the text back
+        # would be lossy, so ask for quotes.
+        raise where.error(f"{key!r} must be text, not {type(value).__name__} (put it in quotes)")
+    return value
+
+
+def _drafts(items: list[Any], lines: list[int | None], name: str) -> list[Draft]:
+    drafts = []
+    for index, entry in enumerate(items, 1):
+        where = Where(name, lines[index - 1] if index <= len(lines) else None, f"entry {index}")
+        check_count(index, where)
+        if not isinstance(entry, dict):
+            raise where.error(f"expected an object with title and summary, not {type(entry).__name__}")
+        title = _text(entry, "title", where, required=True)
+        summary = _text(entry, "summary", where, required=True)
+        drafts.append(
+            Draft(
+                where=where,
+                title=title or "",
+                summary=summary or "",
+                url=_text(entry, "url", where, required=False),
+                source=_text(entry, "source", where, required=False),
+                published=parse_date(entry.get("published"), where),
+            )
+        )
+    return drafts
+
+
+# --- JSON -------------------------------------------------------------------------------------
+
+
+def _json_item_offsets(text: str, key: str | None) -> list[int]:
+    """Where each item of the article list starts in ``text`` (already known to be valid JSON).
+
+    The json module reports no positions for values, so this walks the list with
+    ``raw_decode`` to give entries line numbers for error messages.
+    """
+    decoder = json.JSONDecoder()
+
+    def skip(i: int) -> int:
+        match = _JSON_SPACE.match(text, i)
+        return match.end() if match else i
+
+    i = skip(0)
+    if key is not None:  # find the (last, as json.loads keeps the last) value of `key`
+        found, i = -1, skip(i + 1)
+        while text[i] != "}":
+            name, i = decoder.raw_decode(text, i)
+            i = skip(skip(i) + 1)  # past the colon
+            if name == key:
+                found = i
+            _, i = decoder.raw_decode(text, i)
+            i = skip(i)
+            if text[i] == ",":
+                i = skip(i + 1)
+        i = found
+    offsets: list[int] = []
+    i = skip(i + 1)  # past "["
+    while text[i] != "]":
+        offsets.append(i)
+        _, i = decoder.raw_decode(text, i)
+        i = skip(i)
+        if text[i] == ",":
+            i = skip(i + 1)
+    return offsets
+
+
+def parse_json(data: bytes, name: str) -> list[Draft]:
+    """Read a JSON digest (shape in the module docstring) into drafts."""
+    text = decode(data, name)
+    try:
+        loaded = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SourceError(f"not valid JSON: {exc.msg}", path=name, line=exc.lineno,
+                          column=exc.colno) from None
+    except RecursionError:
+        raise SourceError("JSON nested too deeply", path=name) from None
+    except ValueError as exc:  # e.g. an integer too long to convert
+        raise SourceError(f"not valid JSON: {exc}", path=name) from None
+    key, items = _article_list(loaded, name)
+    try:
+        offsets = _json_item_offsets(text, key)
+    except (ValueError, IndexError):  # never expected on valid JSON; lines are only a nicety
+        offsets = []
+    starts = [match.start() for match in re.finditer("\n", text)] if offsets else []
+    lines: list[int | None] = [bisect.bisect_left(starts, off) + 1 for off in offsets]
+    return _drafts(items, lines, name)
+
+
+# --- YAML -------------------------------------------------------------------------------------
+
+
+def _yaml_error(exc: yaml.YAMLError, name: str) -> SourceError:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    return SourceError(
+        f"not valid YAML: {problem}",
+        path=name,
+        line=mark.line + 1 if mark is not None else None,
+        column=mark.column + 1 if mark is not None else None,
+    )
+
+
+def parse_yaml(data: bytes, name: str) -> list[Draft]:
+    """Read a YAML digest (shape in the module docstring) into drafts, with entry lines."""
+    text = decode(data, name)
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        loaded = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, name) from None
+    except RecursionError:
+        raise SourceError("YAML nested too deeply", path=name) from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        # The safe constructors raise these for values that match a tag's pattern but are
+        # out of range, such as the timestamp 2026-02-30.
+        raise SourceError(f"not valid YAML: {exc}", path=name) from None
+    finally:
+        loader.dispose()
+    key, items = _article_list(loaded, name, node.start_mark.line + 1 if node else None)
+    list_node = node
+    if key is not None and isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if key_node.value == key:
+                list_node = value_node  # the last one wins, as in construction
+    lines: list[int | None] = []
+    if isinstance(list_node, yaml.SequenceNode):
+        lines = [item.start_mark.line + 1 for item in list_node.value]
+    return _drafts(items, lines, name)

@@ -1,0 +1,301 @@
+"""Turn speech jobs into PCM: from the segment cache where possible, else from the engines.
+
+Every finished segment is stored in the cache the moment it is done, so a failure or Ctrl-C
+half-way through loses nothing already made, and the next run resumes from there.
+
+Piper misses run in worker processes (one voice per process, the cores split between their
+ONNX sessions); edge misses run concurrently in one event loop behind a semaphore; other
+engines run one after another in this process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures as cf
+import logging
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any
+
+from audiodigest.errors import AudioDigestError, EngineError, Interrupted, RetryableEngineError
+from audiodigest.models import Pcm, Voice
+from audiodigest.progress import Progress
+from audiodigest.speech.cache import SegmentCache
+from audiodigest.speech.engines import Engine, get_engine, version_for
+
+log = logging.getLogger(__name__)
+
+#: Tries per segment for engines whose failures are marked retryable (edge retries inside).
+ATTEMPTS = 3
+#: Below this many misses a worker pool costs more to start (~1 s per worker) than it saves.
+MIN_POOL_JOBS = 6
+
+
+@dataclass(frozen=True)
+class SpeechJob:
+    """One segment to speak. ``label`` names it in errors, e.g.
+    ``chapter 3 'Qwen3 tops...', sentence 2: 'The model ...'``."""
+
+    text: str  # the spoken (normalised) text
+    voice: Voice
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class SynthesisReport:
+    """``pcms`` is aligned with the jobs. ``synthesized`` and ``reused`` count distinct
+    segments (identical jobs share one), made by an engine or taken from the cache."""
+
+    pcms: tuple[Pcm, ...]
+    synthesized: int
+    reused: int
+    audio_seconds: float
+    wall_seconds: float
+
+
+def job_keys(jobs: Sequence[SpeechJob]) -> list[str]:
+    """The cache key of each job. Looks up engine versions (cheap) but loads no model."""
+    versions: dict[Voice, str] = {}
+    keys = []
+    for job in jobs:
+        if job.voice not in versions:
+            versions[job.voice] = version_for(get_engine(job.voice.engine), job.voice)
+        keys.append(SegmentCache.key(job.voice, versions[job.voice], job.text))
+    return keys
+
+
+def missing_jobs(jobs: Sequence[SpeechJob], cache: SegmentCache) -> list[SpeechJob]:
+    """The distinct jobs the cache has no entry for (first of each identical group), in order.
+
+    Checks only that entries exist; a damaged one is found and redone by the real run.
+    """
+    seen: set[str] = set()
+    out = []
+    for job, key in zip(jobs, job_keys(jobs), strict=True):
+        if key not in seen:
+            seen.add(key)
+            if key not in cache:
+                out.append(job)
+    return out
+
+
+def _labelled(exc: BaseException, job: SpeechJob) -> AudioDigestError:
+    """The error for a failed job, its message prefixed with the job's label."""
+    label = job.label or repr(job.text[:40])
+    if isinstance(exc, AudioDigestError):
+        if exc.message.startswith(label):
+            return exc
+        try:
+            new = type(exc)(f"{label}: {exc.message}", path=exc.path, line=exc.line)
+        except TypeError:  # a subclass with another constructor
+            new = EngineError(f"{label}: {exc.message}")
+        new.__cause__ = exc
+        return new
+    if isinstance(exc, BrokenProcessPool):
+        msg = "the speech worker process died (out of memory?)"
+    else:
+        msg = f"{job.voice.engine} failed: {type(exc).__name__}: {exc}"
+    err = EngineError(f"{label}: {msg}")
+    err.__cause__ = exc
+    return err
+
+
+# --- worker processes ------------------------------------------------------------------------
+
+_worker_engine: Engine | None = None
+
+
+def _init_worker(engine_name: str, threads: int) -> None:
+    """Load the engine once per worker; Ctrl-C is left to the parent, which shuts down cleanly."""
+    global _worker_engine
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    engine = get_engine(engine_name)
+    set_threads = getattr(engine, "set_threads", None)
+    if callable(set_threads):
+        set_threads(threads)
+    _worker_engine = engine
+
+
+def _work(text: str, voice: Voice) -> Pcm:
+    assert _worker_engine is not None, "worker initializer did not run"
+    return _worker_engine.synthesize(text, voice)
+
+
+# --- the runner ------------------------------------------------------------------------------
+
+
+class _Run:
+    def __init__(self, jobs: Sequence[SpeechJob], cache: SegmentCache, workers: int,
+                 progress: Progress | None) -> None:
+        self.jobs = jobs
+        self.cache = cache
+        self.workers = workers if workers > 0 else (os.cpu_count() or 1)
+        self.progress = progress
+        self.results: dict[str, Pcm] = {}
+        self.synthesized = 0
+
+    def done(self, key: str, pcm: Pcm) -> None:
+        """Keep a finished segment: in the cache at once, then in the results."""
+        self.cache.put(key, pcm)
+        self.results[key] = pcm
+        self.synthesized += 1
+        if self.progress is not None:
+            self.progress.advance()
+
+    def serial(self, engine: Engine, misses: list[tuple[str, SpeechJob]]) -> None:
+        for key, job in misses:
+            for attempt in range(1, ATTEMPTS + 1):
+                try:
+                    pcm = engine.synthesize(job.text, job.voice)
+                    break
+                except RetryableEngineError as exc:
+                    if attempt == ATTEMPTS:
+                        raise _labelled(exc, job) from exc
+                    log.info("%s: %s; trying again", job.label, exc.message)
+                except (KeyboardInterrupt, AudioDigestError):
+                    raise
+                except Exception as exc:
+                    raise _labelled(exc, job) from exc
+            self.done(key, pcm)
+
+    def pooled(self, engine: Engine, misses: list[tuple[str, SpeechJob]]) -> None:
+        n = min(self.workers, len(misses))
+        if n <= 1 or len(misses) < MIN_POOL_JOBS:
+            self.serial(engine, misses)
+            return
+        threads = max(1, (os.cpu_count() or 1) // n)
+        # spawn, not fork: the parent may already hold onnxruntime threads, which fork breaks.
+        pool = cf.ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"),
+                                      initializer=_init_worker, initargs=(engine.name, threads))
+        futures: dict[cf.Future[Pcm], tuple[str, SpeechJob, int]] = {}
+
+        def submit(key: str, job: SpeechJob, attempt: int) -> None:
+            futures[pool.submit(_work, job.text, job.voice)] = (key, job, attempt)
+
+        try:
+            for key, job in misses:
+                submit(key, job, 1)
+            while futures:
+                finished, _ = cf.wait(list(futures), return_when=cf.FIRST_COMPLETED)
+                for fut in finished:
+                    key, job, attempt = futures.pop(fut)
+                    try:
+                        pcm = fut.result()
+                    except RetryableEngineError as exc:
+                        if attempt >= ATTEMPTS:
+                            raise _labelled(exc, job) from exc
+                        submit(key, job, attempt + 1)
+                        continue
+                    except Exception as exc:
+                        raise _labelled(exc, job) from exc
+                    self.done(key, pcm)
+        except KeyboardInterrupt:
+            for fut in futures:
+                fut.cancel()
+            self._keep_running(futures)
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+
+    def _keep_running(self, futures: dict[cf.Future[Pcm], tuple[str, SpeechJob, int]]) -> None:
+        """After Ctrl-C: wait briefly for segments already being made and keep them."""
+        for fut, (key, _job, _attempt) in futures.items():
+            if fut.cancelled():
+                continue
+            try:
+                self.done(key, fut.result(timeout=30))
+            except Exception:  # interrupted anyway; a failure here only loses that segment
+                continue
+
+    def concurrent(self, engine: Engine, misses: list[tuple[str, SpeechJob]]) -> None:
+        asyncio.run(self._async(engine, misses))
+
+    async def _async(self, engine: Engine, misses: list[tuple[str, SpeechJob]]) -> None:
+        limit = asyncio.Semaphore(int(getattr(engine, "max_concurrency", 4)))
+        speak: Callable[[str, Voice], Any] = engine.synthesize_async  # type: ignore[attr-defined]
+
+        async def one(key: str, job: SpeechJob) -> None:
+            async with limit:
+                try:
+                    pcm = await speak(job.text, job.voice)
+                except AudioDigestError as exc:
+                    raise _labelled(exc, job) from exc
+                except Exception as exc:
+                    raise _labelled(exc, job) from exc
+            self.done(key, pcm)
+
+        tasks = [asyncio.create_task(one(key, job)) for key, job in misses]
+        try:
+            for fut in asyncio.as_completed(tasks):
+                await fut
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def synthesize_jobs(jobs: Sequence[SpeechJob], cache: SegmentCache, *, workers: int = 0,
+                    progress: Progress | None = None) -> SynthesisReport:
+    """Speak every job, reusing cached segments; identical jobs are synthesised once.
+
+    ``workers`` is the number of worker processes for piper (0: one per core). ``progress``,
+    if given, gets its total set to the number of segments to make and one advance per segment.
+    Raises EngineError (or a subclass) naming the failing job's label, or Interrupted on Ctrl-C;
+    either way, every segment finished before is already in the cache.
+    """
+    start = time.monotonic()
+    keys = job_keys(jobs)
+    first: dict[str, SpeechJob] = {}
+    for key, job in zip(keys, jobs, strict=True):
+        first.setdefault(key, job)
+
+    run = _Run(jobs, cache, workers, progress)
+    reused = 0
+    by_engine: dict[str, list[tuple[str, SpeechJob]]] = {}
+    for key, job in first.items():
+        pcm = cache.get(key)
+        if pcm is not None:
+            run.results[key] = pcm
+            reused += 1
+        else:
+            by_engine.setdefault(job.voice.engine, []).append((key, job))
+
+    # Bad voices fail before any work starts, not half-way through.
+    for name, misses in by_engine.items():
+        engine = get_engine(name)
+        for voice in {job.voice for _k, job in misses}:
+            engine.check_voice(voice)
+
+    if progress is not None:
+        progress.set_total(sum(len(m) for m in by_engine.values()))
+    try:
+        for name, misses in by_engine.items():
+            engine = get_engine(name)
+            mode = getattr(engine, "concurrency", "serial")
+            if mode == "process":
+                run.pooled(engine, misses)
+            elif mode == "async" and hasattr(engine, "synthesize_async"):
+                run.concurrent(engine, misses)
+            else:
+                run.serial(engine, misses)
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"interrupted; {run.synthesized} new segment(s) kept in the cache, run again to continue"
+        ) from None
+
+    pcms = tuple(run.results[key] for key in keys)
+    return SynthesisReport(
+        pcms=pcms,
+        synthesized=run.synthesized,
+        reused=reused,
+        audio_seconds=sum(p.seconds for p in pcms),
+        wall_seconds=time.monotonic() - start,
+    )
