@@ -97,17 +97,24 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont,
     return lines
 
 
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    font = ImageFont.load_default(size=size)
+    if not isinstance(font, ImageFont.FreeTypeFont):  # Pillow built without FreeType
+        raise OutputError("cannot draw the cover: this Pillow has no FreeType support; set "
+                          "'artwork' in show.toml to your own image")
+    return font
+
+
 def _fit_title(draw: ImageDraw.ImageDraw, title: str, width: int,
                height: int) -> tuple[ImageFont.FreeTypeFont, list[str], int]:
     """The largest font (with its lines and line height) that fits the title in the box."""
     for size in range(184, 39, -8):
-        font = ImageFont.load_default(size=size)
-        assert isinstance(font, ImageFont.FreeTypeFont)  # Pillow >= 10.1 with FreeType
+        font = _font(size)
         lines = _wrap(draw, title, font, width)
         line_height = round(size * 1.18)
         if len(lines) * line_height <= height:
             return font, lines, line_height
-    return font, lines[: height // line_height], line_height
+    return font, lines[: max(1, height // line_height)], line_height
 
 
 def generate_cover(title: str, author: str = "") -> bytes:
@@ -142,7 +149,7 @@ def generate_cover(title: str, author: str = "") -> bytes:
     for i, line in enumerate(lines):
         draw.text((margin, top + i * line_height), line, font=font, fill=_TEXT)
     if author:
-        small = ImageFont.load_default(size=56)
+        small = _font(56)
         label = textwrap.shorten(author, 40, placeholder="…")
         draw.text((margin, size - margin - 56), label, font=small, fill=(220, 228, 240))
     out = io.BytesIO()

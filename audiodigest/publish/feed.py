@@ -14,11 +14,10 @@ import logging
 import re
 import tomllib
 from collections.abc import Sequence
-from datetime import datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from feedgen.feed import FeedGenerator
 
@@ -51,6 +50,22 @@ _TRANSCRIPT_REL = {"text/vtt": "captions", "application/x-subrip": "captions"}
 def xml_text(value: str) -> str:
     """``value`` without the characters XML 1.0 cannot hold (control characters, lone surrogates)."""
     return _XML_ILLEGAL.sub("", value)
+
+
+_SAFE_SCHEMES = ("http", "https", "mailto")
+
+
+def safe_link(url: str | None) -> str | None:
+    """``url`` if it is an http(s) or mailto link, else None: article links end up in HTML
+    (show notes, pages), where a ``javascript:`` URL would run code."""
+    if not url:
+        return None
+    url = xml_text(url).strip()
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return None
+    return url if scheme in _SAFE_SCHEMES else None
 
 
 def public_url(config: ShowConfig, path: str) -> str:
@@ -123,8 +138,9 @@ def _esc(value: str) -> str:
 
 def _chapter_html(chapter: PublishedChapter) -> str:
     title = _esc(chapter.title)
-    if chapter.url:
-        title = f'<a href="{_esc(chapter.url)}">{title}</a>'
+    url = safe_link(chapter.url)
+    if url:
+        title = f'<a href="{_esc(url)}">{title}</a>'
     return f"<li>{clock(chapter.start)} {title}</li>"
 
 
@@ -142,8 +158,8 @@ def show_notes(config: ShowConfig, record: EpisodeRecord) -> str:
 def item_description(record: EpisodeRecord) -> str:
     """The item's short ``description``: the summary and the linked article titles, kept within
     Apple's 4000-byte limit (links are dropped first, then the summary is shortened)."""
-    links = [f'<li><a href="{_esc(c.url)}">{_esc(c.title)}</a></li>'
-             for c in record.chapters if c.url]
+    links = [f'<li><a href="{_esc(url)}">{_esc(c.title)}</a></li>'
+             for c in record.chapters if (url := safe_link(c.url))]
     summary = xml_text(record.summary)
     while True:
         body = f"<p>{_esc(summary)}</p>"
@@ -242,7 +258,7 @@ def _add_item(fg: FeedGenerator, config: ShowConfig, record: EpisodeRecord) -> N
     ext.episode(record.number)
     ext.psc_chapters([
         PscChapter(start=psc_time(c.start), title=xml_text(c.title),
-                   href=xml_text(c.url) if c.url else None)
+                   href=safe_link(c.url))
         for c in record.chapters
     ])
 

@@ -34,7 +34,7 @@ def _file_to_json(item: PublishedFile) -> dict[str, str]:
     return {"path": item.path, "mime_type": item.mime_type}
 
 
-def record_to_json(record: EpisodeRecord) -> dict[str, Any]:
+def record_to_dict(record: EpisodeRecord) -> dict[str, Any]:
     """A JSON-ready dict of ``record`` (datetimes as ISO 8601 with their offset)."""
     return {
         "id": record.id,
@@ -75,8 +75,8 @@ def _file_from_json(raw: Any, key: str) -> PublishedFile:
     return PublishedFile(path=_get(raw, "path", str), mime_type=_get(raw, "mime_type", str))
 
 
-def record_from_json(raw: Any) -> EpisodeRecord:
-    """Rebuild a record from :func:`record_to_json` output; raises ValueError naming the field."""
+def record_from_dict(raw: Any) -> EpisodeRecord:
+    """Rebuild a record from :func:`record_to_dict` output; raises ValueError naming the field."""
     if not isinstance(raw, Mapping):
         raise _Bad("an episode must be an object")
     try:
@@ -161,7 +161,7 @@ def load_index(path: Path) -> list[EpisodeRecord]:
     records: list[EpisodeRecord] = []
     for pos, raw in enumerate(data["episodes"], start=1):
         try:
-            records.append(record_from_json(raw))
+            records.append(record_from_dict(raw))
         except (ValueError, TypeError) as exc:
             raise UserError(f"episode #{pos} in the episode index is damaged: {exc}",
                             path=path) from exc
@@ -177,10 +177,10 @@ def load_index(path: Path) -> list[EpisodeRecord]:
 
 def save_index(path: Path, records: Iterable[EpisodeRecord]) -> Path:
     """Write ``records`` (sorted newest first) to ``path`` atomically."""
-    payload = {"version": INDEX_VERSION,
-               "episodes": [record_to_json(r) for r in _sorted(records)]}
+    episodes = [record_to_dict(r) for r in _sorted(records)]
+    payload = {"version": INDEX_VERSION, "episodes": episodes}
     text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
-    log.debug("writing episode index %s (%d episodes)", path, len(payload["episodes"]))
+    log.debug("writing episode index %s (%d episodes)", path, len(episodes))
     return atomic_write(path, text)
 
 

@@ -204,22 +204,18 @@ def plain_text(text: str) -> str:
 def escape_text(value: str) -> str:
     r"""Escape arbitrary text (article data) so it reads literally as script text.
 
-    Braces, bars and backslashes get a backslash; so does a line start that would read as a
-    heading, pause, link line or speaker tag.
+    Whitespace, line breaks included, collapses to single spaces, so data never starts a new
+    paragraph or line. Braces, bars and backslashes get a backslash; so does a start that would
+    read as a heading, pause, link line or speaker tag.
 
     >>> escape_text("{{ 7*7 }}")
     '\\{\\{ 7*7 \\}\\}'
-    >>> escape_text("NOTE: prices rose")
+    >>> escape_text("NOTE: prices\n\nrose")
     '\\NOTE: prices rose'
     """
-    out = (value.replace("\\", "\\\\").replace("{", "\\{").replace("}", "\\}")
-           .replace("|", "\\|"))
-    lines = out.split("\n")
-    for n, line in enumerate(lines):
-        body = line.lstrip()
-        if body and _needs_guard(body):
-            lines[n] = line[: len(line) - len(body)] + "\\" + body
-    return "\n".join(lines)
+    out = (" ".join(value.split()).replace("\\", "\\\\").replace("{", "\\{")
+           .replace("}", "\\}").replace("|", "\\|"))
+    return "\\" + out if out and _needs_guard(out) else out
 
 
 def _needs_guard(text: str) -> bool:
@@ -454,6 +450,9 @@ def _front_matter(lines: list[str]) -> tuple[Script, int]:
         if not stripped:
             continue
         match = _META_LINE_RE.fullmatch(stripped)
+        if match is None and _is_heading(stripped):
+            raise _Problem((i + 1, col), "expected '---' to close the front matter (opened on "
+                           "line 1) before the first heading")
         if match is None:
             raise _Problem((i + 1, col), "expected 'key: value' or '---' to close the front "
                            "matter")

@@ -46,7 +46,7 @@ def clean_text(text: str) -> str:
     >>> clean_text(" a\\tb\\r\\n c\\x07d ")
     'a b cd'
     """
-    return _SPACES.sub(" ", _CONTROL.sub("", text)).strip()
+    return _SPACES.sub(" ", text).strip()
 
 
 def shorten(text: str, limit: int = 60) -> str:
@@ -90,7 +90,11 @@ def line_of(data: bytes | str, offset: int) -> int:
 
 
 def check_bytes(data: bytes, name: str) -> None:
-    """Refuse empty and binary input (a NUL byte) with the line where it shows."""
+    """Refuse empty, oversized and binary input (a NUL byte, with the line where it shows)."""
+    if len(data) > MAX_DIGEST_BYTES:
+        raise SourceError(
+            f"the digest is {len(data):,} bytes; the limit is {MAX_DIGEST_BYTES:,}", path=name
+        )
     if not data.removeprefix(b"\xef\xbb\xbf").strip():
         raise SourceError("the digest is empty", path=name)
     nul = data.find(b"\0")

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from audiodigest.errors import SourceError
-from audiodigest.sources.common import Draft, Where, check_count, decode, parse_date
+from audiodigest.sources.common import Draft, Where, check_count, decode, line_of, parse_date
 
 LIST_KEYS = ("articles", "items", "entries")
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
@@ -36,7 +36,11 @@ def _article_list(data: object, name: str, line: int | None = None) -> tuple[str
         for key in LIST_KEYS:
             if isinstance(data.get(key), list):
                 return key, data[key]
-    raise SourceError(
+    raise _not_a_list(name, line)
+
+
+def _not_a_list(name: str, line: int | None) -> SourceError:
+    return SourceError(
         "expected a list of articles, or an object with an 'articles', 'items' or 'entries' list",
         path=name,
         line=line,
@@ -153,30 +157,65 @@ def _yaml_error(exc: yaml.YAMLError, name: str) -> SourceError:
     )
 
 
+def _reader_error(exc: yaml.reader.ReaderError, text: str, name: str) -> SourceError:
+    return SourceError(
+        f"not valid YAML: character U+{exc.character:04X} is not allowed",
+        path=name,
+        line=line_of(text, exc.position),
+    )
+
+
+def _yaml_list_node(node: yaml.Node | None) -> yaml.SequenceNode | None:
+    """The node of the article list, found as :func:`_article_list` finds the list."""
+    if isinstance(node, yaml.SequenceNode):
+        return node
+    if isinstance(node, yaml.MappingNode):
+        for key in LIST_KEYS:
+            found = None
+            for key_node, value_node in node.value:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
+                    found = value_node  # the last one wins, as in construction
+            if isinstance(found, yaml.SequenceNode):
+                return found
+    return None
+
+
 def parse_yaml(data: bytes, name: str) -> list[Draft]:
     """Read a YAML digest (shape in the module docstring) into drafts, with entry lines."""
     text = decode(data, name)
-    loader = yaml.SafeLoader(text)
     try:
-        node = loader.get_single_node()
-        loaded = loader.construct_document(node) if node is not None else None
-    except yaml.YAMLError as exc:
-        raise _yaml_error(exc, name) from None
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:
+        # Raised at once for characters YAML forbids (most control characters).
+        raise _reader_error(exc, text, name) from None
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.reader.ReaderError as exc:  # the reader checks the text in chunks
+            raise _reader_error(exc, text, name) from None
+        except yaml.YAMLError as exc:
+            raise _yaml_error(exc, name) from None
+        list_node = _yaml_list_node(node)
+        if list_node is None:
+            line = node.start_mark.line + 1 if node is not None else None
+            raise _not_a_list(name, line)
+        # Items are built one by one so a bad value is reported at its entry's line.
+        items: list[Any] = []
+        lines: list[int | None] = []
+        for index, item in enumerate(list_node.value, 1):
+            line = item.start_mark.line + 1
+            try:
+                items.append(loader.construct_object(item, deep=True))
+            except yaml.YAMLError as exc:
+                raise _yaml_error(exc, name) from None
+            except (ValueError, TypeError, OverflowError) as exc:
+                # The safe constructors raise these for values that match a tag's pattern but
+                # are out of range, such as the timestamp 2026-02-30.
+                raise SourceError(f"entry {index}: invalid value: {exc}", path=name,
+                                  line=line) from None
+            lines.append(line)
     except RecursionError:
         raise SourceError("YAML nested too deeply", path=name) from None
-    except (ValueError, TypeError, OverflowError) as exc:
-        # The safe constructors raise these for values that match a tag's pattern but are
-        # out of range, such as the timestamp 2026-02-30.
-        raise SourceError(f"not valid YAML: {exc}", path=name) from None
     finally:
         loader.dispose()
-    key, items = _article_list(loaded, name, node.start_mark.line + 1 if node else None)
-    list_node = node
-    if key is not None and isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            if key_node.value == key:
-                list_node = value_node  # the last one wins, as in construction
-    lines: list[int | None] = []
-    if isinstance(list_node, yaml.SequenceNode):
-        lines = [item.start_mark.line + 1 for item in list_node.value]
     return _drafts(items, lines, name)

@@ -24,10 +24,11 @@ log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "audiodigest.engines"
 
 #: How the synthesiser runs an engine's cache misses:
-#: ``process`` - CPU-bound; one engine per worker process, loaded by name in each worker;
+#: ``threads`` - CPU-bound and thread-safe; ``workers`` threads share the engine instance,
+#:   which gets ``set_threads(cores // workers)`` first if it has that method;
 #: ``async`` - network-bound; ``synthesize_async`` calls run concurrently in one event loop;
 #: ``serial`` - one call after another in the calling process.
-Concurrency = Literal["process", "async", "serial"]
+Concurrency = Literal["threads", "async", "serial"]
 
 #: Every voice setting of show.toml; an engine lists the ones that change its audio.
 ALL_SETTINGS: tuple[str, ...] = ("rate", "pitch", "volume", "sentence_silence")
@@ -58,7 +59,7 @@ class Engine(Protocol):
     text and voice would change: it is part of every cache key. ``synthesize`` returns mono
     int16 PCM and raises :class:`audiodigest.errors.EngineError` subclasses only.
     Engines may also define ``async def synthesize_async(text, voice) -> Pcm`` (used when
-    ``concurrency == "async"``) and ``set_threads(n)`` (used in worker processes).
+    ``concurrency == "async"``) and ``set_threads(n)`` (called before parallel work).
     """
 
     name: str
@@ -89,8 +90,6 @@ _instances: dict[str, Engine] = {}
 def register_engine(name: str, factory: EngineFactory) -> None:
     """Make ``name`` resolve to ``factory()`` in this process, ahead of entry points.
 
-    Engines registered this way are not visible to worker processes, so they should use
-    ``concurrency = "serial"`` or ``"async"``.
     """
     with _lock:
         _extra[name] = factory

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
@@ -59,15 +58,19 @@ def _pkg_version(name: str) -> str:
 
 
 class PiperEngine:
-    """Piper voices, each loaded at most once per process into its own ONNX session."""
+    """Piper voices, loaded on first use into an ONNX session and shared by threads.
+
+    A voice is loaded once per intra-op thread count: ``set_threads`` only affects sessions
+    loaded afterwards, so a caller that switches between counts keeps both sessions.
+    """
 
     name = "piper"
     uses_settings: tuple[str, ...] = ("rate", "sentence_silence", "volume")
-    concurrency: Concurrency = "process"
+    concurrency: Concurrency = "threads"  # session.run releases the GIL
 
     def __init__(self, threads: int | None = None) -> None:
         self.threads = threads  # intra-op threads per session; None lets onnxruntime decide
-        self._voices: dict[str, Any] = {}
+        self._voices: dict[str, Any] = {}  # "model path|threads" -> PiperVoice
         self._load_lock = threading.Lock()
 
     # --- identity -----------------------------------------------------------------------
@@ -113,14 +116,14 @@ class PiperEngine:
             raise FatalEngineError(f"bad piper voice config: {exc}", path=config) from exc
 
     def set_threads(self, threads: int) -> None:
-        """Intra-op threads for sessions loaded from now on (worker processes call this)."""
-        self.threads = threads
+        """Use ``threads`` intra-op threads per ONNX run from now on (0 or less: automatic)."""
+        self.threads = threads if threads > 0 else None
 
     # --- synthesis ----------------------------------------------------------------------
 
     def _load(self, voice: Voice) -> Any:
         model, config = self.model_files(voice)
-        key = str(model)
+        key = f"{model}|{self.threads}"
         with self._load_lock:
             if key in self._voices:
                 return self._voices[key]
@@ -175,7 +178,3 @@ class PiperEngine:
         audio = np.concatenate(parts).astype("<i2", copy=False)
         return Pcm(audio.tobytes(), sr)
 
-
-def default_threads(workers: int) -> int:
-    """Intra-op threads per session so that ``workers`` sessions share the cores evenly."""
-    return max(1, (os.cpu_count() or 1) // max(1, workers))

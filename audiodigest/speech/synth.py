@@ -3,8 +3,8 @@
 Every finished segment is stored in the cache the moment it is done, so a failure or Ctrl-C
 half-way through loses nothing already made, and the next run resumes from there.
 
-Piper misses run in worker processes (one voice per process, the cores split between their
-ONNX sessions); edge misses run concurrently in one event loop behind a semaphore; other
+Piper misses run on worker threads sharing one loaded voice (the cores split between the
+threads' ONNX runs); edge misses run concurrently in one event loop behind a semaphore; other
 engines run one after another in this process.
 """
 
@@ -13,12 +13,9 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures as cf
 import logging
-import multiprocessing
 import os
-import signal
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,8 +29,6 @@ log = logging.getLogger(__name__)
 
 #: Tries per segment for engines whose failures are marked retryable (edge retries inside).
 ATTEMPTS = 3
-#: Below this many misses a worker pool costs more to start (~1 s per worker) than it saves.
-MIN_POOL_JOBS = 6
 
 
 @dataclass(frozen=True)
@@ -96,34 +91,10 @@ def _labelled(exc: BaseException, job: SpeechJob) -> AudioDigestError:
             new = EngineError(f"{label}: {exc.message}")
         new.__cause__ = exc
         return new
-    if isinstance(exc, BrokenProcessPool):
-        msg = "the speech worker process died (out of memory?)"
-    else:
-        msg = f"{job.voice.engine} failed: {type(exc).__name__}: {exc}"
+    msg = f"{job.voice.engine} failed: {type(exc).__name__}: {exc}"
     err = EngineError(f"{label}: {msg}")
     err.__cause__ = exc
     return err
-
-
-# --- worker processes ------------------------------------------------------------------------
-
-_worker_engine: Engine | None = None
-
-
-def _init_worker(engine_name: str, threads: int) -> None:
-    """Load the engine once per worker; Ctrl-C is left to the parent, which shuts down cleanly."""
-    global _worker_engine
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    engine = get_engine(engine_name)
-    set_threads = getattr(engine, "set_threads", None)
-    if callable(set_threads):
-        set_threads(threads)
-    _worker_engine = engine
-
-
-def _work(text: str, voice: Voice) -> Pcm:
-    assert _worker_engine is not None, "worker initializer did not run"
-    return _worker_engine.synthesize(text, voice)
 
 
 # --- the runner ------------------------------------------------------------------------------
@@ -164,18 +135,22 @@ class _Run:
             self.done(key, pcm)
 
     def pooled(self, engine: Engine, misses: list[tuple[str, SpeechJob]]) -> None:
+        """Misses on ``workers`` threads sharing the engine; each ONNX session gets
+        cores/workers threads. (Threads rather than processes: onnxruntime releases the GIL
+        while it runs, and on 2 cores they were as fast as worker processes, without their
+        start-up, per-process model copy and pickling.)"""
         n = min(self.workers, len(misses))
-        if n <= 1 or len(misses) < MIN_POOL_JOBS:
+        set_threads = getattr(engine, "set_threads", None)
+        if callable(set_threads):
+            set_threads(max(1, (os.cpu_count() or 1) // n))
+        if n <= 1:
             self.serial(engine, misses)
             return
-        threads = max(1, (os.cpu_count() or 1) // n)
-        # spawn, not fork: the parent may already hold onnxruntime threads, which fork breaks.
-        pool = cf.ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"),
-                                      initializer=_init_worker, initargs=(engine.name, threads))
+        pool = cf.ThreadPoolExecutor(max_workers=n, thread_name_prefix=f"speech-{engine.name}")
         futures: dict[cf.Future[Pcm], tuple[str, SpeechJob, int]] = {}
 
         def submit(key: str, job: SpeechJob, attempt: int) -> None:
-            futures[pool.submit(_work, job.text, job.voice)] = (key, job, attempt)
+            futures[pool.submit(engine.synthesize, job.text, job.voice)] = (key, job, attempt)
 
         try:
             for key, job in misses:
@@ -246,7 +221,7 @@ def synthesize_jobs(jobs: Sequence[SpeechJob], cache: SegmentCache, *, workers: 
                     progress: Progress | None = None) -> SynthesisReport:
     """Speak every job, reusing cached segments; identical jobs are synthesised once.
 
-    ``workers`` is the number of worker processes for piper (0: one per core). ``progress``,
+    ``workers`` is the number of parallel piper runs (0: one per core). ``progress``,
     if given, gets its total set to the number of segments to make and one advance per segment.
     Raises EngineError (or a subclass) naming the failing job's label, or Interrupted on Ctrl-C;
     either way, every segment finished before is already in the cache.
@@ -280,7 +255,7 @@ def synthesize_jobs(jobs: Sequence[SpeechJob], cache: SegmentCache, *, workers: 
         for name, misses in by_engine.items():
             engine = get_engine(name)
             mode = getattr(engine, "concurrency", "serial")
-            if mode == "process":
+            if mode == "threads":
                 run.pooled(engine, misses)
             elif mode == "async" and hasattr(engine, "synthesize_async"):
                 run.concurrent(engine, misses)

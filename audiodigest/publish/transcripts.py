@@ -1,0 +1,103 @@
+"""Timed transcripts: WebVTT, SubRip and Podcasting 2.0 JSON.
+
+Cues carry the editor's words (``Cue.text``), never the normalised text the engine spoke.
+Line limits: WebVTT lines hold at most :data:`VTT_LINE` visible characters (Apple ingests VTT
+with that limit); SRT cues at most :data:`SRT_LINES` lines of :data:`SRT_LINE` characters. A
+sentence that does not fit one cue is split into consecutive cues that share its time span in
+proportion to their characters.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Sequence
+
+from audiodigest.models import Cue
+
+VTT_LINE = 65
+VTT_LINES = 2
+SRT_LINE = 32
+SRT_LINES = 2
+JSON_TRANSCRIPT_VERSION = "1.0.0"
+
+
+def speaker_name(tag: str) -> str:
+    """A speaker tag as people read it: ``HOST`` -> ``Host``, ``GUEST_2`` -> ``Guest 2``."""
+    return " ".join(tag.replace("_", " ").split()).title()
+
+
+def _ms(sample: int, sample_rate: int) -> int:
+    return (sample * 1000 + sample_rate // 2) // sample_rate
+
+
+def _clock(ms: int, decimal: str) -> str:
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs, frac = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{decimal}{frac:03d}"
+
+
+def _split(cue: Cue, sample_rate: int, width: int,
+           lines_per_cue: int) -> list[tuple[int, int, list[str]]]:
+    """The cue's text wrapped to ``width`` and cut into groups of ``lines_per_cue`` lines.
+
+    Each group gets a slice of the cue's time (ms) proportional to its characters; the
+    slices tile the span with no gaps and never run backwards.
+    """
+    lines = textwrap.wrap(" ".join(cue.text.split()), width=width, break_long_words=True,
+                          break_on_hyphens=False)
+    if not lines:
+        return []
+    groups = [lines[i:i + lines_per_cue] for i in range(0, len(lines), lines_per_cue)]
+    start, end = _ms(cue.start, sample_rate), _ms(cue.end, sample_rate)
+    end = max(end, start)
+    weights = [sum(len(line) for line in g) + len(g) - 1 for g in groups]
+    total = sum(weights)
+    out: list[tuple[int, int, list[str]]] = []
+    done = 0
+    t0 = start
+    for group, weight in zip(groups, weights, strict=True):
+        done += weight
+        t1 = start + round((end - start) * done / total)
+        t1 = min(end, max(t1, t0 + 1)) if end - start >= len(groups) else max(t1, t0)
+        out.append((t0, t1, group))
+        t0 = t1
+    return out
+
+
+def _escape_vtt(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def to_vtt(cues: Sequence[Cue], sample_rate: int) -> str:
+    """A WebVTT transcript; each cue names its speaker with a ``<v Name>`` span."""
+    parts = ["WEBVTT", ""]
+    for cue in cues:
+        name = _escape_vtt(speaker_name(cue.speaker))
+        for t0, t1, lines in _split(cue, sample_rate, VTT_LINE, VTT_LINES):
+            body = "\n".join(_escape_vtt(line) for line in lines)
+            parts += [f"{_clock(t0, '.')} --> {_clock(t1, '.')}", f"<v {name}>{body}", ""]
+    return "\n".join(parts)
+
+
+def to_srt(cues: Sequence[Cue], sample_rate: int) -> str:
+    """A SubRip transcript: at most two lines of 32 characters per cue."""
+    parts: list[str] = []
+    number = 0
+    for cue in cues:
+        for t0, t1, lines in _split(cue, sample_rate, SRT_LINE, SRT_LINES):
+            number += 1
+            parts += [str(number), f"{_clock(t0, ',')} --> {_clock(t1, ',')}", *lines, ""]
+    return "\n".join(parts)
+
+
+def to_transcript_json(cues: Sequence[Cue], sample_rate: int) -> str:
+    """A Podcasting 2.0 JSON transcript: one segment per sentence, times in seconds."""
+    segments = [{"speaker": speaker_name(cue.speaker),
+                 "startTime": _ms(cue.start, sample_rate) / 1000,
+                 "endTime": _ms(max(cue.end, cue.start), sample_rate) / 1000,
+                 "body": " ".join(cue.text.split())}
+                for cue in cues if cue.text.strip()]
+    return json.dumps({"version": JSON_TRANSCRIPT_VERSION, "segments": segments},
+                      ensure_ascii=False, indent=2) + "\n"

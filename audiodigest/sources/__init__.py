@@ -1,0 +1,192 @@
+"""Reading digests: the first stage of the pipeline (``sources -> script -> ...``).
+
+A digest is one file of article summaries in one of :data:`FORMATS`; reading it gives a tuple
+of :class:`~audiodigest.models.Article` in file order. The format comes from the file's
+extension, else from its content (see :func:`detect_format`), unless the caller names it.
+Every problem with the input is a one-line :class:`~audiodigest.errors.SourceError` naming the
+file and, where there is one, the line.
+
+Formats (details in each module's docstring): ``text`` (:mod:`.text`), ``markdown``
+(:mod:`.markdown`), ``json`` and ``yaml`` (:mod:`.structured`), ``feed`` for RSS/Atom
+(:mod:`.feed`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from audiodigest.errors import SourceError
+from audiodigest.models import Article
+from audiodigest.sources.common import (
+    MAX_DIGEST_BYTES,
+    MAX_ENTRIES,
+    MAX_SOURCE_CHARS,
+    MAX_SUMMARY_CHARS,
+    MAX_TITLE_CHARS,
+    MAX_URL_CHARS,
+    Draft,
+    check_bytes,
+    decode,
+    finish,
+)
+from audiodigest.sources.feed import declares_other_encoding, parse_feed
+from audiodigest.sources.ids import article_id, normalise_title, normalise_url
+from audiodigest.sources.markdown import parse_markdown
+from audiodigest.sources.structured import parse_json, parse_yaml
+from audiodigest.sources.text import parse_text
+
+log = logging.getLogger(__name__)
+
+FORMATS: tuple[str, ...] = ("text", "markdown", "json", "yaml", "feed")
+
+EXTENSIONS: dict[str, str] = {
+    ".txt": "text",
+    ".text": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".json": "json",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".xml": "feed",
+    ".rss": "feed",
+    ".atom": "feed",
+}
+
+_READERS: dict[str, Callable[[bytes, str], list[Draft]]] = {
+    "text": parse_text,
+    "markdown": parse_markdown,
+    "json": parse_json,
+    "yaml": parse_yaml,
+    "feed": parse_feed,
+}
+
+_SNIFF_BYTES = 4096
+_HEADING = re.compile(r"^#{1,6}[ \t]+\S", re.MULTILINE)
+_YAML_START = re.compile(r"(?:---|- *title *:|(?:articles|items|entries) *:)")
+
+
+def detect_format(data: bytes, name: str) -> str:
+    """The format of a digest: from the extension of ``name``, else sniffed from the content.
+
+    Sniffing looks at the start of the file: ``<rss``, ``<feed``, ``<rdf:RDF`` or ``<?xml`` is a
+    feed; ``[`` or ``{`` is JSON; ``---``, ``- title:`` or an ``articles:``/``items:``/
+    ``entries:`` key is YAML; a line starting with ``# `` (a heading) is Markdown; anything else
+    is plain text.
+
+    >>> detect_format(b"[]", "2026-11-27")
+    'json'
+    >>> detect_format(b"Title\\nSummary", "digest.md")
+    'markdown'
+    """
+    by_extension = EXTENSIONS.get(Path(name).suffix.lower())
+    if by_extension:
+        return by_extension
+    head = data[:_SNIFF_BYTES].decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
+    if head.startswith(("<rss", "<feed", "<?xml", "<rdf:RDF")):
+        return "feed"
+    if head.startswith(("[", "{")):
+        return "json"
+    if _YAML_START.match(head):
+        return "yaml"
+    if _HEADING.search(head):
+        return "markdown"
+    return "text"
+
+
+def parse_digest(data: bytes, name: str, fmt: str | None = None) -> tuple[Article, ...]:
+    """Parse a digest held in memory; ``name`` (a file name) is used in errors and to detect
+    the format when ``fmt`` (one of :data:`FORMATS`) is None.
+
+    Returns the articles in file order, duplicates (same id) removed after the first. Raises
+    :class:`SourceError` for anything wrong with the input, or an unknown ``fmt``. Touches no
+    disk and no network.
+    """
+    if fmt is not None and fmt not in _READERS:
+        raise SourceError(
+            f"unknown digest format {fmt!r}; choose one of {', '.join(FORMATS)}", path=name
+        )
+    check_bytes(data, name)
+    fmt = fmt or detect_format(data, name)
+    if fmt != "feed" or not declares_other_encoding(data):
+        decode(data, name)  # fail early, with a line number, on anything but UTF-8
+    drafts = _READERS[fmt](data, name)
+    articles = finish(drafts, name)
+    log.debug("%s: %d articles (%s)", name, len(articles), fmt)
+    return articles
+
+
+def read_digest(path: Path, fmt: str | None = None) -> tuple[Article, ...]:
+    """Read and parse the digest file at ``path`` (see :func:`parse_digest`).
+
+    Files larger than :data:`MAX_DIGEST_BYTES` are refused before they are read.
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise SourceError("not a file", path=path)
+        if size > MAX_DIGEST_BYTES:
+            raise SourceError(
+                f"the digest is {size:,} bytes; the limit is {MAX_DIGEST_BYTES:,}", path=path
+            )
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SourceError("no such digest file", path=path) from None
+    except OSError as exc:
+        raise SourceError(f"cannot read the digest: {exc.strerror or exc}", path=path) from None
+    return parse_digest(data, str(path), fmt)
+
+
+def newest_digest(folder: Path) -> Path:
+    """The digest in ``folder`` whose file name sorts last (names are dates: 2026-11-27.txt).
+
+    Only files with a known extension (:data:`EXTENSIONS`) count; hidden files are ignored.
+    Raises :class:`SourceError` naming the folder when it holds no digest, or when the newest
+    name exists with two extensions (which one is meant is unclear).
+    """
+    folder = Path(folder)
+    try:
+        candidates = [
+            entry
+            for entry in folder.iterdir()
+            if not entry.name.startswith(".")
+            and entry.suffix.lower() in EXTENSIONS
+            and entry.is_file()
+        ]
+    except FileNotFoundError:
+        raise SourceError("the digest folder does not exist", path=folder) from None
+    except OSError as exc:
+        raise SourceError(f"cannot list the digest folder: {exc.strerror or exc}",
+                          path=folder) from None
+    if not candidates:
+        known = ", ".join(sorted(EXTENSIONS))
+        raise SourceError(f"no digest here (looked for files ending {known})", path=folder)
+    newest = max(candidates, key=lambda p: (p.stem, p.name))
+    twins = sorted(p.name for p in candidates if p.stem == newest.stem)
+    if len(twins) > 1:
+        raise SourceError(
+            f"more than one digest for {newest.stem}: {', '.join(twins)}; keep one", path=folder
+        )
+    return newest
+
+
+__all__ = [
+    "EXTENSIONS",
+    "FORMATS",
+    "MAX_DIGEST_BYTES",
+    "MAX_ENTRIES",
+    "MAX_SOURCE_CHARS",
+    "MAX_SUMMARY_CHARS",
+    "MAX_TITLE_CHARS",
+    "MAX_URL_CHARS",
+    "article_id",
+    "detect_format",
+    "newest_digest",
+    "normalise_title",
+    "normalise_url",
+    "parse_digest",
+    "read_digest",
+]

@@ -1,0 +1,241 @@
+"""The preview server, exercised over real HTTP on 127.0.0.1 the way podcast apps use a host."""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import os
+import threading
+import time
+from collections.abc import Iterator
+from email.utils import formatdate
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from audiodigest.publish.server import make_app
+from tests.publish_support import sine_mp3
+
+MP3 = "episodes/2026-11-27/2026-11-27.mp3"
+
+
+class Server:
+    """make_app(root) served by aiohttp's runner on a free port, in a background thread."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.loop = asyncio.new_event_loop()
+        self.ready = threading.Event()
+        self.port = 0
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        runner = web.AppRunner(make_app(self.root))
+        self.loop.run_until_complete(runner.setup())
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        self.loop.run_until_complete(site.start())
+        self.port = runner.addresses[0][1]
+        self.runner = runner
+        self.ready.set()
+        self.loop.run_forever()
+        self.loop.run_until_complete(runner.cleanup())
+        self.loop.close()
+
+    def __enter__(self) -> Server:
+        self.thread.start()
+        assert self.ready.wait(10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+    def request(self, method: str, path: str, headers: dict[str, str] | None = None,
+                body: bytes | None = None) -> tuple[int, dict[str, str], bytes]:
+        """A raw request: the path goes on the wire exactly as given (no normalisation)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            conn.putrequest(method, path, skip_accept_encoding=True)
+            for key, value in (headers or {}).items():
+                conn.putheader(key, value)
+            if body is not None:
+                conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders(body)
+            resp = conn.getresponse()
+            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+        finally:
+            conn.close()
+
+
+@pytest.fixture(scope="module")
+def site_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("public")
+    files = {
+        "feed.xml": b"<?xml version='1.0'?><rss version='2.0'><channel/></rss>",
+        "index.html": b"<!doctype html><title>home</title>",
+        MP3: sine_mp3(),
+        "episodes/2026-11-27/episode.m4a": b"\x00" * 64,
+        "episodes/2026-11-27/chapters.json": b'{"version": "1.2.0", "chapters": []}',
+        "episodes/2026-11-27/chapters-abc123.json": b'{"version": "1.2.0", "chapters": []}',
+        "episodes/2026-11-27/transcript.json": b'{"version": "1.0.0", "segments": []}',
+        "episodes/2026-11-27/transcript.vtt": b"WEBVTT\n",
+        "episodes/2026-11-27/transcript.srt": b"1\n",
+        "episodes/2026-11-27/index.html": b"<!doctype html><title>episode</title>",
+        "assets/style.css": b"body{}",
+        "cover-0123abcd.png": b"\x89PNG fake",
+        ".audiodigest-published.json": b"{}",
+        ".git/config": b"[core]",
+        "empty/keep.txt": b"x",
+    }
+    for rel, data in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+    (root / "empty" / "keep.txt").unlink()  # a folder without index.html
+    secret = root.parent / "secret.txt"
+    secret.write_text("do not serve")
+    os.symlink(secret, root / "leak.txt")
+    return root
+
+
+@pytest.fixture(scope="module")
+def server(site_root: Path) -> Iterator[Server]:
+    with Server(site_root) as srv:
+        yield srv
+
+
+def test_range_requests_get_206_with_content_range(server: Server, site_root: Path) -> None:
+    data = (site_root / MP3).read_bytes()
+    size = len(data)
+    for header, start, end in [("bytes=0-99", 0, 99), ("bytes=100-", 100, size - 1),
+                               ("bytes=-100", size - 100, size - 1),
+                               (f"bytes=10-{size + 500}", 10, size - 1)]:
+        status, headers, body = server.request("GET", "/" + MP3, {"Range": header})
+        assert status == 206, header
+        assert headers["content-range"] == f"bytes {start}-{end}/{size}"
+        assert body == data[start:end + 1]
+        assert headers["content-type"] == "audio/mpeg"
+
+
+def test_full_get_advertises_ranges_and_validators(server: Server, site_root: Path) -> None:
+    status, headers, body = server.request("GET", "/" + MP3)
+    assert status == 200
+    assert body == (site_root / MP3).read_bytes()
+    assert headers["accept-ranges"] == "bytes"
+    assert headers["etag"] and headers["last-modified"]
+    assert int(headers["content-length"]) == len(body)
+
+
+@pytest.mark.parametrize("header", ["bytes=999999999-", "bytes=-0"])
+def test_unsatisfiable_ranges_get_416(server: Server, site_root: Path, header: str) -> None:
+    size = (site_root / MP3).stat().st_size
+    status, headers, _ = server.request("GET", "/" + MP3, {"Range": header})
+    assert status == 416
+    assert headers["content-range"] == f"bytes */{size}"
+
+
+@pytest.mark.parametrize("header", ["bytes=0-1,5-6", "items=0-5", "bytes=50-10", "bytes=abc"])
+def test_ranges_we_cannot_or_must_not_honour_give_the_whole_file(
+        server: Server, site_root: Path, header: str) -> None:
+    status, _headers, body = server.request("GET", "/" + MP3, {"Range": header})
+    assert status == 200
+    assert body == (site_root / MP3).read_bytes()
+
+
+def test_if_range_with_a_stale_etag_gives_the_whole_file(server: Server) -> None:
+    _, headers, _ = server.request("HEAD", "/" + MP3)
+    status, _, body = server.request("GET", "/" + MP3, {"Range": "bytes=0-9",
+                                                        "If-Range": headers["etag"]})
+    assert status == 206 and len(body) == 10
+    status, _, body = server.request("GET", "/" + MP3, {"Range": "bytes=0-9",
+                                                        "If-Range": '"stale-etag"'})
+    assert status == 200 and len(body) > 10
+
+
+def test_head_gives_headers_without_a_body(server: Server, site_root: Path) -> None:
+    status, headers, body = server.request("HEAD", "/" + MP3)
+    assert status == 200 and body == b""
+    assert int(headers["content-length"]) == (site_root / MP3).stat().st_size
+    assert headers["content-type"] == "audio/mpeg"
+
+
+def test_conditional_gets_answer_304(server: Server, site_root: Path) -> None:
+    _, headers, _ = server.request("GET", "/feed.xml")
+    status, _, body = server.request("GET", "/feed.xml", {"If-None-Match": headers["etag"]})
+    assert status == 304 and body == b""
+    status, _, _ = server.request("GET", "/feed.xml", {"If-None-Match": '"other"'})
+    assert status == 200
+    later = formatdate((site_root / "feed.xml").stat().st_mtime + 60, usegmt=True)
+    status, _, body = server.request("GET", "/feed.xml", {"If-Modified-Since": later})
+    assert status == 304 and body == b""
+    earlier = formatdate(time.time() - 86400 * 400, usegmt=True)
+    status, _, _ = server.request("GET", "/feed.xml", {"If-Modified-Since": earlier})
+    assert status == 200
+
+
+@pytest.mark.parametrize(("path", "kind"), [
+    ("/feed.xml", "application/rss+xml"),
+    ("/" + MP3, "audio/mpeg"),
+    ("/episodes/2026-11-27/episode.m4a", "audio/x-m4a"),
+    ("/episodes/2026-11-27/chapters.json", "application/json+chapters"),
+    ("/episodes/2026-11-27/chapters-abc123.json", "application/json+chapters"),
+    ("/episodes/2026-11-27/transcript.json", "application/json"),
+    ("/episodes/2026-11-27/transcript.vtt", "text/vtt"),
+    ("/episodes/2026-11-27/transcript.srt", "application/x-subrip"),
+    ("/index.html", "text/html"),
+    ("/assets/style.css", "text/css"),
+    ("/cover-0123abcd.png", "image/png"),
+])
+def test_content_types(server: Server, path: str, kind: str) -> None:
+    status, headers, _ = server.request("GET", path)
+    assert status == 200
+    assert headers["content-type"].split(";")[0] == kind
+
+
+def test_folders_serve_their_index_page(server: Server) -> None:
+    status, _, body = server.request("GET", "/")
+    assert status == 200 and b"home" in body
+    status, _, body = server.request("GET", "/episodes/2026-11-27/")
+    assert status == 200 and b"episode" in body
+    status, headers, _ = server.request("GET", "/episodes/2026-11-27")
+    assert status == 301 and headers["location"] == "/episodes/2026-11-27/"
+
+
+@pytest.mark.parametrize("path", [
+    "/missing.mp3",
+    "/empty/",  # a folder without index.html: no listing
+    "/episodes/",
+    "/../secret.txt",
+    "/episodes/../../secret.txt",
+    "/%2e%2e/secret.txt",
+    "/%2E%2E%2Fsecret.txt",
+    "/episodes%2F2026-11-27%2Fchapters.json",
+    "/..%5csecret.txt",
+    "//etc/passwd",
+    "/" + "/".join([".."] * 12) + "/etc/passwd",
+    "/.audiodigest-published.json",
+    "/.git/config",
+    "/leak.txt",  # a symlink pointing out of the folder
+    "/feed.xml%00.png",
+])
+def test_nothing_outside_the_folder_or_hidden_is_served(server: Server, path: str) -> None:
+    status, _, body = server.request("GET", path)
+    assert status == 404, path
+    assert b"do not serve" not in body and b"root:" not in body and b"[core]" not in body
+
+
+def test_absolute_form_request_target_cannot_escape(server: Server) -> None:
+    status, _, body = server.request("GET", "http://127.0.0.1/../secret.txt")
+    assert status in (400, 404)
+    assert b"do not serve" not in body
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
+def test_writing_methods_are_refused_with_405(server: Server, site_root: Path,
+                                              method: str) -> None:
+    before = (site_root / "feed.xml").read_bytes()
+    status, headers, _ = server.request(method, "/feed.xml", body=b"<rss/>")
+    assert status == 405
+    assert "GET" in headers.get("allow", "")
+    assert (site_root / "feed.xml").read_bytes() == before
