@@ -54,8 +54,8 @@ def cmd_build(args: argparse.Namespace) -> int:
             _out(f"  {line}")
         return 0
     state = {"new": "new script", "unchanged": "script up to date", "edited": "edited script kept",
-             "rerendered": "script re-rendered (old one backed up)"}.get(result.script_state,
-                                                                          result.script_state)
+             "rerendered": "script re-rendered from the digest"}.get(result.script_state,
+                                                                     result.script_state)
     done = ", ".join(result.stages) or "nothing (all up to date)"
     _say(args, f"Built episode {result.episode_id} in {result.wall_seconds:.1f} s: {state}; "
                f"stages run: {done}")
@@ -101,7 +101,8 @@ def cmd_script(args: argparse.Namespace) -> int:
     else:
         _say(args, {"new": "wrote a new script", "unchanged": "script is up to date",
                     "edited": "script was edited; kept as it is",
-                    "rerendered": f"re-rendered; the old script is at {outcome.backup}"}
+                    "rerendered": "re-rendered from the digest"
+                    + (f"; the old script is at {outcome.backup}" if outcome.backup else "")}
              .get(outcome.state, outcome.state))
         _out(str(outcome.path))
     return 0

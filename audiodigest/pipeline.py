@@ -492,10 +492,9 @@ def _dry_run(config: ShowConfig, paths: ShowPaths, options: BuildOptions) -> Bui
     result.plan.append({
         "new": f"script: would write a new script {script_path}",
         "unchanged": f"script: {script_path} is up to date",
-        "generated": f"script: would refresh {script_path} from the digest (not edited)",
         "edited": f"script: {script_path} was edited; it would be built as it is",
-        "rerendered": f"script: would back up {script_path} and render it again (--force)",
-    }[state])
+        "rerendered": f"script: would render {script_path} again from the digest",
+    }.get(state, f"script: {state}"))
     chapters = plan_spoken(script, load_lexicon(paths.lexicon_file()))
     jobs = speech_jobs(chapters, config, script_path)
     missing = missing_jobs(jobs, SegmentCache(paths.cache))
@@ -521,18 +520,13 @@ def _existing_cover(config: ShowConfig, paths: ShowPaths) -> Path | None:
 
 def _script_preview(config: ShowConfig, articles: Sequence, digest: Path, episode_id: str,
                     number: int, force: bool) -> tuple[Script, str]:
-    from audiodigest.script.format import parse_script
-    from audiodigest.script.render import render_script
-    from audiodigest.script.store import script_state
+    """What the script stage of a real build would produce, without writing anything."""
+    from audiodigest.script.store import prepare_script
 
-    path = ShowPaths(config).scripts / f"{episode_id}.md"
-    state = script_state(path)
-    if state == "edited" and not force:
-        return parse_script(path.read_text(encoding="utf-8"), path), "edited"
-    script = render_script(articles, config, episode_date=episode_date_for(digest), number=number)
-    if state == "missing":
-        return script, "new"
-    return script, "rerendered" if force else "generated"
+    outcome = prepare_script(config, articles, sha256_file(digest), episode_id,
+                             episode_date=episode_date_for(digest), number=number, force=force,
+                             dry_run=True)
+    return outcome.script, outcome.state
 
 
 @dataclass(frozen=True)

@@ -46,18 +46,15 @@ def commented_toml(title: str) -> str:
         "author": "Your Name",
     }
     lines = ["# audiodigest show settings. Lines starting with '#' show the defaults.", ""]
-    sections: list[tuple[str, type[BaseModel], object]] = []
+    sections: list[tuple[str, type[BaseModel]]] = []
     for name, info in ShowConfig.model_fields.items():
         if info.exclude:
             continue
         ann = info.annotation
-        if name == "owner":
-            sections.append(("owner", type(None), None))  # written below
-            continue
-        if name == "voices":
-            continue
+        if name in ("owner", "voices"):
+            continue  # written below, with example values
         if isinstance(ann, type) and issubclass(ann, BaseModel):
-            sections.append((name, ann, None))
+            sections.append((name, ann))
             continue
         lines.append(f"# {info.description}")
         if name in required:
@@ -79,9 +76,7 @@ def commented_toml(title: str) -> str:
         lines.append(f"# {info.description}")
         lines.append(f"{name} = {_toml_value(info.get_default())}")
     lines.append("")
-    for name, model, _ in sections:
-        if name == "owner":
-            continue
+    for name, model in sections:
         lines.append(f"[{name}]")
         for key, info in model.model_fields.items():
             lines.append(f"# {info.description}")

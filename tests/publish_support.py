@@ -3,16 +3,21 @@ output folder holding the files those records point at (a real MP3 made by ffmpe
 
 from __future__ import annotations
 
+import asyncio
+import http.client
 import json
 import subprocess
+import threading
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
 import imageio_ffmpeg
+from aiohttp import web
 
 from audiodigest.config import ShowConfig, parse
 from audiodigest.models import EpisodeRecord, PublishedChapter, PublishedFile
+from audiodigest.publish.server import make_app
 
 SHOW_TOML = """\
 title = "Signal & Noise"
@@ -122,3 +127,52 @@ def daily_records(count: int, start: datetime | None = None) -> list[EpisodeReco
         day = start + timedelta(days=i)
         out.append(make_record(day.date().isoformat(), number=i + 1, pub_date=day))
     return out
+
+
+class Server:
+    """make_app(root) served by aiohttp's runner on a free port, in a background thread."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.loop = asyncio.new_event_loop()
+        self.ready = threading.Event()
+        self.port = 0
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        runner = web.AppRunner(make_app(self.root))
+        self.loop.run_until_complete(runner.setup())
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        self.loop.run_until_complete(site.start())
+        self.port = runner.addresses[0][1]
+        self.runner = runner
+        self.ready.set()
+        self.loop.run_forever()
+        self.loop.run_until_complete(runner.cleanup())
+        self.loop.close()
+
+    def __enter__(self) -> Server:
+        self.thread.start()
+        assert self.ready.wait(10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+    def request(self, method: str, path: str, headers: dict[str, str] | None = None,
+                body: bytes | None = None) -> tuple[int, dict[str, str], bytes]:
+        """A raw request: the path goes on the wire exactly as given (no normalisation)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            conn.putrequest(method, path, skip_accept_encoding=True)
+            for key, value in (headers or {}).items():
+                conn.putheader(key, value)
+            if body is not None:
+                conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders(body)
+            resp = conn.getresponse()
+            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+        finally:
+            conn.close()

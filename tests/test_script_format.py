@@ -255,3 +255,14 @@ def test_inline_parts(text: str, parts: tuple[str | Hint, ...]) -> None:
 def test_inline_parts_error_names_the_column() -> None:
     with pytest.raises(ScriptError, match="column 7: expected '\\|' or '}'"):
         inline_parts("ab {cd")
+
+
+def test_module_examples_hold() -> None:
+    import doctest
+
+    from audiodigest.script import format as fmt
+    from audiodigest.script import speakdate
+
+    for module in (fmt, speakdate):
+        result = doctest.testmod(module)
+        assert result.failed == 0 and result.attempted > 0

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import doctest
 import http.server
+import importlib
 import json
 import logging
 import re
@@ -329,3 +331,13 @@ def test_ids_from_titles_fold_case_width_and_whitespace() -> None:
 def test_ids_survive_unparseable_urls() -> None:
     for url in ["http://[::1", "https://example.com:99999999999999999999/x", "\ud800"]:
         assert re.fullmatch(r"[0-9a-f]{16}", article_id(url, "t"))
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["audiodigest.sources", "audiodigest.sources.common", "audiodigest.sources.ids",
+     "audiodigest.sources.feed"],
+)
+def test_doctests(module: str) -> None:
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0

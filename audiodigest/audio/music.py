@@ -127,7 +127,9 @@ def mix_bed(out: np.ndarray, bed: np.ndarray, start: int, end: int,
             mask[(a - start) // hop: -(-(b - start) // hop)] = 1.0
     smooth = _moving_average(mask, max(1, int(DUCK_RAMP * sample_rate) // hop))
     gain_db = settings.bed_volume + settings.duck * smooth
-    gain = np.repeat(10.0 ** (gain_db / 20.0), hop)[:n].astype(np.float32)
+    # Interpolate between block centres so the gain glides sample by sample (no zipper noise).
+    centres = np.arange(blocks) * hop + hop / 2.0
+    gain = (10.0 ** (np.interp(np.arange(n), centres, gain_db) / 20.0)).astype(np.float32)
     music *= gain
     out[start:end] += music
     log.debug("bed mixed into samples %d..%d", start, end)

@@ -44,6 +44,8 @@ _TYPES_BY_SUFFIX = {
     ".ico": "image/x-icon",
     ".webp": "image/webp",
 }
+ROOT = web.AppKey("root", Path)  # the served folder, for code holding the app
+
 _TEXT_TYPES = ("text/", "application/rss+xml", "application/json", "application/x-subrip",
                "image/svg+xml")
 _SINGLE_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$", re.ASCII | re.IGNORECASE)
@@ -154,7 +156,7 @@ def make_app(root: Path) -> web.Application:
 
     app = web.Application()
     app.router.add_get("/{path:.*}", handle, allow_head=True)
-    app["root"] = base
+    app[ROOT] = base
     return app
 
 

@@ -128,8 +128,11 @@ def _flag(value: Any, name: str, term: str, source: str | Path, line: int | None
         return value
     if isinstance(value, str) and value.strip().lower() in ("true", "yes", "false", "no"):
         return value.strip().lower() in ("true", "yes")
-    raise ConfigError(f"lexicon term {term!r}: {name} must be true or false, not {value!r}",
-                      path=source, line=line)
+    raise ConfigError(
+        f"lexicon term {term!r}: {name} must be true or false, not {value!r}",
+        path=source,
+        line=line,
+    )
 
 
 def parse_lexicon(data: Any, source: str | Path, text: str = "") -> Lexicon:
@@ -140,37 +143,56 @@ def parse_lexicon(data: Any, source: str | Path, text: str = "") -> Lexicon:
         raise ConfigError("a lexicon must be a table with a 'terms' table in it", path=source)
     unknown = [str(k) for k in data if k != "terms"]
     if unknown:
-        raise ConfigError(f"unknown key {unknown[0]!r} in the lexicon (only 'terms' is allowed)",
-                          path=source, line=_line_of(text, unknown[0]))
+        raise ConfigError(
+            f"unknown key {unknown[0]!r} in the lexicon (only 'terms' is allowed)",
+            path=source,
+            line=_line_of(text, unknown[0]),
+        )
     terms = data.get("terms") or {}
     if not isinstance(terms, Mapping):
-        raise ConfigError("'terms' must be a table of term = spoken form", path=source,
-                          line=_line_of(text, "terms"))
+        raise ConfigError(
+            "'terms' must be a table of term = spoken form",
+            path=source,
+            line=_line_of(text, "terms"),
+        )
     entries: list[LexiconEntry] = []
     for raw_term, value in terms.items():
         term = str(raw_term)
         line = _line_of(text, term)
         if not term.strip() or len(term) > _MAX_TERM or term != term.strip():
-            raise ConfigError(f"lexicon term {term!r} must be 1-{_MAX_TERM} characters without "
-                              "leading or trailing spaces", path=source, line=line)
+            raise ConfigError(
+                f"lexicon term {term!r} must be 1-{_MAX_TERM} characters without "
+                "leading or trailing spaces",
+                path=source,
+                line=line,
+            )
         options: Mapping[str, Any]
         if isinstance(value, str):
             options = {"spoken": value}
         elif isinstance(value, Mapping):
             options = value
         else:
-            raise ConfigError(f"lexicon term {term!r} needs a spoken form (text) or a table with "
-                              "'spoken'", path=source, line=line)
+            raise ConfigError(
+                f"lexicon term {term!r} needs a spoken form (text) or a table with 'spoken'",
+                path=source,
+                line=line,
+            )
         extra = [str(k) for k in options if k not in _ENTRY_KEYS]
         if extra:
-            raise ConfigError(f"lexicon term {term!r}: unknown key {extra[0]!r} (allowed: "
-                              f"{', '.join(_ENTRY_KEYS)})", path=source, line=line)
+            raise ConfigError(
+                f"lexicon term {term!r}: unknown key {extra[0]!r} (allowed: "
+                f"{', '.join(_ENTRY_KEYS)})",
+                path=source,
+                line=line,
+            )
         spoken = options.get("spoken")
         if not isinstance(spoken, str) or not spoken.strip():
-            raise ConfigError(f"lexicon term {term!r} needs a non-empty spoken form",
-                              path=source, line=line)
-        case_sensitive = _flag(options.get("case_sensitive", is_all_caps(term)),
-                               "case_sensitive", term, source, line)
+            raise ConfigError(
+                f"lexicon term {term!r} needs a non-empty spoken form", path=source, line=line
+            )
+        case_sensitive = _flag(
+            options.get("case_sensitive", is_all_caps(term)), "case_sensitive", term, source, line
+        )
         whole_word = _flag(options.get("whole_word", True), "whole_word", term, source, line)
         entries.append(LexiconEntry(term, " ".join(spoken.split()), case_sensitive, whole_word))
     return Lexicon(tuple(entries))
@@ -186,8 +208,9 @@ def read_lexicon(text: str, source: str | Path, fmt: str = "toml") -> Lexicon:
             data: Any = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             found = _TOML_LINE.search(str(exc))
-            raise ConfigError(f"not valid TOML: {exc}", path=source,
-                              line=int(found.group(1)) if found else None) from None
+            raise ConfigError(
+                f"not valid TOML: {exc}", path=source, line=int(found.group(1)) if found else None
+            ) from None
     elif fmt == "yaml":
         try:
             # BaseLoader keeps every scalar as text: "NO: N O" must stay the term NO.
@@ -195,8 +218,11 @@ def read_lexicon(text: str, source: str | Path, fmt: str = "toml") -> Lexicon:
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             problem = getattr(exc, "problem", None) or str(exc)
-            raise ConfigError(f"not valid YAML: {problem}", path=source,
-                              line=mark.line + 1 if mark is not None else None) from None
+            raise ConfigError(
+                f"not valid YAML: {problem}",
+                path=source,
+                line=mark.line + 1 if mark is not None else None,
+            ) from None
     else:
         raise ConfigError(f"unknown lexicon format {fmt!r}", path=source)
     return parse_lexicon(data, source, text)
@@ -237,5 +263,12 @@ def load_lexicon(show_file: Path | None) -> Lexicon:
     return base.merged(show)
 
 
-__all__ = ["Lexicon", "LexiconEntry", "load_lexicon", "read_lexicon", "parse_lexicon",
-           "default_lexicon", "is_all_caps"]
+__all__ = [
+    "Lexicon",
+    "LexiconEntry",
+    "load_lexicon",
+    "read_lexicon",
+    "parse_lexicon",
+    "default_lexicon",
+    "is_all_caps",
+]

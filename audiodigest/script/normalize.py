@@ -26,8 +26,9 @@ Choices a listener will notice:
   context" -> "five hundred twelve K context", "4K" -> "four K"), except for money ("$40K" ->
   "forty thousand dollars"). Inside a product name the size letter is a letter ("Qwen3-30B" ->
   "Kwen three thirty B").
-* Unknown words in capitals are spelled when they have at most four letters, no vowel, a run of
-  three consonants, or fewer than a third vowels; otherwise they are read as a word ("UNESCO").
+* Unknown words in capitals are spelled when they have at most four letters, no vowel (A E I O
+  U), or a run of three consonants (Y counting as a vowel); otherwise they are read as a word
+  ("UNESCO", "FLOPS").
   A few short English words in capitals (THE, NEW, ...) are read as words. The lexicon overrides
   all of this. Plurals take "'s" ("LLMs" -> "L.L.M's"), which espeak says as "emz".
 * Spelled letters come out dotted ("G.P.U"), also when a lexicon entry or hint writes them with
@@ -60,7 +61,7 @@ LET = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
 _SHELF_BASE = 0xF0000
 _SHELF_MAX = 0xFFFFD
 SHELF = "\U000f0000-\U000ffffd"
-_HINT_BASE = 0x100000
+HINT_BASE = 0x100000
 HINT = "\U00100000-\U0010fffd"
 W = LET + "0-9" + SHELF  # a "word" character for boundary checks
 _LETTER_RE = re.compile(f"[{LET}]")
@@ -70,15 +71,59 @@ NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 
 # --- number words --------------------------------------------------------------------------
 
-_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-         "fifteen sixteen seventeen eighteen nineteen").split()
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
-_SCALES = ((10**15, "quadrillion"), (10**12, "trillion"), (10**9, "billion"),
-           (10**6, "million"), (10**3, "thousand"))
-_ORDINAL_ENDINGS = {"one": "first", "two": "second", "three": "third", "five": "fifth",
-                    "eight": "eighth", "nine": "ninth", "twelve": "twelfth"}
-MONTHS = ("January February March April May June July August September October November "
-          "December").split()
+_ONES = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+_SCALES = (
+    (10**15, "quadrillion"),
+    (10**12, "trillion"),
+    (10**9, "billion"),
+    (10**6, "million"),
+    (10**3, "thousand"),
+)
+_ORDINAL_ENDINGS = {
+    "one": "first",
+    "two": "second",
+    "three": "third",
+    "five": "fifth",
+    "eight": "eighth",
+    "nine": "ninth",
+    "twelve": "twelfth",
+}
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 def cardinal(n: int) -> str:
@@ -189,8 +234,9 @@ def version_words(text: str) -> str:
     for part in text.split("."):
         if not part:
             continue
-        parts.append(digit_words(part) if len(part) > 1 and part.startswith("0")
-                     else cardinal(int(part)))
+        parts.append(
+            digit_words(part) if len(part) > 1 and part.startswith("0") else cardinal(int(part))
+        )
     return " point ".join(parts)
 
 
@@ -237,7 +283,7 @@ class _Shelf:
 
 
 def _ends_text(m: re.Match[str]) -> bool:
-    return not m.string[m.end():].strip()
+    return not m.string[m.end() :].strip()
 
 
 def _keep_final_dot(m: re.Match[str], spoken: str) -> str:
@@ -247,17 +293,63 @@ def _keep_final_dot(m: re.Match[str], spoken: str) -> str:
 
 # --- cleanup ---------------------------------------------------------------------------------
 
-_GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta",
-          "η": "eta", "θ": "theta", "κ": "kappa", "λ": "lambda", "μ": "mu", "π": "pi",
-          "ρ": "rho", "σ": "sigma", "τ": "tau", "φ": "phi", "χ": "chi", "ψ": "psi",
-          "ω": "omega", "Δ": "delta", "Σ": "sigma", "Ω": "omega", "Φ": "phi", "Π": "pi"}
-_TRANSLATE = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"', "\u00bb": '"',
-    "\u2044": "/", "\u2215": "/", "\u2212": "-", "\u2010": "-", "\u2011": "-",
-    "\u2026": "...", "\t": " ", "\n": " ", "\r": " ",
-    "\u200b": "", "\u200c": "", "\u200d": "", "\ufeff": "", "\u00ad": "",
-})
+_GREEK = {
+    "α": "alpha",
+    "β": "beta",
+    "γ": "gamma",
+    "δ": "delta",
+    "ε": "epsilon",
+    "ζ": "zeta",
+    "η": "eta",
+    "θ": "theta",
+    "κ": "kappa",
+    "λ": "lambda",
+    "μ": "mu",
+    "π": "pi",
+    "ρ": "rho",
+    "σ": "sigma",
+    "τ": "tau",
+    "φ": "phi",
+    "χ": "chi",
+    "ψ": "psi",
+    "ω": "omega",
+    "Δ": "delta",
+    "Σ": "sigma",
+    "Ω": "omega",
+    "Φ": "phi",
+    "Π": "pi",
+}
+_TRANSLATE = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "`": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2044": "/",
+        "\u2215": "/",
+        "\u2212": "-",
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2026": "...",
+        "^": " to the power of ",
+        "\t": " ",
+        "\n": " ",
+        "\r": " ",
+        "\u200b": "",
+        "\u200c": "",
+        "\u200d": "",
+        "\ufeff": "",
+        "\u00ad": "",
+    }
+)
 # Unicode categories dropped outright: emoji and other pictographs, marks, controls, unassigned.
 _DROP_CATEGORIES = {"So", "Sk", "Cs", "Cn", "Cf", "Cc", "Mn", "Me", "Co"}
 _KEEP_SYMBOLS = {"°"}
@@ -269,9 +361,12 @@ def _cleanup(text: str, keep_hints: bool) -> str:
     for ch in text:
         if ch in _GREEK:
             out.append(f" {_GREEK[ch]} ")
-        elif keep_hints and _HINT_BASE <= ord(ch) <= 0x10FFFD:
-            out.append(ch)
-        elif ch in _KEEP_SYMBOLS or unicodedata.category(ch) not in _DROP_CATEGORIES:
+        elif (
+            keep_hints
+            and HINT_BASE <= ord(ch) <= 0x10FFFD
+            or ch in _KEEP_SYMBOLS
+            or unicodedata.category(ch) not in _DROP_CATEGORIES
+        ):
             out.append(ch)
         elif unicodedata.category(ch) == "Cc":
             out.append(" ")
@@ -280,8 +375,10 @@ def _cleanup(text: str, keep_hints: bool) -> str:
 
 # --- URLs and e-mail -------------------------------------------------------------------------
 
-_TLDS = ("com|org|net|io|ai|dev|co|app|edu|gov|uk|de|fr|eu|me|tv|info|xyz|gg|ly|so|sh|news|"
-         "tech|cloud|us|ca|au|in|jp|cn|ch|nl|se")
+_TLDS = (
+    "com|org|net|io|ai|dev|co|app|edu|gov|uk|de|fr|eu|me|tv|info|xyz|gg|ly|so|sh|news|"
+    "tech|cloud|us|ca|au|in|jp|cn|ch|nl|se"
+)
 _EMAIL_RE = re.compile(r"(?<![\w.+-])([A-Za-z0-9._%+-]+)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 _URL_RE = re.compile(
     r"(?:\b(?:https?|ftp)://|\bwww\.)[^\s<>\"']+"
@@ -295,15 +392,19 @@ def _host_words(host: str, lexicon: Lexicon) -> str:
     labels = [label for label in host.lower().strip(".").split(".") if label]
     if len(labels) > 2 and labels[0] == "www":
         labels = labels[1:]
-    return " dot ".join(_normalize(label.replace("-", " ").replace("_", " "), lexicon, {})
-                        for label in labels)
+    return " dot ".join(
+        normalize_marked(label.replace("-", " ").replace("_", " "), lexicon, {}) for label in labels
+    )
 
 
 def _urls(text: str, shelf: _Shelf, lexicon: Lexicon) -> str:
     def email(m: re.Match[str]) -> str:
-        local = re.sub(r"[._+-]", lambda s: {".": " dot ", "_": " underscore ", "+": " plus ",
-                                             "-": " dash "}[s.group()], m.group(1))
-        local = _normalize(local, lexicon, {})
+        local = re.sub(
+            r"[._+-]",
+            lambda s: {".": " dot ", "_": " underscore ", "+": " plus ", "-": " dash "}[s.group()],
+            m.group(1),
+        )
+        local = normalize_marked(local, lexicon, {})
         return shelf.put(f" {local} at {_host_words(m.group(2), lexicon)} ")
 
     def url(m: re.Match[str]) -> str:
@@ -369,11 +470,54 @@ def _apply_lexicon(text: str, lexicon: Lexicon, shelf: _Shelf) -> str:
 
 # --- numbers in context ----------------------------------------------------------------------
 
-_MONTH_ALT = ("Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
-              "Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?")
-_YEAR_BEFORE = set(("in since by from until till through of during early late mid before after "
-                    "around circa year years fiscal fy between and or to the class spring summer "
-                    "autumn fall winter q1 q2 q3 q4 h1 h2 ad bc vintage").split())
+_MONTH_ALT = (
+    "Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    "Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?"
+)
+_YEAR_BEFORE = set(
+    [
+        "in",
+        "since",
+        "by",
+        "from",
+        "until",
+        "till",
+        "through",
+        "of",
+        "during",
+        "early",
+        "late",
+        "mid",
+        "before",
+        "after",
+        "around",
+        "circa",
+        "year",
+        "years",
+        "fiscal",
+        "fy",
+        "between",
+        "and",
+        "or",
+        "to",
+        "the",
+        "class",
+        "spring",
+        "summer",
+        "autumn",
+        "fall",
+        "winter",
+        "q1",
+        "q2",
+        "q3",
+        "q4",
+        "h1",
+        "h2",
+        "ad",
+        "bc",
+        "vintage",
+    ]
+)
 _YEAR_BEFORE |= {m.lower() for m in MONTHS} | {m[:3].lower() for m in MONTHS} | {"sept"}
 
 
@@ -385,16 +529,19 @@ def _is_year_context(m: re.Match[str], n: int, shelf: _Shelf) -> bool:
     """Whether a bare 4-digit number reads as a year (see the module docstring)."""
     if not 1100 <= n <= 2099:
         return False
-    before = re.findall(rf"[{LET}0-9]+", m.string[max(0, m.start() - 30):m.start()])
+    before = re.findall(rf"[{LET}0-9]+", m.string[max(0, m.start() - 30) : m.start()])
     if before and before[-1].lower() in _YEAR_BEFORE:
         return True
-    after = re.match(rf"\s*([{LET}][{LET}'-]*)", shelf.restore(m.string[m.end():m.end() + 60]))
+    after = re.match(rf"\s*([{LET}{SHELF}][{LET}{SHELF}'-]*)", m.string[m.end() :])
     if after is None:
         return True
-    word = after.group(1)
+    word = shelf.restore(after.group(1)).strip()
     # A counted thing after the number ("1500 GPUs", "2048 tokens") makes it a cardinal.
-    return not (word.endswith("s") and len(word) > 2
-                and word.lower() not in ("was", "has", "is", "saw", "sees", "brings", "marks"))
+    return not (
+        word.endswith("s")
+        and len(word) > 2
+        and word.lower() not in ("was", "has", "is", "saw", "sees", "brings", "marks")
+    )
 
 
 def _date_iso(m: re.Match[str]) -> str:
@@ -450,8 +597,7 @@ def _time(m: re.Match[str]) -> str:
         else:
             spoken = f"{cardinal(hour)} hundred"
     else:
-        spoken = f"{cardinal(hour)} " + (f"oh {_ONES[minute]}" if minute < 10
-                                         else cardinal(minute))
+        spoken = f"{cardinal(hour)} " + (f"oh {_ONES[minute]}" if minute < 10 else cardinal(minute))
     if m.group("sec") and int(m.group("sec")):
         spoken += f" and {cardinal(int(m.group('sec')))} seconds"
     return _keep_final_dot(m, spoken + _ampm(ampm))
@@ -461,12 +607,28 @@ def _hour_ampm(m: re.Match[str]) -> str:
     return _keep_final_dot(m, cardinal(int(m.group("h"))) + _ampm(m.group("ap")))
 
 
-_CURRENCY = {"$": ("dollar", "dollars", "cent", "cents"), "€": ("euro", "euros", "cent", "cents"),
-             "£": ("pound", "pounds", "penny", "pence"), "¥": ("yen", "yen", "", "")}
-_MAGNITUDE = {"k": "thousand", "K": "thousand", "thousand": "thousand", "M": "million",
-              "m": "million", "mn": "million", "million": "million", "B": "billion",
-              "b": "billion", "bn": "billion", "billion": "billion", "T": "trillion",
-              "tn": "trillion", "trillion": "trillion"}
+_CURRENCY = {
+    "$": ("dollar", "dollars", "cent", "cents"),
+    "€": ("euro", "euros", "cent", "cents"),
+    "£": ("pound", "pounds", "penny", "pence"),
+    "¥": ("yen", "yen", "", ""),
+}
+_MAGNITUDE = {
+    "k": "thousand",
+    "K": "thousand",
+    "thousand": "thousand",
+    "M": "million",
+    "m": "million",
+    "mn": "million",
+    "million": "million",
+    "B": "billion",
+    "b": "billion",
+    "bn": "billion",
+    "billion": "billion",
+    "T": "trillion",
+    "tn": "trillion",
+    "trillion": "trillion",
+}
 
 
 def _money(m: re.Match[str]) -> str:
@@ -483,8 +645,11 @@ def _money(m: re.Match[str]) -> str:
         elif len(frac) == 2 and sub_one:
             cents = int(frac)
             small = f"{cardinal(cents)} {sub_one if cents == 1 else sub_many}"
-            spoken = small if units == 0 else (
-                f"{cardinal(units)} {one if units == 1 else many} and {small}")
+            spoken = (
+                small
+                if units == 0
+                else (f"{cardinal(units)} {one if units == 1 else many} and {small}")
+            )
         else:
             spoken = f"{decimal_words(amount)} {many}"
     if m.group("sign"):
@@ -500,8 +665,9 @@ def _signed(sign: str, number: str) -> str:
 
 
 def _percent_range(m: re.Match[str]) -> str:
-    return (f"{_signed(m.group('s1'), m.group('a'))} to "
-            f"{_signed(m.group('s2'), m.group('b'))} percent")
+    return (
+        f"{_signed(m.group('s1'), m.group('a'))} to {_signed(m.group('s2'), m.group('b'))} percent"
+    )
 
 
 def _percent(m: re.Match[str]) -> str:
@@ -515,8 +681,15 @@ def _decade(m: re.Match[str]) -> str:
     return _plural_word(cardinal(int(digits)))
 
 
-_SIZE = {"K": "K", "k": "K", "M": "million", "B": "billion", "bn": "billion", "T": "trillion",
-         "tn": "trillion"}
+_SIZE = {
+    "K": "K",
+    "k": "K",
+    "M": "million",
+    "B": "billion",
+    "bn": "billion",
+    "T": "trillion",
+    "tn": "trillion",
+}
 
 
 def _size(m: re.Match[str]) -> str:
@@ -525,29 +698,57 @@ def _size(m: re.Match[str]) -> str:
 
 
 _UNITS: dict[str, tuple[str, str]] = {
-    "km/h": ("kilometre per hour", "kilometres per hour"), "mph": ("mile per hour", "miles per hour"),
-    "km": ("kilometre", "kilometres"), "cm": ("centimetre", "centimetres"),
-    "mm": ("millimetre", "millimetres"), "nm": ("nanometre", "nanometres"),
-    "μm": ("micrometre", "micrometres"), "kg": ("kilogram", "kilograms"),
-    "mg": ("milligram", "milligrams"), "PB": ("petabyte", "petabytes"),
-    "TB": ("terabyte", "terabytes"), "GB": ("gigabyte", "gigabytes"),
-    "MB": ("megabyte", "megabytes"), "KB": ("kilobyte", "kilobytes"),
-    "kB": ("kilobyte", "kilobytes"), "Tbps": ("terabit per second", "terabits per second"),
+    "km/h": ("kilometre per hour", "kilometres per hour"),
+    "mph": ("mile per hour", "miles per hour"),
+    "km": ("kilometre", "kilometres"),
+    "cm": ("centimetre", "centimetres"),
+    "mm": ("millimetre", "millimetres"),
+    "nm": ("nanometre", "nanometres"),
+    "μm": ("micrometre", "micrometres"),
+    "kg": ("kilogram", "kilograms"),
+    "mg": ("milligram", "milligrams"),
+    "PB": ("petabyte", "petabytes"),
+    "TB": ("terabyte", "terabytes"),
+    "GB": ("gigabyte", "gigabytes"),
+    "MB": ("megabyte", "megabytes"),
+    "KB": ("kilobyte", "kilobytes"),
+    "kB": ("kilobyte", "kilobytes"),
+    "Tbps": ("terabit per second", "terabits per second"),
     "Gbps": ("gigabit per second", "gigabits per second"),
-    "Mbps": ("megabit per second", "megabits per second"), "GHz": ("gigahertz", "gigahertz"),
-    "MHz": ("megahertz", "megahertz"), "kHz": ("kilohertz", "kilohertz"),
-    "Hz": ("hertz", "hertz"), "ms": ("millisecond", "milliseconds"),
-    "μs": ("microsecond", "microseconds"), "ns": ("nanosecond", "nanoseconds"),
-    "min": ("minute", "minutes"), "mins": ("minute", "minutes"), "hrs": ("hour", "hours"),
-    "hr": ("hour", "hours"), "h": ("hour", "hours"), "kWh": ("kilowatt hour", "kilowatt hours"),
-    "MWh": ("megawatt hour", "megawatt hours"), "GWh": ("gigawatt hour", "gigawatt hours"),
-    "TWh": ("terawatt hour", "terawatt hours"), "kW": ("kilowatt", "kilowatts"),
-    "MW": ("megawatt", "megawatts"), "GW": ("gigawatt", "gigawatts"), "W": ("watt", "watts"),
-    "°C": ("degree Celsius", "degrees Celsius"), "°F": ("degree Fahrenheit", "degrees Fahrenheit"),
-    "°": ("degree", "degrees"), "TFLOPS": ("teraflops", "teraflops"),
-    "PFLOPS": ("petaflops", "petaflops"), "fps": ("frame per second", "frames per second"),
+    "Mbps": ("megabit per second", "megabits per second"),
+    "GHz": ("gigahertz", "gigahertz"),
+    "MHz": ("megahertz", "megahertz"),
+    "kHz": ("kilohertz", "kilohertz"),
+    "Hz": ("hertz", "hertz"),
+    "ms": ("millisecond", "milliseconds"),
+    "μs": ("microsecond", "microseconds"),
+    "ns": ("nanosecond", "nanoseconds"),
+    "min": ("minute", "minutes"),
+    "mins": ("minute", "minutes"),
+    "hrs": ("hour", "hours"),
+    "hr": ("hour", "hours"),
+    "h": ("hour", "hours"),
+    "kWh": ("kilowatt hour", "kilowatt hours"),
+    "MWh": ("megawatt hour", "megawatt hours"),
+    "GWh": ("gigawatt hour", "gigawatt hours"),
+    "TWh": ("terawatt hour", "terawatt hours"),
+    "kW": ("kilowatt", "kilowatts"),
+    "MW": ("megawatt", "megawatts"),
+    "GW": ("gigawatt", "gigawatts"),
+    "W": ("watt", "watts"),
+    "°C": ("degree Celsius", "degrees Celsius"),
+    "°F": ("degree Fahrenheit", "degrees Fahrenheit"),
+    "°": ("degree", "degrees"),
+    "TFLOPS": ("teraflops", "teraflops"),
+    "PFLOPS": ("petaflops", "petaflops"),
+    "fps": ("frame per second", "frames per second"),
 }
 _UNIT_ALT = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
+
+
+def _more_than(m: re.Match[str]) -> str:
+    size = m.group("u")
+    return f"more than {decimal_words(m.group('n'))}" + (f" {_SIZE[size]}" if size else "")
 
 
 def _unit(m: re.Match[str]) -> str:
@@ -589,7 +790,7 @@ def _plain_number(m: re.Match[str], shelf: _Shelf) -> str:
         n = int(raw)
         if _is_year_context(m, n, shelf):
             return year_words(n)
-        before = re.findall(rf"\S+", m.string[max(0, m.start() - 20):m.start()])
+        before = re.findall(r"\S+", m.string[max(0, m.start() - 20) : m.start()])
         if before and re.fullmatch(r"[A-Z]{2,}", before[-1]):
             return _pair_words(raw)  # "RTX 4090"
     return decimal_words(raw)
@@ -598,13 +799,96 @@ def _plain_number(m: re.Match[str], shelf: _Shelf) -> str:
 # --- words -----------------------------------------------------------------------------------
 
 # Short English words that appear in capitals (headlines) and are not acronyms.
-_CAPS_WORDS = set(("THE AND FOR NOT ALL BUT NEW NOW OUT BIG YES TOP HOT WHY HOW WHO WHAT "
-                   "ARE WAS HAS HAD CAN GET GOT ITS OUR YOU HER HIS ONE TWO SIX TEN OFF "
-                   "WIN WON JUST MORE MOST BEST FREE LIVE FAST SLOW THIS THAT WITH FROM INTO "
-                   "HERE WILL BEEN HAVE MUST SAYS SAID NEWS DEAD LOST OVER ONLY ALSO EVEN "
-                   "BACK MAKE TAKE GOOD HUGE BOLD DEAL RISE FALL NO TO OF IN ON IS BE WE "
-                   "SO DO GO UP BY MY").split())
-_VOWELS = set("AEIOUY")
+_CAPS_WORDS = set(
+    [
+        "THE",
+        "AND",
+        "FOR",
+        "NOT",
+        "ALL",
+        "BUT",
+        "NEW",
+        "NOW",
+        "OUT",
+        "BIG",
+        "YES",
+        "TOP",
+        "HOT",
+        "WHY",
+        "HOW",
+        "WHO",
+        "WHAT",
+        "ARE",
+        "WAS",
+        "HAS",
+        "HAD",
+        "CAN",
+        "GET",
+        "GOT",
+        "ITS",
+        "OUR",
+        "YOU",
+        "HER",
+        "HIS",
+        "ONE",
+        "TWO",
+        "SIX",
+        "TEN",
+        "OFF",
+        "WIN",
+        "WON",
+        "JUST",
+        "MORE",
+        "MOST",
+        "BEST",
+        "FREE",
+        "LIVE",
+        "FAST",
+        "SLOW",
+        "THIS",
+        "THAT",
+        "WITH",
+        "FROM",
+        "INTO",
+        "HERE",
+        "WILL",
+        "BEEN",
+        "HAVE",
+        "MUST",
+        "SAYS",
+        "SAID",
+        "NEWS",
+        "DEAD",
+        "LOST",
+        "OVER",
+        "ONLY",
+        "ALSO",
+        "EVEN",
+        "BACK",
+        "MAKE",
+        "TAKE",
+        "GOOD",
+        "HUGE",
+        "BOLD",
+        "DEAL",
+        "RISE",
+        "FALL",
+        "NO",
+        "TO",
+        "OF",
+        "IN",
+        "ON",
+        "IS",
+        "BE",
+        "WE",
+        "SO",
+        "DO",
+        "GO",
+        "UP",
+        "BY",
+        "MY",
+    ]
+)
 
 
 def _pronounceable(word: str) -> bool:
@@ -612,9 +896,7 @@ def _pronounceable(word: str) -> bool:
     up = word.upper()
     if len(up) <= 4 or not any(c in "AEIOU" for c in up):
         return False
-    if re.search(r"[^AEIOUY]{3}", up):
-        return False
-    return sum(c in _VOWELS for c in up) * 3 >= len(up)
+    return not re.search(r"[^AEIOUY]{3}", up)
 
 
 def _spell(word: str) -> str:
@@ -675,8 +957,13 @@ def _word(word: str, lexicon: Lexicon, compound: bool = False) -> str:
         return _acronym(word, lexicon) if "'" not in word else word[0] + word[1:].lower()
     if any(c.isupper() for c in letters[1:]) and any(c.islower() for c in letters):
         return _mixed(word, lexicon) if "'" not in word else word
-    if (compound and len(word) >= 2 and word.isascii() and word.islower()
-            and not any(c in "aeiouy" for c in word)):
+    if (
+        compound
+        and len(word) >= 2
+        and word.isascii()
+        and word.islower()
+        and not any(c in "aeiouy" for c in word)
+    ):
         return _spell(word)  # "gpt-4o"
     return word
 
@@ -753,7 +1040,7 @@ def _symbols(text: str) -> str:
 # --- the final pass --------------------------------------------------------------------------
 
 _ALLOWED = re.compile(f"[^{LET} .,;:!?'-]")
-_LETTER_RUN = re.compile(r"(?<![\w'.-])[A-Z](?: [A-Z](?![\w.-]))+")
+_LETTER_RUN = re.compile(r"(?<![\w'.-])[A-Z](?: [A-Z](?![\w-]|\.\w))+")
 
 
 def _finish(text: str) -> str:
@@ -761,6 +1048,7 @@ def _finish(text: str) -> str:
     text = re.sub(r"\d+", lambda m: f" {decimal_words(m.group())} ", text)
     text = _ALLOWED.sub(" ", text)
     text = _LETTER_RUN.sub(lambda m: m.group().replace(" ", "."), text)
+    text = re.sub(r"\s+'s\b", "'s", text)  # a possessive after a shelved word: "Qwen's"
     text = re.sub(rf"(?<![{LET}])'|'(?![{LET}])(?<![sS]')", "", text)
     text = re.sub(rf"(?<![{LET}])-+|-+(?![{LET}])", " ", text)
     text = " ".join(text.split())
@@ -784,34 +1072,65 @@ def _compile(pattern: str) -> re.Pattern[str]:
 
 _PASSES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
     (_compile(rf"(?<![{W}\-.])(\d{{4}})-(\d{{2}})-(\d{{2}})(?![{W}]|-\d)"), _date_iso),
-    (_compile(rf"(?<![{W}])(?P<m>{_MONTH_ALT})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?"
-              rf"(?:,?\s+(?P<y>\d{{4}}))?{_E}"), _date_named),
-    (_compile(rf"{_B}(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m>{_MONTH_ALT})\.?"
-              rf"(?:,?\s+(?P<y>\d{{4}}))?{_E}"), _date_day_first),
+    (
+        _compile(
+            rf"(?<![{W}])(?P<m>{_MONTH_ALT})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?"
+            rf"(?:,?\s+(?P<y>\d{{4}}))?{_E}"
+        ),
+        _date_named,
+    ),
+    (
+        _compile(
+            rf"{_B}(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m>{_MONTH_ALT})\.?"
+            rf"(?:,?\s+(?P<y>\d{{4}}))?{_E}"
+        ),
+        _date_day_first,
+    ),
     (_compile(rf"(?<![{W}/.])(\d{{1,2}})/(\d{{1,2}})/(\d{{4}})(?![{W}/])"), _date_us),
-    (_compile(rf"(?<![{W}:.])(?P<h>[01]?\d|2[0-3]):(?P<min>[0-5]\d)(?::(?P<sec>[0-5]\d))?"
-              rf"(?:\s?(?P<ap>[AaPp])\.?[Mm]\.?)?(?![{W}:])"), _time),
+    (
+        _compile(
+            rf"(?<![{W}:.])(?P<h>[01]?\d|2[0-3]):(?P<min>[0-5]\d)(?::(?P<sec>[0-5]\d))?"
+            rf"(?:\s?(?P<ap>[AaPp])\.?[Mm]\.?)?(?![{W}:])"
+        ),
+        _time,
+    ),
     (_compile(rf"(?<![{W}:.])(?P<h>1[0-2]|0?[1-9])\s?(?P<ap>[AaPp])\.?[Mm]\.?{_E}"), _hour_ampm),
-    (_compile(rf"(?<![{LET}0-9.])(?P<sign>-)?(?P<cur>[$€£¥])\s?(?P<n>{NUM})"
-              rf"(?:\s?(?P<mag>thousand|million|billion|trillion|mn|bn|tn|[kKmMbBT])(?![{LET}]))?"
-              rf"(?P<plus>\+)?"), _money),
-    (_compile(rf"{_B}(?P<s1>[-+]?)(?P<a>{NUM})\s?%?\s?[–-]\s?(?P<s2>[-+]?)(?P<b>{NUM})\s?%"),
-     _percent_range),
+    (
+        _compile(
+            rf"(?<![{LET}0-9.])(?P<sign>-)?(?P<cur>[$€£¥])\s?(?P<n>{NUM})"
+            rf"(?:\s?(?P<mag>thousand|million|billion|trillion|mn|bn|tn|[kKmMbBT])(?![{LET}]))?"
+            rf"(?P<plus>\+)?"
+        ),
+        _money,
+    ),
+    (
+        _compile(rf"{_B}(?P<s1>[-+]?)(?P<a>{NUM})\s?%?\s?[–-]\s?(?P<s2>[-+]?)(?P<b>{NUM})\s?%"),
+        _percent_range,
+    ),
     (_compile(rf"(?<![{W}.\-])(?P<s>[-+]?)(?P<n>{NUM})\s?%"), _percent),
     (_compile(rf"(?<![{W}.'])'?(?P<n>\d0|\d{{3}}0)s{_E}"), _decade),
-    (_compile(rf"{_B}(\d{{1,3}}(?:,\d{{3}})+|\d+)(?:st|nd|rd|th){_E}"),
-     lambda m: ordinal(int(m.group(1).replace(",", "")))),
-    (_compile(rf"{_B}[vV](\d+(?:\.\d+)*){_E}(?!\.\d)"),
-     lambda m: "version " + version_words(m.group(1))),
-    (_compile(rf"{_B}(?P<n>{NUM})\+(?![\d+])"), lambda m: "more than " + decimal_words(m.group("n"))),
+    (
+        _compile(rf"{_B}(\d{{1,3}}(?:,\d{{3}})+|\d+)(?:st|nd|rd|th){_E}"),
+        lambda m: ordinal(int(m.group(1).replace(",", ""))),
+    ),
+    (
+        _compile(rf"(?<![{W}.\-])v(\d+(?:\.\d+)*){_E}(?!\.\d)"),
+        lambda m: "version " + version_words(m.group(1)),
+    ),
+    (_compile(rf"{_B}(?P<n>{NUM})(?P<u>bn|tn|[KkMBT])?\+(?![\d+])"), _more_than),
     (_compile(rf"(?<![{W}.\-])(?P<n>{NUM})(?P<u>bn|tn|[KkMBT]){_E}(?P<dash>-(?=[{LET}]))?"), _size),
     (_compile(rf"(?<![{W}.\-])(?P<s>-?)(?P<n>{NUM})\s?(?P<u>{_UNIT_ALT})(?![{W}])"), _unit),
-    (_compile(rf"{_B}(?P<a>{NUM})\s?[x×]\s?(?P<b>{NUM}){_E}"),
-     lambda m: f"{decimal_words(m.group('a'))} by {decimal_words(m.group('b'))}"),
+    (
+        _compile(rf"{_B}(?P<a>{NUM})\s?[x×]\s?(?P<b>{NUM}){_E}"),
+        lambda m: f"{decimal_words(m.group('a'))} by {decimal_words(m.group('b'))}",
+    ),
     (_compile(rf"{_B}(?P<n>{NUM})\s?[x×]{_E}"), lambda m: decimal_words(m.group("n")) + " times"),
     (_compile(rf"(?<![{W}./])(\d+)/(\d+)(?![{W}/]|\.\d)"), _fraction),
     (_compile(rf"(?<![{W}.\-])(?P<a>{NUM})\s?[–-]\s?(?P<b>{NUM})(?![{W}]|[.,]\d|-\d)"), _range),
-    (_compile(rf"(?<![{W}.\-])-(?P<n>{NUM}){_E}"), lambda m: "minus " + decimal_words(m.group("n"))),
+    (
+        _compile(rf"(?<![{W}.\-])-(?P<n>{NUM}){_E}"),
+        lambda m: "minus " + decimal_words(m.group("n")),
+    ),
 )
 _EARLY: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"[~≈]\s?(?=[-$€£¥]?\d)"), " about "),
@@ -824,14 +1143,22 @@ _EARLY: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<=\d)\s?\+\s?(?=\d)"), " plus "),
 )
 _INITIALISM = re.compile(rf"(?<![{W}.])((?:[A-Za-z]\.)+[A-Za-z])\.?{_E}")
-_COMPOUND = re.compile(rf"(?<![{W}])(?=[{W}.\-]*\d)(?=[{W}.\-]*[{LET}{SHELF}])"
-                       rf"[{W}]+(?:[.\-][{W}]+)*")
+_COMPOUND = re.compile(
+    rf"(?<![{W}])(?=[{W}.\-]*\d)(?=[{W}.\-]*[{LET}{SHELF}])"
+    rf"[{W}]+(?:[.\-][{W}]+)*"
+)
 _PLAIN = re.compile(rf"{_B}(?:\d+(?:\.\d+){{2,}}|{NUM}|\.\d+)(?!\d)")
 _WORD = re.compile(rf"(?<![{LET}{SHELF}])[{LET}]+(?:'[{LET}]+)*(?![{LET}{SHELF}])")
 _HINT_RE = re.compile(r"\{([^{}|]+)\|([^{}|]+)\}")
 
 
-def _normalize(text: str, lexicon: Lexicon, hints: Mapping[str, str]) -> str:
+def _shelved(
+    speak: Callable[[re.Match[str]], str], shelf: _Shelf
+) -> Callable[[re.Match[str]], str]:
+    return lambda m: shelf.put(f" {speak(m)} ")
+
+
+def normalize_marked(text: str, lexicon: Lexicon, hints: Mapping[str, str]) -> str:
     """Normalise text in which each inline hint stands as one character keyed in ``hints``."""
     shelf = _Shelf()
     text = _cleanup(text, keep_hints=bool(hints))
@@ -841,9 +1168,10 @@ def _normalize(text: str, lexicon: Lexicon, hints: Mapping[str, str]) -> str:
     for early, repl in _EARLY:
         text = early.sub(repl, text)
     for pattern, speak in _PASSES:
-        text = pattern.sub(lambda m, speak=speak: shelf.put(f" {speak(m)} "), text)
-    text = _INITIALISM.sub(lambda m: shelf.put(
-        f" {_keep_final_dot(m, _spell(m.group(1).replace('.', '')))} "), text)
+        text = pattern.sub(_shelved(speak, shelf), text)
+    text = _INITIALISM.sub(
+        lambda m: shelf.put(f" {_keep_final_dot(m, _spell(m.group(1).replace('.', '')))} "), text
+    )
     text = _COMPOUND.sub(lambda m: shelf.put(_compound(m.group(0), lexicon)), text)
     text = _PLAIN.sub(lambda m: shelf.put(f" {_plain_number(m, shelf)} "), text)
     text = _symbols(text)
@@ -857,20 +1185,20 @@ def normalize(text: str, lexicon: Lexicon) -> str:
     Inline hints ``{written|spoken}`` are replaced by their spoken form, which is protected from
     every other rule (only digits and unreadable characters in it are still converted).
 
-    >>> normalize("GPT-5.1 costs $1.5 billion, up 12% since 2024.", Lexicon())
-    'G.P.T five point one costs one point five billion dollars, up twelve percent since twenty twenty-four.'
+    >>> normalize("GPT-5.1 costs $1.5 billion, up 12% in 2024.", Lexicon())
+    'G.P.T five point one costs one point five billion dollars, up twelve percent in twenty twenty-four.'
     """
     hints: dict[str, str] = {}
 
     def hint(m: re.Match[str]) -> str:
         if len(hints) >= 0xFFFD:
             return m.group(2)
-        key = chr(_HINT_BASE + len(hints))
+        key = chr(HINT_BASE + len(hints))
         hints[key] = m.group(2).strip()
         return key
 
     text = re.sub(f"[{HINT}]", "", text)
-    return _normalize(_HINT_RE.sub(hint, text), lexicon, hints)
+    return normalize_marked(_HINT_RE.sub(hint, text), lexicon, hints)
 
 
 def written_form(text: str) -> str:
@@ -882,28 +1210,131 @@ def written_form(text: str) -> str:
 
 MAX_SENTENCE = 400
 # Abbreviations after which a full stop never ends a sentence.
-_NEVER_ENDS = set(("dr mr mrs ms prof st sr jr vs e.g i.e cf approx fig no nos gen sen rep gov lt "
-                   "col capt mt ft vol p pp ca est dept univ jan feb mar apr jun jul aug sep sept "
-                   "oct nov dec").split())
+_NEVER_ENDS = set(
+    [
+        "dr",
+        "mr",
+        "mrs",
+        "ms",
+        "prof",
+        "st",
+        "sr",
+        "jr",
+        "vs",
+        "e.g",
+        "i.e",
+        "cf",
+        "approx",
+        "fig",
+        "no",
+        "nos",
+        "gen",
+        "sen",
+        "rep",
+        "gov",
+        "lt",
+        "col",
+        "capt",
+        "mt",
+        "ft",
+        "vol",
+        "p",
+        "pp",
+        "ca",
+        "est",
+        "dept",
+        "univ",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+    ]
+)
 # Abbreviations that may end a sentence: split only if a typical sentence opener follows.
-_MAYBE_ENDS = set("etc inc ltd corp co al bros llc plc".split())
-_OPENERS = set(("The A An This That These Those It Its In On At But And Or So Yet We They He "
-                "She I You Our Their His Her There Here What When Why How Who As For After "
-                "Before While If Meanwhile However Also Still Now Then Today Next Finally "
-                "Elsewhere Other Another One Some Many Most Both Each").split())
+_MAYBE_ENDS = set(["etc", "inc", "ltd", "corp", "co", "al", "bros", "llc", "plc"])
+_OPENERS = set(
+    [
+        "The",
+        "A",
+        "An",
+        "This",
+        "That",
+        "These",
+        "Those",
+        "It",
+        "Its",
+        "In",
+        "On",
+        "At",
+        "But",
+        "And",
+        "Or",
+        "So",
+        "Yet",
+        "We",
+        "They",
+        "He",
+        "She",
+        "I",
+        "You",
+        "Our",
+        "Their",
+        "His",
+        "Her",
+        "There",
+        "Here",
+        "What",
+        "When",
+        "Why",
+        "How",
+        "Who",
+        "As",
+        "For",
+        "After",
+        "Before",
+        "While",
+        "If",
+        "Meanwhile",
+        "However",
+        "Also",
+        "Still",
+        "Now",
+        "Then",
+        "Today",
+        "Next",
+        "Finally",
+        "Elsewhere",
+        "Other",
+        "Another",
+        "One",
+        "Some",
+        "Many",
+        "Most",
+        "Both",
+        "Each",
+    ]
+)
 _BOUNDARY = re.compile(r"(\.\.\.|[.!?]+)([\"')\]]*)\s+(?=[\"'(\[]?([^\s]))")
 
 
 def _ends_sentence(text: str, m: re.Match[str]) -> bool:
     mark, nxt = m.group(1), m.group(3)
-    rest = text[m.end():]
+    rest = text[m.end() :]
     next_word = re.match(r"[\"'(\[]?([^\s.,;:!?]+)", rest)
     opener = next_word.group(1) if next_word else ""
     if not (nxt.isupper() or nxt.isdigit() or (ord(nxt) >= _SHELF_BASE)):
         return False
     if mark != ".":
         return True
-    word = re.search(r"(\S+)$", text[:m.start()])
+    word = re.search(r"(\S+)$", text[: m.start()])
     before = word.group(1).lstrip("\"'([") if word else ""
     key = before.lower().rstrip(".")
     if key in _NEVER_ENDS:
@@ -933,10 +1364,10 @@ def _split_long(sentence: str, limit: int = MAX_SENTENCE) -> list[str]:
         for chunk in chunks:
             out.extend(_split_long(chunk, limit) if len(chunk) > limit else [chunk])
         return out
-    return [sentence[i:i + limit] for i in range(0, len(sentence), limit)]
+    return [sentence[i : i + limit] for i in range(0, len(sentence), limit)]
 
 
-def _split_marked(text: str) -> list[str]:
+def split_marked(text: str) -> list[str]:
     """Split text whose hints are single characters; URLs and e-mails are kept whole."""
     shelf = _Shelf()
     text = _EMAIL_RE.sub(lambda m: shelf.put(m.group(0)), text)
@@ -954,7 +1385,7 @@ def _split_marked(text: str) -> list[str]:
         start = 0
         for m in _BOUNDARY.finditer(block):
             if _ends_sentence(block, m):
-                sentences.append(block[start:m.start(2) + len(m.group(2))])
+                sentences.append(block[start : m.start(2) + len(m.group(2))])
                 start = m.end()
         sentences.append(block[start:])
     out: list[str] = []
@@ -979,13 +1410,25 @@ def split_sentences(text: str) -> list[str]:
 
     def hint(m: re.Match[str]) -> str:
         hints.append(m.group(0))
-        return chr(_HINT_BASE + len(hints) - 1)
+        return chr(HINT_BASE + len(hints) - 1)
 
     text = re.sub(f"[{SHELF}{HINT}]", "", text)
     marked = _HINT_RE.sub(hint, text)
-    return [re.sub(f"[{HINT}]", lambda m: hints[ord(m.group()) - _HINT_BASE], s)
-            for s in _split_marked(marked)]
+    return [
+        re.sub(f"[{HINT}]", lambda m: hints[ord(m.group()) - HINT_BASE], s)
+        for s in split_marked(marked)
+    ]
 
 
-__all__ = ["normalize", "split_sentences", "written_form", "cardinal", "ordinal", "year_words",
-           "decimal_words", "version_words", "digit_words", "MAX_SENTENCE"]
+__all__ = [
+    "normalize",
+    "split_sentences",
+    "written_form",
+    "cardinal",
+    "ordinal",
+    "year_words",
+    "decimal_words",
+    "version_words",
+    "digit_words",
+    "MAX_SENTENCE",
+]

@@ -46,7 +46,7 @@ def clean_text(text: str) -> str:
     >>> clean_text(" a\\tb\\r\\n c\\x07d ")
     'a b cd'
     """
-    return _SPACES.sub(" ", text).strip()
+    return _SPACES.sub(" ", _CONTROL.sub("", text)).strip()
 
 
 def shorten(text: str, limit: int = 60) -> str:

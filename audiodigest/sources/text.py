@@ -105,6 +105,11 @@ def parse_text(data: bytes, name: str) -> list[Draft]:
             if last is not None and kind is Kind.URL and last.url is None:
                 drafts[-1].url = last.url = value
                 continue
+            if kind in (Kind.READ_MORE, Kind.URL):
+                raise Where(name, number).error(
+                    f"{'a Read more' if kind is Kind.READ_MORE else 'a URL'} line with no article"
+                    " above it (an article starts with its title)"
+                )
             check_count(len(drafts) + 1, Where(name, number))
             current = _Entry(title=line, line=number, index=len(drafts) + 1)
             last = None

@@ -8,6 +8,7 @@ tests and embedding applications use.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -149,7 +150,7 @@ def voice_from_settings(s: VoiceSettings, root: Path | None = None) -> Voice:
     settings = tuple(sorted((k, values[k]) for k in used if k in values))
     name = s.voice
     if root is not None and name.endswith(".onnx") and not Path(name).is_absolute():
-        name = str((root / name).resolve())
+        name = os.path.abspath(root / name)  # no symlink resolution: the .json lies beside it
     return Voice(engine=s.engine, voice=name, settings=settings)
 
 
