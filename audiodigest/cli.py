@@ -168,7 +168,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from audiodigest.publish.deploy import publish_to
 
     config = config_mod.load(Path(args.show_dir))
-    report = publish_to(ShowPaths(config).output, Path(args.to))
+    report = publish_to(ShowPaths(config).output, Path(args.to), prune=args.prune)
     _out(f"Published to {args.to}: {report}")
     return 0
 
@@ -249,6 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = verb("publish", "copy the output folder to a web root, the feed last", cmd_publish)
     p.add_argument("show_dir", metavar="SHOW_DIR")
     p.add_argument("--to", required=True, metavar="DIR", help="the web root to copy into")
+    p.add_argument("--prune", action="store_true",
+                   help="also delete files this command published earlier that are gone now")
 
     p = verb("remove", "remove an episode from the feed and the site", cmd_remove)
     p.add_argument("show_dir", metavar="SHOW_DIR")

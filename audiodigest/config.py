@@ -117,6 +117,18 @@ class ShowConfig(_Model):
             raise ValueError("a HOST voice is required: it reads untagged paragraphs")
         return value
 
+    @field_validator("category")
+    @classmethod
+    def _category(cls, value: str) -> str:
+        from audiodigest.errors import ConfigError as _ConfigError
+        from audiodigest.publish.feed import parse_category
+
+        try:
+            parent, child = parse_category(value)
+        except _ConfigError as exc:
+            raise ValueError(exc.message.removeprefix("bad value for 'category': ")) from None
+        return f"{parent} > {child}" if child else parent
+
     def path(self, value: Path) -> Path:
         """Resolve a path setting against the show folder."""
         return value if value.is_absolute() else self.root / value
@@ -152,7 +164,7 @@ def parse(text: str, root: Path, source: str | Path = SHOW_FILE) -> ShowConfig:
         elif first["type"] == "missing":
             msg = f"missing required key '{key}'"
         else:
-            msg = f"bad value for '{key}': {first['msg']}"
+            msg = f"bad value for '{key}': {first['msg'].removeprefix('Value error, ')}"
         more = len(exc.errors()) - 1
         if more:
             msg += f" (and {more} more problem{'s' if more > 1 else ''})"

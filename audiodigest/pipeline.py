@@ -48,7 +48,6 @@ log = logging.getLogger(__name__)
 STATE_DIR = ".audiodigest"
 # Bump when the audio files' layout or processing changes, so old audio is re-made.
 AUDIO_FORMAT_VERSION = "1"
-PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 MIME = {"mp3": "audio/mpeg", "m4a": "audio/x-m4a"}
 
 Notify = Callable[[str], None]
@@ -154,6 +153,8 @@ def publication_time(day: date, now: datetime | None = None) -> datetime:
 
 def episode_guid(config: ShowConfig, episode_id: str) -> str:
     """A guid derived once, when the episode is first published, then kept in the index."""
+    from audiodigest.publish.podcastindex import PODCAST_GUID_NAMESPACE
+
     feed = re.sub(r"^[a-z]+://", "", config.feed_url).rstrip("/")
     return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, f"{feed}#{episode_id}"))
 
@@ -437,6 +438,7 @@ def _publish(config: ShowConfig, paths: ShowPaths, records: Sequence[EpisodeReco
         "records": [record_to_dict(r) for r in records],
         "artwork": artwork,
         "templates": _tree_hash(config.path(config.templates)),
+        "site": _tree_hash(Path(__file__).parent / "publish" / "site_templates"),
     })
     try:
         previous = json.loads(paths.publish_stamp.read_text())

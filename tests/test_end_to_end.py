@@ -17,7 +17,7 @@ import pytest
 from mutagen.id3 import ID3, CTOCFlags
 from mutagen.mp3 import MP3
 
-from audiodigest.audio.ffmpeg import ffmpeg_exe
+from audiodigest.audio.ffmpeg import find_ffmpeg
 from tests.conftest import REPO, THREE_ENTRIES, make_show, run_cli
 
 pytestmark = pytest.mark.slow
@@ -34,7 +34,7 @@ def _enclosure(feed: Path) -> tuple[Path, dict]:
 
 
 def _ffmetadata_chapters(path: Path) -> list[dict[str, str]]:
-    proc = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "ffmetadata", "-"],
+    proc = subprocess.run([find_ffmpeg(), "-v", "error", "-i", str(path), "-f", "ffmetadata", "-"],
                           capture_output=True, text=True, check=True)
     chapters: list[dict[str, str]] = []
     for line in proc.stdout.splitlines():
@@ -77,7 +77,7 @@ def test_mp3_carries_id3v23_chapters_read_by_mutagen_and_ffmpeg(built: Path) -> 
     assert list(toc.child_element_ids) == [c.element_id for c in chaps]
     assert toc.sub_frames.getall("TIT2")
     # An independent reader sees the same chapters at the same times.
-    independent = _ffmetadata_chapters(mp3)
+    independent = sorted(_ffmetadata_chapters(mp3), key=lambda c: int(c["START"]))
     assert [c.get("title") for c in independent] == titles
     for ours, theirs in zip(chaps, independent, strict=True):
         assert abs(int(theirs["START"]) - ours.start_time) <= 1

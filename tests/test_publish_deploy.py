@@ -71,6 +71,7 @@ def test_second_publish_copies_nothing(tmp_path: Path) -> None:
     assert second.copied == () and second.removed == ()
     assert set(second.skipped) == set(first.copied)
     assert not second.changed
+    assert str(second) == f"0 file(s) copied, {len(first.copied)} unchanged, 0 removed"
     assert {p: p.stat().st_mtime_ns for p in mtimes} == mtimes
 
 

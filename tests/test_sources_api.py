@@ -58,10 +58,35 @@ def test_sample_digest_reads_as_ten_articles_with_urls() -> None:
 def test_sample_digest_exercises_text_normalisation() -> None:
     """Later stages test number and name reading against this file, so it must keep these."""
     text = SAMPLE.read_text(encoding="utf-8")
-    for needle in ["120B-parameter", "1.7B", "8B dense", "512K-context", "GPT-5.1", "Qwen3-30B",
-                   "H200", "GH200", "Granite 4.1", "v2.3", "RLHF", "SFT", "LLM", "GPU", "NASA",
-                   "DRAM", "DelTA", "1.84×", "3+", "1–3%", " & ", "/", " — ", "$310 million",
-                   "2028", "24 November 2026", "71.4%"]:
+    for needle in [
+        "120B-parameter",
+        "1.7B",
+        "8B dense",
+        "512K-context",
+        "GPT-5.1",
+        "Qwen3-30B",
+        "H200",
+        "GH200",
+        "Granite 4.1",
+        "v2.3",
+        "RLHF",
+        "SFT",
+        "LLM",
+        "GPU",
+        "NASA",
+        "DRAM",
+        "DelTA",
+        "1.84×",
+        "3+",
+        "1–3%",
+        " & ",
+        "/",
+        " — ",
+        "$310 million",
+        "2028",
+        "24 November 2026",
+        "71.4%",
+    ]:
         assert needle in text, needle
 
 
@@ -267,13 +292,13 @@ def counting_server() -> Iterator[tuple[str, list[str]]]:
         server.server_close()
 
 
-def test_feeds_never_fetch_anything(
-    counting_server: tuple[str, list[str]], tmp_path: Path
-) -> None:
+def test_feeds_never_fetch_anything(counting_server: tuple[str, list[str]], tmp_path: Path) -> None:
     url, hits = counting_server
     secret = tmp_path / "secret.xml"
-    secret.write_text("<rss><channel><item><title>local file</title>"
-                      "<description>leaked</description></item></channel></rss>")
+    secret.write_text(
+        "<rss><channel><item><title>local file</title>"
+        "<description>leaked</description></item></channel></rss>"
+    )
     for data in [f"{url}/feed.xml".encode(), str(secret).encode()]:
         with pytest.raises(SourceError, match="no entries found"):
             parse_digest(data, "looks-like-a-url", fmt="feed")
@@ -325,7 +350,8 @@ def test_ids_from_titles_fold_case_width_and_whitespace() -> None:
     assert article_id(None, "DelTA compresses KV cache") != base
     assert re.fullmatch(r"[0-9a-f]{16}", base)
     assert article_id("https://example.com/x?b=2&a=1", "t") == article_id(
-        "https://example.com/x?a=1&b=2", "u")
+        "https://example.com/x?a=1&b=2", "u"
+    )
 
 
 def test_ids_survive_unparseable_urls() -> None:
@@ -335,8 +361,12 @@ def test_ids_survive_unparseable_urls() -> None:
 
 @pytest.mark.parametrize(
     "module",
-    ["audiodigest.sources", "audiodigest.sources.common", "audiodigest.sources.ids",
-     "audiodigest.sources.feed"],
+    [
+        "audiodigest.sources",
+        "audiodigest.sources.common",
+        "audiodigest.sources.ids",
+        "audiodigest.sources.feed",
+    ],
 )
 def test_doctests(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module))

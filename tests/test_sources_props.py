@@ -27,14 +27,53 @@ NAMES = st.sampled_from(["d.txt", "d.md", "d.json", "d.yaml", "d.xml", "d"])
 FMTS = st.sampled_from([None, *FORMATS])
 
 # Fragments that steer random input towards the interesting paths of every reader.
-TOKENS = st.sampled_from([
-    "\n", "\n\n", "\r\n", " ", "Read more → ", "Read more -> ", "https://example.com/a",
-    "Source: ", "Published: 2026-11-27", "# ", "## ", "[link](https://example.com/l)", "> ",
-    "- ", "---\n", "[", "]", "{", "}", '"title": ', '"summary": ', '"x"', ",", ": ", "title",
-    "summary", "<rss>", "<channel>", "<item>", "<title>", "</title>", "<description>",
-    "</description>", "</item>", "&amp;", "<![CDATA[", "]]>", "\x07", "\ufeff",
-    "\u202e", "\U0001f600", "é", "2026-02-30",
-])
+TOKENS = st.sampled_from(
+    [
+        "\n",
+        "\n\n",
+        "\r\n",
+        " ",
+        "Read more → ",
+        "Read more -> ",
+        "https://example.com/a",
+        "Source: ",
+        "Published: 2026-11-27",
+        "# ",
+        "## ",
+        "[link](https://example.com/l)",
+        "> ",
+        "- ",
+        "---\n",
+        "[",
+        "]",
+        "{",
+        "}",
+        '"title": ',
+        '"summary": ',
+        '"x"',
+        ",",
+        ": ",
+        "title",
+        "summary",
+        "<rss>",
+        "<channel>",
+        "<item>",
+        "<title>",
+        "</title>",
+        "<description>",
+        "</description>",
+        "</item>",
+        "&amp;",
+        "<![CDATA[",
+        "]]>",
+        "\x07",
+        "\ufeff",
+        "\u202e",
+        "\U0001f600",
+        "é",
+        "2026-02-30",
+    ]
+)
 STRUCTURED = st.lists(st.one_of(TOKENS, st.text(max_size=8)), max_size=40).map("".join)
 
 
@@ -88,12 +127,18 @@ WORD = st.text(
     min_size=1,
     max_size=12,
 )
-LINE = st.lists(WORD, min_size=1, max_size=8).map(" ".join).filter(
-    lambda s: classify(s)[0] is Kind.TEXT
+LINE = (
+    st.lists(WORD, min_size=1, max_size=8)
+    .map(" ".join)
+    .filter(lambda s: classify(s)[0] is Kind.TEXT)
 )
-URLS = st.one_of(st.none(), st.from_regex(r"https://example\.com/[a-z0-9/_-]{1,20}", fullmatch=True))
+URLS = st.one_of(
+    st.none(), st.from_regex(r"https://example\.com/[a-z0-9/_-]{1,20}", fullmatch=True)
+)
 ENTRY = st.tuples(LINE, st.lists(LINE, min_size=1, max_size=3), URLS)
-DIGEST = st.lists(ENTRY, min_size=1, max_size=6, unique_by=lambda e: " ".join(e[0].casefold().split()))
+DIGEST = st.lists(
+    ENTRY, min_size=1, max_size=6, unique_by=lambda e: " ".join(e[0].casefold().split())
+)
 
 
 def _unique(entries: list[tuple[str, list[str], str | None]]) -> bool:
@@ -141,35 +186,49 @@ URL_PATH = st.from_regex(r"/[a-z0-9_-]{1,10}(/[a-z0-9_-]{1,10}){0,3}", fullmatch
 @settings(max_examples=100, deadline=None)
 @given(
     path=URL_PATH,
-    params=st.lists(st.tuples(st.from_regex(r"[a-z]{1,6}", fullmatch=True),
-                              st.from_regex(r"[a-z0-9]{0,6}", fullmatch=True)), max_size=3),
+    params=st.lists(
+        st.tuples(
+            st.from_regex(r"[a-z]{1,6}", fullmatch=True),
+            st.from_regex(r"[a-z0-9]{0,6}", fullmatch=True),
+        ),
+        max_size=3,
+    ),
     tracking=st.lists(st.sampled_from(["utm_source=a", "utm_medium=b", "fbclid=c"]), max_size=3),
     slash=st.booleans(),
     fragment=st.booleans(),
     upper=st.booleans(),
 )
 def test_url_ids_ignore_tracking_and_cosmetics(
-    path: str, params: list[tuple[str, str]], tracking: list[str], slash: bool,
-    fragment: bool, upper: bool,
+    path: str,
+    params: list[tuple[str, str]],
+    tracking: list[str],
+    slash: bool,
+    fragment: bool,
+    upper: bool,
 ) -> None:
     params = [(k, v) for k, v in params if not k.startswith("utm_")]
     query = "&".join(f"{k}={v}" for k, v in params)
     plain = f"https://example.com{path}" + (f"?{query}" if query else "")
     host = "EXAMPLE.com" if upper else "example.com"
     noisy_query = "&".join([*tracking, *reversed([f"{k}={v}" for k, v in params])])
-    noisy = f" https://{host}{path}{'/' if slash else ''}" + (f"?{noisy_query}" if noisy_query else "")
+    noisy = f" https://{host}{path}{'/' if slash else ''}" + (
+        f"?{noisy_query}" if noisy_query else ""
+    )
     noisy += "#frag " if fragment else " "
     assert article_id(noisy, "a") == article_id(plain, "b")
 
 
 # Markdown and XML give meaning to many characters; these round trips use words that do not.
 PLAIN_WORD = st.text(
-    alphabet=st.characters(categories=["L", "Nd"]) | st.sampled_from(".,;:!?'\u00e9\u05d0\U0001f600"),
+    alphabet=st.characters(categories=["L", "Nd"])
+    | st.sampled_from(".,;:!?'\u00e9\u05d0\U0001f600"),
     min_size=1,
     max_size=10,
 )
-PLAIN_LINE = st.lists(PLAIN_WORD, min_size=1, max_size=8).map(" ".join).filter(
-    lambda s: classify(s)[0] is Kind.TEXT and not re.match(r"\d+[.)]", s)
+PLAIN_LINE = (
+    st.lists(PLAIN_WORD, min_size=1, max_size=8)
+    .map(" ".join)
+    .filter(lambda s: classify(s)[0] is Kind.TEXT and not re.match(r"\d+[.)]", s))
 )
 PLAIN_DIGEST = st.lists(
     st.tuples(PLAIN_LINE, st.lists(PLAIN_LINE, min_size=1, max_size=3), URLS),
@@ -205,10 +264,13 @@ def test_rss_digests_round_trip(
         if html:  # markup inside the description, escaped once more as RSS does
             summary = escape(f"<p>{summary}</p><script>var x = 1;</script>")
         link = f"<link>{url}</link>" if url else ""
-        items.append(f"<item><title>{escape(title)}</title>{link}"
-                     f"<description>{summary}</description></item>")
-    feed = f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>F</title>' \
-           f'{"".join(items)}</channel></rss>'
+        items.append(
+            f"<item><title>{escape(title)}</title>{link}<description>{summary}</description></item>"
+        )
+    feed = (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>F</title>'
+        f"{''.join(items)}</channel></rss>"
+    )
     articles = parse_digest(feed.encode(), "rt.xml")
     assert [(a.title, a.summary, a.url, a.source) for a in articles] == [
         (title, " ".join(lines), url, "F") for title, lines, url in entries

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -107,8 +108,11 @@ def test_no_service_at_all_suggests_piper(monkeypatch: pytest.MonkeyPatch) -> No
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     monkeypatch.setattr(edge_tts.communicate, "WSS_URL", f"ws://127.0.0.1:{port}/x?TrustedClientToken=x")
+    engine = EdgeEngine(attempts=6, unreachable_attempts=2, base_delay=0.2)
+    started = time.monotonic()
     with pytest.raises(FatalEngineError) as info:
-        speak(fast_engine(attempts=3))
+        speak(engine)
+    assert time.monotonic() - started < 1.0  # gave up after 2 tries, one short backoff
     msg = str(info.value)
     assert "cannot be reached" in msg and 'engine = "piper"' in msg
     assert "\n" not in msg

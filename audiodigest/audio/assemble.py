@@ -221,9 +221,9 @@ def _bed_regions(music: MusicSettings, rate: int, starts: list[int],
         regions.append((intro_end, min(end, music_end)))
     if music.bed_under in ("chapters", "both"):
         for i in range(len(starts) - 1):
-            before = last_speech[i] if last_speech[i] is not None else starts[i + 1]
-            after = first_speech[i + 1]
-            after = after if after is not None else starts[i + 1]
+            last, first = last_speech[i], first_speech[i + 1]
+            before = last if last is not None else starts[i + 1]
+            after = first if first is not None else starts[i + 1]
             regions.append((max(intro_end, before - fade), min(music_end, after + fade)))
     merged: list[tuple[int, int]] = []
     for r0, r1 in sorted(r for r in regions if r[1] > r[0]):

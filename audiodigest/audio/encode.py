@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from mutagen import MutagenError
 from mutagen.mp3 import MP3
@@ -56,6 +57,42 @@ def _convert(m: Master, rate: int) -> tuple[tuple[ChapterMark, ...], tuple[Cue, 
                      for c in m.chapters)
     cues = tuple(dataclasses.replace(c, start=conv(c.start), end=conv(c.end)) for c in m.cues)
     return chapters, cues
+
+
+def _lame_trim(path: Path, audio_start: int) -> int | None:
+    """Encoder delay plus end padding (samples) from the LAME/Info tag ffmpeg writes, or None.
+
+    mutagen only trusts tags whose encoder string starts with "LAME"; ffmpeg writes "Lavc",
+    so its delay and padding are read here (hand-written: a fixed layout, a few bytes).
+    """
+    with open(path, "rb") as fh:
+        fh.seek(audio_start)
+        head = fh.read(1024)
+    for magic in (b"Info", b"Xing"):
+        at = head.find(magic)
+        if 0 <= at <= 40:
+            break
+    else:
+        return None
+    flags = int.from_bytes(head[at + 4:at + 8], "big")
+    lame = at + 8 + 4 * bool(flags & 1) + 4 * bool(flags & 2) + 100 * bool(flags & 4) \
+        + 4 * bool(flags & 8)
+    field = head[lame + 21:lame + 24]
+    if len(field) < 3 or not head[lame:lame + 4].isalpha():
+        return None
+    value = int.from_bytes(field, "big")
+    return (value >> 12) + (value & 0xFFF)
+
+
+def mp3_duration(path: Path) -> float:
+    """Playing time of an MP3 in seconds, without the encoder delay and padding."""
+    audio = MP3(path)
+    info: Any = audio.info
+    if info.encoder_info:  # a genuine LAME tag: mutagen has already trimmed the length
+        return float(info.length)
+    start = audio.tags.size if audio.tags is not None else 0  # type: ignore[union-attr]
+    trim = _lame_trim(path, start)
+    return float(info.length) - (trim or 0) / info.sample_rate
 
 
 def _ffmpeg_args(m: Master, settings: AudioSettings, out: Path, meta: Path | None) -> list[str]:
@@ -135,10 +172,10 @@ def encode(m: Master, target: Path, settings: AudioSettings, tags: EpisodeTags) 
             try:
                 if settings.format == "mp3":
                     write_id3(tmp, tags, chapters, settings.sample_rate)
-                    duration = float(MP3(tmp).info.length)
+                    duration = mp3_duration(tmp)
                 else:
                     write_mp4_tags(tmp, tags)
-                    duration = float(MP4(tmp).info.length)
+                    duration = float(MP4(tmp).info.length)  # type: ignore[attr-defined]
             except MutagenError as exc:
                 raise OutputError(f"the encoded file cannot be read back: {exc}",
                                   path=target) from exc

@@ -89,7 +89,7 @@ def write_id3(path: Path, tags: EpisodeTags, chapters: Sequence[ChapterMark],
     for i, mark in enumerate(chapters):
         element = f"ch{i}"
         ids.append(element)
-        sub = [TIT2(encoding=3, text=[mark.title])]
+        sub: list[TIT2 | WXXX] = [TIT2(encoding=3, text=[mark.title])]
         if mark.url:
             sub.append(WXXX(encoding=3, desc="", url=mark.url))
         id3.add(CHAP(element_id=element, start_time=to_ms(mark.start, sample_rate),
@@ -98,6 +98,9 @@ def write_id3(path: Path, tags: EpisodeTags, chapters: Sequence[ChapterMark],
     if ids:
         id3.add(CTOC(element_id=TOC_ID, flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
                      child_element_ids=ids, sub_frames=[TIT2(encoding=3, text=[tags.title])]))
+    # save(v2_version=3) only changes the header and text encodings; frames that v2.3 lacks
+    # (TDRC) must be converted first, or readers following v2.3 ignore them.
+    id3.update_to_v23()
     try:
         id3.save(path, v2_version=3)
     except (MutagenError, OSError) as exc:

@@ -40,6 +40,10 @@ class PublishReport:
     def changed(self) -> bool:
         return bool(self.copied or self.removed)
 
+    def __str__(self) -> str:
+        return (f"{len(self.copied)} file(s) copied, {len(self.skipped)} unchanged, "
+                f"{len(self.removed)} removed")
+
 
 def _stage(rel: str) -> int:
     # 0: media, cover, assets, chapter and transcript files; 1: pages; 2: the feed.

@@ -26,6 +26,7 @@ from audiodigest.config import SHOW_FILE, ShowConfig
 from audiodigest.errors import ConfigError, OutputError
 from audiodigest.fsutil import atomic_write
 from audiodigest.models import EpisodeRecord, PublishedChapter
+from audiodigest.publish.chapters import psc_start
 from audiodigest.publish.podcastindex import (
     PodcastIndexEntryExtension,
     PodcastIndexExtension,
@@ -108,16 +109,13 @@ def parse_category(value: str, *, source: str | Path | None = None) -> tuple[str
 
 
 def psc_time(seconds: float) -> str:
-    """Podlove Simple Chapters start time, zero-padded ``HH:MM:SS.mmm``.
+    """Podlove Simple Chapters start time, zero-padded ``HH:MM:SS.mmm`` (feedparser reads only
+    that shape); a negative or undefined start counts as 0.
 
     >>> psc_time(65.25)
     '00:01:05.250'
     """
-    ms = max(0, round(seconds * 1000))
-    h, rest = divmod(ms, 3_600_000)
-    m, rest = divmod(rest, 60_000)
-    s, ms = divmod(rest, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
+    return psc_start(seconds if seconds > 0 else 0.0)
 
 
 def clock(seconds: float) -> str:
@@ -236,7 +234,8 @@ def _add_item(fg: FeedGenerator, config: ShowConfig, record: EpisodeRecord) -> N
         raise OutputError(f"episode {record.id} has no audio size; rebuild it",
                           path=record.audio.path)
     fe = fg.add_entry(order="append")
-    fe.title(xml_text(record.title))
+    # Apple needs a title; one that is blank once cleaned falls back to the episode id.
+    fe.title(xml_text(record.title).strip() or record.id)
     fe.guid(xml_text(record.guid), permalink=False)
     fe.pubDate(record.pub_date)
     fe.link(href=public_url(config, record.page))

@@ -72,24 +72,23 @@ def _escape_vtt(text: str) -> str:
 
 def to_vtt(cues: Sequence[Cue], sample_rate: int) -> str:
     """A WebVTT transcript; each cue names its speaker with a ``<v Name>`` span."""
-    parts = ["WEBVTT", ""]
+    blocks: list[str] = []
     for cue in cues:
         name = _escape_vtt(speaker_name(cue.speaker))
         for t0, t1, lines in _split(cue, sample_rate, VTT_LINE, VTT_LINES):
             body = "\n".join(_escape_vtt(line) for line in lines)
-            parts += [f"{_clock(t0, '.')} --> {_clock(t1, '.')}", f"<v {name}>{body}", ""]
-    return "\n".join(parts)
+            blocks.append(f"{_clock(t0, '.')} --> {_clock(t1, '.')}\n<v {name}>{body}\n")
+    return "\n".join(["WEBVTT\n", *blocks])
 
 
 def to_srt(cues: Sequence[Cue], sample_rate: int) -> str:
     """A SubRip transcript: at most two lines of 32 characters per cue."""
-    parts: list[str] = []
-    number = 0
+    blocks: list[str] = []
     for cue in cues:
         for t0, t1, lines in _split(cue, sample_rate, SRT_LINE, SRT_LINES):
-            number += 1
-            parts += [str(number), f"{_clock(t0, ',')} --> {_clock(t1, ',')}", *lines, ""]
-    return "\n".join(parts)
+            timing = f"{_clock(t0, ',')} --> {_clock(t1, ',')}"
+            blocks.append("\n".join([str(len(blocks) + 1), timing, *lines]) + "\n")
+    return "\n".join(blocks)
 
 
 def to_transcript_json(cues: Sequence[Cue], sample_rate: int) -> str:

@@ -283,7 +283,7 @@ class _Shelf:
 
 
 def _ends_text(m: re.Match[str]) -> bool:
-    return not m.string[m.end() :].strip()
+    return not m.string[m.end() : m.end() + 200].strip() and not m.string[m.end() + 200 :].strip()
 
 
 def _keep_final_dot(m: re.Match[str], spoken: str) -> str:
@@ -463,7 +463,7 @@ def _apply_lexicon(text: str, lexicon: Lexicon, shelf: _Shelf) -> str:
             spoken += "'s"
         if entry.term.endswith(".") and _ends_text(m):
             spoken += "."
-        return shelf.put(f" {spoken} ")
+        return shelf.put(f" {dot_letters(spoken)} ")
 
     return matcher.sub(put, text)
 
@@ -532,11 +532,14 @@ def _is_year_context(m: re.Match[str], n: int, shelf: _Shelf) -> bool:
     before = re.findall(rf"[{LET}0-9]+", m.string[max(0, m.start() - 30) : m.start()])
     if before and before[-1].lower() in _YEAR_BEFORE:
         return True
-    after = re.match(rf"\s*([{LET}{SHELF}][{LET}{SHELF}'-]*)", m.string[m.end() :])
+    after = re.match(rf"\s*([{LET}{SHELF}][{LET}{SHELF}'-]*)", m.string[m.end() : m.end() + 80])
     if after is None:
         return True
     word = shelf.restore(after.group(1)).strip()
-    # A counted thing after the number ("1500 GPUs", "2048 tokens") makes it a cardinal.
+    # A counted thing after the number ("1500 GPUs", "2048 tokens") makes it a cardinal; so
+    # does any word after it in mid-sentence ("a 2048 token limit").
+    if before and not re.search(r"[.!?:;]\s*$", m.string[max(0, m.start() - 20) : m.start()]):
+        return False
     return not (
         word.endswith("s")
         and len(word) > 2
@@ -746,6 +749,11 @@ _UNITS: dict[str, tuple[str, str]] = {
 _UNIT_ALT = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
 
 
+def _dimension(number: str) -> str:
+    """One side of "1920x1080": four digits in pairs, as people say screen sizes."""
+    return _pair_words(number) if re.fullmatch(r"[1-9]\d{3}", number) else decimal_words(number)
+
+
 def _more_than(m: re.Match[str]) -> str:
     size = m.group("u")
     return f"more than {decimal_words(m.group('n'))}" + (f" {_SIZE[size]}" if size else "")
@@ -762,6 +770,8 @@ _FRACTION_NAMES = {2: ("half", "halves"), 4: ("quarter", "quarters")}
 
 def _fraction(m: re.Match[str]) -> str:
     top, bottom = int(m.group(1)), int(m.group(2))
+    if top < bottom and re.match(rf"\s+[{LET}]+s\b", m.string[m.end() : m.end() + 80]):
+        return f"{cardinal(top)} out of {cardinal(bottom)}"  # "9/10 doctors"
     if (top, bottom) == (24, 7):
         return "twenty-four seven"
     if top == bottom:
@@ -899,8 +909,24 @@ def _pronounceable(word: str) -> bool:
     return not re.search(r"[^AEIOUY]{3}", up)
 
 
+def _is_shouting(text: str) -> bool:
+    """A whole sentence in capitals with ordinary words in it ("THE CHIP WAR IS OVER")."""
+    caps = re.findall(rf"(?<![{LET}])[A-Z]{{2,}}(?![{LET}])", text)
+    return (not re.search("[a-z]", text) and len(caps) >= 3
+            and any(w in _CAPS_WORDS or _pronounceable(w) for w in caps))
+
+
 def _spell(word: str) -> str:
-    return " ".join(word.upper())
+    return ".".join(word.upper())
+
+
+def dot_letters(spoken: str) -> str:
+    """Runs of single capitals written with spaces ("R L H F") in the dotted form ("R.L.H.F").
+
+    >>> dot_letters("the R A G step")
+    'the R.A.G step'
+    """
+    return _LETTER_RUN.sub(lambda m: m.group().replace(" ", "."), spoken)
 
 
 def _acronym(word: str, lexicon: Lexicon) -> str:
@@ -942,17 +968,23 @@ def _mixed(word: str, lexicon: Lexicon) -> str:
     return word if plain else " ".join(out)
 
 
-def _word(word: str, lexicon: Lexicon, compound: bool = False) -> str:
+def _word(word: str, lexicon: Lexicon, compound: bool = False, shouting: bool = False) -> str:
     """One run of letters (possibly with an apostrophe) as it should be said."""
+    return dot_letters(_word_raw(word, lexicon, compound, shouting))
+
+
+def _word_raw(word: str, lexicon: Lexicon, compound: bool, shouting: bool) -> str:
     if re.search(f"[{SHELF}]", word):
         return word
     entry = lexicon.lookup(word)
     if entry is not None:
         return entry.spoken
     plural = re.fullmatch(r"([A-Z]{2,})('s|s)", word)
-    if plural and (len(plural.group(1)) <= 4 or not _pronounceable(plural.group(1))):
+    if plural and not shouting and (len(plural.group(1)) <= 4 or not _pronounceable(plural.group(1))):
         return _acronym(plural.group(1), lexicon) + "'s"
     letters = word.replace("'", "")
+    if shouting and letters.isupper():
+        return word[0] + word[1:].lower()
     if len(letters) >= 2 and letters.isupper():
         return _acronym(word, lexicon) if "'" not in word else word[0] + word[1:].lower()
     if any(c.isupper() for c in letters[1:]) and any(c.islower() for c in letters):
@@ -1025,6 +1057,7 @@ _SYMBOLS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ..
     (re.compile(rf"([{LET}]+)/([{LET}]+)"), _slash),
     (re.compile(r"\s*(?:—|―|--+|\s[–-]\s|–)\s*"), ", "),
     (re.compile(r"\.\.\.+(?=\s*$)"), "."),
+    (re.compile(r"\s*\.\.\.+\s*(?=[A-Z])"), ". "),
     (re.compile(r"\s*\.\.\.+\s*"), ", "),
     (re.compile(r"\s*[()\[\]{}|]\s*"), ", "),
     (re.compile(r"[\"*_/\\^~<>#$€£¥]"), " "),
@@ -1043,18 +1076,22 @@ _ALLOWED = re.compile(f"[^{LET} .,;:!?'-]")
 _LETTER_RUN = re.compile(r"(?<![\w'.-])[A-Z](?: [A-Z](?![\w-]|\.\w))+")
 
 
+def _strongest_stop(m: re.Match[str]) -> str:
+    """A run of punctuation ("., !") becomes its strongest mark ("!")."""
+    return next(mark for mark in "?!.;:," if mark in m.group())
+
+
 def _finish(text: str) -> str:
     """Digits to words, unreadable characters out, spelled letters dotted, punctuation tidied."""
     text = re.sub(r"\d+", lambda m: f" {decimal_words(m.group())} ", text)
     text = _ALLOWED.sub(" ", text)
-    text = _LETTER_RUN.sub(lambda m: m.group().replace(" ", "."), text)
+    text = dot_letters(text)
     text = re.sub(r"\s+'s\b", "'s", text)  # a possessive after a shelved word: "Qwen's"
     text = re.sub(rf"(?<![{LET}])'|'(?![{LET}])(?<![sS]')", "", text)
     text = re.sub(rf"(?<![{LET}])-+|-+(?![{LET}])", " ", text)
     text = " ".join(text.split())
     text = re.sub(r"\s+([.,;:!?])", r"\1", text)
-    text = re.sub(r"([.,;:!?])[.,;:]+", r"\1", text)
-    text = re.sub(r",([!?])", r"\1", text)
+    text = re.sub(r"[.,;:!?](?:\s*[.,;:!?])+", _strongest_stop, text)
     text = re.sub(r"([,;:!?])(?=[^\s.,;:!?])", r"\1 ", text)
     text = re.sub(r"(?<![A-Za-z])\.(?=[A-Za-z])", "", text)
     return text.lstrip(".,;:!? ").strip()
@@ -1087,6 +1124,11 @@ _PASSES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
         _date_day_first,
     ),
     (_compile(rf"(?<![{W}/.])(\d{{1,2}})/(\d{{1,2}})/(\d{{4}})(?![{W}/])"), _date_us),
+    (
+        _compile(rf"(?<![{W}])(?P<q>[QH][1-4])\s+(?P<y>\d{{4}}){_E}"),
+        lambda m: f"{m.group('q')[0]} {cardinal(int(m.group('q')[1]))} "
+        f"{year_words(int(m.group('y')))}",
+    ),
     (
         _compile(
             rf"(?<![{W}:.])(?P<h>[01]?\d|2[0-3]):(?P<min>[0-5]\d)(?::(?P<sec>[0-5]\d))?"
@@ -1122,10 +1164,14 @@ _PASSES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
     (_compile(rf"(?<![{W}.\-])(?P<s>-?)(?P<n>{NUM})\s?(?P<u>{_UNIT_ALT})(?![{W}])"), _unit),
     (
         _compile(rf"{_B}(?P<a>{NUM})\s?[x×]\s?(?P<b>{NUM}){_E}"),
-        lambda m: f"{decimal_words(m.group('a'))} by {decimal_words(m.group('b'))}",
+        lambda m: f"{_dimension(m.group('a'))} by {_dimension(m.group('b'))}",
     ),
     (_compile(rf"{_B}(?P<n>{NUM})\s?[x×]{_E}"), lambda m: decimal_words(m.group("n")) + " times"),
     (_compile(rf"(?<![{W}./])(\d+)/(\d+)(?![{W}/]|\.\d)"), _fraction),
+    (
+        _compile(rf"{_B}(?P<a>{NUM})/(?P<b>{NUM}){_E}"),
+        lambda m: f"{decimal_words(m.group('a'))} out of {decimal_words(m.group('b'))}",
+    ),
     (_compile(rf"(?<![{W}.\-])(?P<a>{NUM})\s?[–-]\s?(?P<b>{NUM})(?![{W}]|[.,]\d|-\d)"), _range),
     (
         _compile(rf"(?<![{W}.\-])-(?P<n>{NUM}){_E}"),
@@ -1162,7 +1208,7 @@ def normalize_marked(text: str, lexicon: Lexicon, hints: Mapping[str, str]) -> s
     """Normalise text in which each inline hint stands as one character keyed in ``hints``."""
     shelf = _Shelf()
     text = _cleanup(text, keep_hints=bool(hints))
-    text = re.sub(f"[{HINT}]", lambda m: shelf.put(f" {hints.get(m.group(), '')} "), text)
+    text = re.sub(f"[{HINT}]", lambda m: shelf.put(f" {dot_letters(hints.get(m.group(), ''))} "), text)
     text = _urls(text, shelf, lexicon)
     text = _apply_lexicon(text, lexicon, shelf)
     for early, repl in _EARLY:
@@ -1175,7 +1221,9 @@ def normalize_marked(text: str, lexicon: Lexicon, hints: Mapping[str, str]) -> s
     text = _COMPOUND.sub(lambda m: shelf.put(_compound(m.group(0), lexicon)), text)
     text = _PLAIN.sub(lambda m: shelf.put(f" {_plain_number(m, shelf)} "), text)
     text = _symbols(text)
-    text = _WORD.sub(lambda m: _word(m.group(0), lexicon), text)
+    # A headline in capitals ("SAY IT LOUD") is words, not acronyms; the lexicon still applies.
+    shouting = _is_shouting(text)
+    text = _WORD.sub(lambda m: _word(m.group(0), lexicon, shouting=shouting), text)
     return _finish(shelf.restore(text))
 
 
@@ -1327,14 +1375,14 @@ _BOUNDARY = re.compile(r"(\.\.\.|[.!?]+)([\"')\]]*)\s+(?=[\"'(\[]?([^\s]))")
 
 def _ends_sentence(text: str, m: re.Match[str]) -> bool:
     mark, nxt = m.group(1), m.group(3)
-    rest = text[m.end() :]
+    rest = text[m.end() : m.end() + 80]
     next_word = re.match(r"[\"'(\[]?([^\s.,;:!?]+)", rest)
     opener = next_word.group(1) if next_word else ""
     if not (nxt.isupper() or nxt.isdigit() or (ord(nxt) >= _SHELF_BASE)):
         return False
     if mark != ".":
         return True
-    word = re.search(r"(\S+)$", text[: m.start()])
+    word = re.search(r"(\S+)$", text[max(0, m.start() - 80) : m.start()])
     before = word.group(1).lstrip("\"'([") if word else ""
     key = before.lower().rstrip(".")
     if key in _NEVER_ENDS:
@@ -1401,7 +1449,8 @@ def split_sentences(text: str) -> list[str]:
 
     Abbreviations ("Dr.", "e.g.", "U.S."), versions and sizes ("v2.3", "1.7B", "GPT-5.1"),
     decimals, URLs, e-mail addresses and inline hints ``{a|b}`` never cause a split; an ellipsis
-    splits only before a capital. A longer sentence is cut at ``;``, then ``,``.
+    splits only before a capital. A longer sentence is cut at ``;``, then ``,``. Runs of white
+    space become one space; private-use characters are removed; nothing else is lost.
 
     >>> split_sentences("Dr. Lee met the U.S. team. GPT-5.1 is out! Really?")
     ['Dr. Lee met the U.S. team.', 'GPT-5.1 is out!', 'Really?']

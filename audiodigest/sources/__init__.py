@@ -159,8 +159,9 @@ def newest_digest(folder: Path) -> Path:
     except FileNotFoundError:
         raise SourceError("the digest folder does not exist", path=folder) from None
     except OSError as exc:
-        raise SourceError(f"cannot list the digest folder: {exc.strerror or exc}",
-                          path=folder) from None
+        raise SourceError(
+            f"cannot list the digest folder: {exc.strerror or exc}", path=folder
+        ) from None
     if not candidates:
         known = ", ".join(sorted(EXTENSIONS))
         raise SourceError(f"no digest here (looked for files ending {known})", path=folder)

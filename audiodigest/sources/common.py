@@ -279,7 +279,10 @@ def finish(drafts: Iterable[Draft], name: str) -> tuple[Article, ...]:
         if first is not None:
             log.warning(
                 "%s:%s: %r repeats the article at line %s (same %s); keeping the first",
-                name, article.line or "?", shorten(article.title), first.line or "?",
+                name,
+                article.line or "?",
+                shorten(article.title),
+                first.line or "?",
                 "URL" if article.url else "title",
             )
             continue

@@ -30,10 +30,35 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml")
 # Elements whose content is code or data, never prose.
 _SKIP_CONTENT = frozenset({"script", "style", "template", "noscript", "head", "title"})
 # Elements that separate words when rendered; their tags become spaces so words do not merge.
-_BREAKS = frozenset({
-    "br", "p", "div", "li", "ul", "ol", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
-    "blockquote", "pre", "hr", "section", "article", "header", "footer", "dd", "dt", "figcaption",
-})
+_BREAKS = frozenset(
+    {
+        "br",
+        "p",
+        "div",
+        "li",
+        "ul",
+        "ol",
+        "tr",
+        "td",
+        "th",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "hr",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "dd",
+        "dt",
+        "figcaption",
+    }
+)
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)""")
 
 
@@ -81,7 +106,10 @@ def html_to_text(html: str) -> str:
 def declares_other_encoding(data: bytes) -> bool:
     """True when an XML declaration names an encoding other than UTF-8 (feedparser decodes it)."""
     match = _XML_ENCODING.match(data[:512].removeprefix(b"\xef\xbb\xbf"))
-    return match is not None and match.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8")
+    return match is not None and match.group(1).lower().replace(b"_", b"-") not in (
+        b"utf-8",
+        b"utf8",
+    )
 
 
 def _detail_text(entry: Any, key: str) -> str | None:
@@ -152,8 +180,12 @@ def parse_feed(data: bytes, name: str) -> list[Draft]:
         link = entry.get("link")
         url = web_url(link) if isinstance(link, str) else None
         if link and not url:
-            log.warning("%s: entry %d: ignoring link %r (not an http(s) URL)", name, index,
-                        shorten(str(link)))
+            log.warning(
+                "%s: entry %d: ignoring link %r (not an http(s) URL)",
+                name,
+                index,
+                shorten(str(link)),
+            )
         source = (entry.get("source") or {}).get("title") or feed_title
         drafts.append(
             Draft(
@@ -166,4 +198,3 @@ def parse_feed(data: bytes, name: str) -> list[Draft]:
             )
         )
     return drafts
-

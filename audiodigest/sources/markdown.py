@@ -100,8 +100,9 @@ def parse_markdown(data: bytes, name: str) -> list[Draft]:
     tokens = _MD.parse(text)
     level = _article_level(tokens)
     if not level:
-        raise SourceError("no headings found: a Markdown digest needs a heading per article",
-                          path=name)
+        raise SourceError(
+            "no headings found: a Markdown digest needs a heading per article", path=name
+        )
     entries: list[_Entry] = []
     current: _Entry | None = None
     heading = 0  # level of the heading being read; 0 outside headings
@@ -136,8 +137,8 @@ def _add_paragraph(entry: _Entry, lines: list[_Line], name: str) -> None:
         link = part.links[0] if part.links else None
         if kind is Kind.READ_MORE:
             entry.read_more_url = entry.read_more_url or value or link
-        elif kind is Kind.URL and not entry.first_link:
-            entry.first_link = value
+        elif kind is Kind.URL:  # a bare URL is a link, never words to read out
+            entry.first_link = entry.first_link or value
         elif kind is Kind.SOURCE and entry.source is None:
             entry.source = value
         elif kind is Kind.PUBLISHED and entry.published is None:

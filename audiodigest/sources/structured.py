@@ -66,7 +66,9 @@ def _drafts(items: list[Any], lines: list[int | None], name: str) -> list[Draft]
         where = Where(name, lines[index - 1] if index <= len(lines) else None, f"entry {index}")
         check_count(index, where)
         if not isinstance(entry, dict):
-            raise where.error(f"expected an object with title and summary, not {type(entry).__name__}")
+            raise where.error(
+                f"expected an object with title and summary, not {type(entry).__name__}"
+            )
         title = _text(entry, "title", where, required=True)
         summary = _text(entry, "summary", where, required=True)
         drafts.append(
@@ -127,8 +129,9 @@ def parse_json(data: bytes, name: str) -> list[Draft]:
     try:
         loaded = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SourceError(f"not valid JSON: {exc.msg}", path=name, line=exc.lineno,
-                          column=exc.colno) from None
+        raise SourceError(
+            f"not valid JSON: {exc.msg}", path=name, line=exc.lineno, column=exc.colno
+        ) from None
     except RecursionError:
         raise SourceError("JSON nested too deeply", path=name) from None
     except ValueError as exc:  # e.g. an integer too long to convert
@@ -211,8 +214,9 @@ def parse_yaml(data: bytes, name: str) -> list[Draft]:
             except (ValueError, TypeError, OverflowError) as exc:
                 # The safe constructors raise these for values that match a tag's pattern but
                 # are out of range, such as the timestamp 2026-02-30.
-                raise SourceError(f"entry {index}: invalid value: {exc}", path=name,
-                                  line=line) from None
+                raise SourceError(
+                    f"entry {index}: invalid value: {exc}", path=name, line=line
+                ) from None
             lines.append(line)
     except RecursionError:
         raise SourceError("YAML nested too deeply", path=name) from None

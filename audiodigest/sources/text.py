@@ -20,7 +20,8 @@ Rules:
   missing, and it may carry the article's URL (``Read more → https://...``). Without a URL on
   it, a line holding only a URL may follow it (even after a blank line). A ``Read more`` line
   after a blank line belongs to the entry above if that entry had none.
-- A line holding only an ``http(s)://`` URL inside an entry is its URL, not summary text.
+- A line holding only an ``http(s)://`` URL inside an entry is its URL (the first such
+  URL wins), never summary text.
 - ``Source: Name`` and ``Published: date`` lines inside an entry set those fields.
 - A summary is one paragraph: a blank line between a title and its summary, or inside a
   summary, makes a title without a summary, which is an error naming its line.
@@ -120,8 +121,8 @@ def parse_text(data: bytes, name: str) -> list[Draft]:
                 current.url = value
             close(current)
             last, current = current, None
-        elif kind is Kind.URL and current.url is None:
-            current.url = value
+        elif kind is Kind.URL:  # a bare URL is a link, never words to read out
+            current.url = current.url or value
         elif kind is Kind.SOURCE and current.source is None:
             current.source = value
         elif kind is Kind.PUBLISHED and current.published is None:

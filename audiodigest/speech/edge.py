@@ -118,9 +118,10 @@ class EdgeEngine:
 
     def __init__(self, *, max_concurrency: int = 4, attempts: int = 5, base_delay: float = 1.0,
                  max_delay: float = 30.0, connect_timeout: int = 10,
-                 receive_timeout: int = 60) -> None:
+                 receive_timeout: int = 60, unreachable_attempts: int = 3) -> None:
         self.max_concurrency = max_concurrency  # the service answers 429 beyond ~5 connections
         self.attempts = attempts
+        self.unreachable_attempts = unreachable_attempts
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.connect_timeout = connect_timeout
@@ -135,7 +136,8 @@ class EdgeEngine:
     def voices(self) -> list[VoiceInfo]:
         """Common voices only (listing all of them needs the network); any Microsoft neural
         voice name such as ``en-IE-EmilyNeural`` is accepted."""
-        return list(COMMON_VOICES)
+        return [*COMMON_VOICES,
+                VoiceInfo("(any xx-YY-NameNeural)", "*", "any Microsoft neural voice name works")]
 
     def check_voice(self, voice: Voice) -> None:
         if not (_VOICE_RE.match(voice.voice) or _FULL_VOICE_RE.match(voice.voice)):
@@ -157,25 +159,29 @@ class EdgeEngine:
         self.check_voice(voice)
         last: AudioDigestError | None = None
         unreachable = False
-        for attempt in range(1, self.attempts + 1):
+        attempt = 0
+        for attempt in range(1, max(1, self.attempts) + 1):
             try:
                 return await self._once(text, voice)
             except _Unreachable as exc:
                 unreachable, last = True, RetryableEngineError(str(exc))
             except RetryableEngineError as exc:
                 unreachable, last = False, exc
-            if attempt < self.attempts:
-                delay = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
-                delay *= random.uniform(0.5, 1.0)  # jitter: parallel jobs do not retry in lockstep
-                log.info("edge-tts attempt %d failed (%s); retrying in %.2fs", attempt, last, delay)
-                await asyncio.sleep(delay)
+            # No route or connection refused is rarely fixed by waiting long: give up sooner.
+            limit = min(self.attempts, self.unreachable_attempts) if unreachable else self.attempts
+            if attempt >= limit:
+                break
+            delay = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+            delay *= random.uniform(0.5, 1.0)  # jitter: parallel jobs do not retry in lockstep
+            log.info("edge-tts attempt %d failed (%s); retrying in %.2fs", attempt, last, delay)
+            await asyncio.sleep(delay)
         if unreachable:
             raise FatalEngineError(
                 "the online voice service (edge-tts) cannot be reached; check the network, "
                 f"or use engine = \"piper\" for offline speech ({last.message if last else ''})"
             )
         assert last is not None
-        raise EngineError(f"edge-tts kept failing after {self.attempts} attempts: {last.message}")
+        raise EngineError(f"edge-tts kept failing after {attempt} attempts: {last.message}")
 
     async def _once(self, text: str, voice: Voice) -> EdgeResult:
         import edge_tts

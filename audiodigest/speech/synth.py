@@ -128,8 +128,6 @@ class _Run:
                     if attempt == ATTEMPTS:
                         raise _labelled(exc, job) from exc
                     log.info("%s: %s; trying again", job.label, exc.message)
-                except (KeyboardInterrupt, AudioDigestError):
-                    raise
                 except Exception as exc:
                     raise _labelled(exc, job) from exc
             self.done(key, pcm)
@@ -169,19 +167,17 @@ class _Run:
                     except Exception as exc:
                         raise _labelled(exc, job) from exc
                     self.done(key, pcm)
-        except KeyboardInterrupt:
+        except BaseException:
+            # Keep what the other threads finish: the next run need not make it again.
             for fut in futures:
                 fut.cancel()
             self._keep_running(futures)
             pool.shutdown(wait=True, cancel_futures=True)
             raise
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
         pool.shutdown(wait=True)
 
     def _keep_running(self, futures: dict[cf.Future[Pcm], tuple[str, SpeechJob, int]]) -> None:
-        """After Ctrl-C: wait briefly for segments already being made and keep them."""
+        """After Ctrl-C or a failure: wait for segments already being made and keep them."""
         for fut, (key, _job, _attempt) in futures.items():
             if fut.cancelled():
                 continue
@@ -227,6 +223,15 @@ def synthesize_jobs(jobs: Sequence[SpeechJob], cache: SegmentCache, *, workers: 
     either way, every segment finished before is already in the cache.
     """
     start = time.monotonic()
+    try:
+        return _synthesize(jobs, cache, workers, progress, start)
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted; finished segments are kept in the cache, "
+                          "run again to continue") from None
+
+
+def _synthesize(jobs: Sequence[SpeechJob], cache: SegmentCache, workers: int,
+                progress: Progress | None, start: float) -> SynthesisReport:
     keys = job_keys(jobs)
     first: dict[str, SpeechJob] = {}
     for key, job in zip(keys, jobs, strict=True):

@@ -54,7 +54,8 @@
     function update() {
       var t = audio.currentTime;
       var cue = lastStarted(cues, t);
-      if (cue && t > parseFloat(cue.getAttribute("data-end")) + 0.05) cue = null;
+      // Keep the sentence lit through the short pause after it; drop it in long silences.
+      if (cue && t > parseFloat(cue.getAttribute("data-end")) + 1.5) cue = null;
       currentCue = mark(currentCue, cue);
       currentChapter = mark(currentChapter, lastStarted(chapters, t));
     }

