@@ -80,7 +80,9 @@ def test_mp3_carries_id3v23_chapters_read_by_mutagen_and_ffmpeg(built: Path) -> 
     independent = sorted(_ffmetadata_chapters(mp3), key=lambda c: int(c["START"]))
     assert [c.get("title") for c in independent] == titles
     for ours, theirs in zip(chaps, independent, strict=True):
-        assert abs(int(theirs["START"]) - ours.start_time) <= 1
+        # ffmpeg shifts ID3 chapter times by the encoder delay it trims (about 25 ms at
+        # 44.1 kHz); anything within the 50 ms a listener could notice is the same chapter.
+        assert abs(int(theirs["START"]) - ours.start_time) <= 50
     # The chapters file next to the MP3 agrees too.
     chapters_json = json.loads(next(mp3.parent.glob("chapters-*.json")).read_text())
     assert [c["title"] for c in chapters_json["chapters"]] == titles
@@ -173,14 +175,15 @@ def test_dry_run_writes_nothing(tmp_path: Path, shared_cache: Path) -> None:
 
 @pytest.mark.parametrize(
     ("digest", "expected"),
-    [("", "empty"), ("\x00\x01\x02binary", "UTF-8"), ("Only a title\n", "summary")],
+    [(b"", "empty"), (b"\x00\x01\x02binary", "binary"), (b"Caf\xe9 news\nLatin-1 text\n", "UTF-8"),
+     (b"Only a title\n", "summary")],
 )
 def test_bad_digest_is_one_line_exit_2_and_keeps_outputs(built: Path, tmp_path: Path,
-                                                         digest: str, expected: str) -> None:
+                                                         digest: bytes, expected: str) -> None:
     feed = built / "public" / "feed.xml"
     before = feed.read_bytes()
     bad = tmp_path / "2099-01-01.txt"
-    bad.write_text(digest, encoding="utf-8")
+    bad.write_bytes(digest)
     result = run_cli("build", built, "--digest", bad)
     assert result.code == 2
     assert "Traceback" not in result.err
@@ -197,9 +200,9 @@ def test_bad_show_setting_names_the_key(tmp_path: Path) -> None:
 
 
 def test_debug_shows_the_traceback(tmp_path: Path) -> None:
-    root = make_show(tmp_path / "show", extra_toml="\nnot_a_key = 1\n")
+    root = make_show(tmp_path / "show", extra_toml="\n[audio]\nnot_a_key = 1\n")
     plain = run_cli("build", root)
-    assert plain.code == 2 and "unknown key 'not_a_key'" in plain.err
+    assert plain.code == 2 and "unknown key 'audio.not_a_key'" in plain.err
     debug = run_cli("build", root, "--debug")
     assert debug.code == 2 and "Traceback" in debug.err
 

@@ -20,8 +20,8 @@ Choices a listener will notice:
   "version two point ten").
 * A four-digit number from 1100 to 2099 is read as a year ("twenty twenty-six") when bare, in a
   year context ("in 2026", "2020s", "2020-2024") or before a non-plural word; it is a cardinal
-  when written with a comma or followed by a plural ("1500 GPUs" -> "one thousand five hundred
-  GPUs"). In product names four digits are read in pairs ("RTX 4090" -> "forty ninety").
+  when written with a comma, followed by a plural ("1500 GPUs" -> "one thousand five hundred
+  G.P.U's"), or a power of two ("a 2048 token limit"). In product names four digits are read in pairs ("RTX 4090" -> "forty ninety").
 * Model sizes: M, B and T say "million", "billion", "trillion"; K stays the letter ("512K
   context" -> "five hundred twelve K context", "4K" -> "four K"), except for money ("$40K" ->
   "forty thousand dollars"). Inside a product name the size letter is a letter ("Qwen3-30B" ->
@@ -36,8 +36,9 @@ Choices a listener will notice:
   ("R A G"), but reads "R.A.G" letter by letter; a dot inside a word does not end a sentence.
 * Mixed-case words: camel-case names whose parts are capitalised words are left to the voice
   ("DeepSeek"); a run of capitals inside a word is looked up in the lexicon ("OpenAI" -> "Open
-  A.I"), spelled when three or more letters ("ChatGPT"), and otherwise the word is read as one
-  word ("DelTA" -> "Delta"), since Piper spells mixed-case names letter by letter.
+  A.I"), spelled when three or more letters ("ChatGPT") or when it starts the word ("LMArena"),
+  and otherwise the word is read as one word ("DelTA" -> "Delta"), since Piper spells
+  mixed-case names letter by letter.
 """
 
 from __future__ import annotations
@@ -536,10 +537,10 @@ def _is_year_context(m: re.Match[str], n: int, shelf: _Shelf) -> bool:
     if after is None:
         return True
     word = shelf.restore(after.group(1)).strip()
-    # A counted thing after the number ("1500 GPUs", "2048 tokens") makes it a cardinal; so
-    # does any word after it in mid-sentence ("a 2048 token limit").
-    if before and not re.search(r"[.!?:;]\s*$", m.string[max(0, m.start() - 20) : m.start()]):
+    # Powers of two (1024, 2048) are sizes in technical text, not years.
+    if n & (n - 1) == 0:
         return False
+    # A counted thing after the number ("1500 GPUs", "2100 tokens") makes it a cardinal.
     return not (
         word.endswith("s")
         and len(word) > 2
@@ -955,6 +956,8 @@ def _mixed(word: str, lexicon: Lexicon) -> str:
                 out.append(entry.spoken)
             elif len(part) >= 3:
                 out.append(_acronym(part, lexicon))
+            elif i == 0:
+                out.append(_spell(part))  # "LMArena", "MLPerf": a prefix acronym
             else:
                 # "DelTA": a short run of capitals is more likely a typing accident or styling
                 # than an acronym; Piper would spell the whole word, so read it as one word.
@@ -1032,6 +1035,17 @@ def _compound(token: str, lexicon: Lexicon) -> str:
 # --- symbols ---------------------------------------------------------------------------------
 
 
+_PER = {"s": "second", "sec": "second", "h": "hour", "hr": "hour", "day": "day", "d": "day",
+        "wk": "week", "week": "week", "mo": "month", "month": "month", "yr": "year", "y": "year",
+        "year": "year", "user": "user", "token": "token"}
+_PER_ALT = "|".join(sorted(_PER, key=len, reverse=True))
+
+
+def _per(m: re.Match[str]) -> str:
+    """A rate after a word: "tokens/s" -> "tokens per second"."""
+    return f" per {_PER[m.group('per')]}"
+
+
 def _slash(m: re.Match[str]) -> str:
     left, right = m.group(1), m.group(2)
     if (left.lower(), right.lower()) == ("and", "or"):
@@ -1054,6 +1068,7 @@ _SYMBOLS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ..
     (re.compile(r"°"), " degrees"),
     (re.compile(r"§\s*"), " section "),
     (re.compile(r"\s*@\s*"), " at "),
+    (re.compile(rf"(?<=[{LET}{SHELF}])\s?/(?P<per>{_PER_ALT})(?![{LET}])"), _per),
     (re.compile(rf"([{LET}]+)/([{LET}]+)"), _slash),
     (re.compile(r"\s*(?:—|―|--+|\s[–-]\s|–)\s*"), ", "),
     (re.compile(r"\.\.\.+(?=\s*$)"), "."),
@@ -1165,6 +1180,10 @@ _PASSES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
     (
         _compile(rf"{_B}(?P<a>{NUM})\s?[x×]\s?(?P<b>{NUM}){_E}"),
         lambda m: f"{_dimension(m.group('a'))} by {_dimension(m.group('b'))}",
+    ),
+    (
+        _compile(rf"{_B}(?P<a>{NUM})\s?[–-]\s?(?P<b>{NUM})\s?[x×]{_E}"),
+        lambda m: f"{decimal_words(m.group('a'))} to {decimal_words(m.group('b'))} times",
     ),
     (_compile(rf"{_B}(?P<n>{NUM})\s?[x×]{_E}"), lambda m: decimal_words(m.group("n")) + " times"),
     (_compile(rf"(?<![{W}./])(\d+)/(\d+)(?![{W}/]|\.\d)"), _fraction),
