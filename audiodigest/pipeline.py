@@ -166,7 +166,8 @@ def _digest(obj: object) -> str:
 def speaker_voices(config: ShowConfig) -> dict[str, Voice]:
     from audiodigest.speech.engines import voice_from_settings
 
-    return {name: voice_from_settings(settings) for name, settings in config.voices.items()}
+    return {name: voice_from_settings(settings, root=config.root)
+            for name, settings in config.voices.items()}
 
 
 def sentences(chapters: Sequence[SpokenChapter]) -> list[tuple[int, SpokenChapter, Sentence]]:
@@ -318,17 +319,9 @@ def _build_locked(config: ShowConfig, paths: ShowPaths, options: BuildOptions,
 
 
 def _segment_keys(jobs: Sequence) -> list[str]:
-    from audiodigest.speech.cache import SegmentCache
-    from audiodigest.speech.engines import get_engine
+    from audiodigest.speech.synth import job_keys
 
-    versions: dict[str, str] = {}
-    keys = []
-    for job in jobs:
-        engine = job.voice.engine
-        if engine not in versions:
-            versions[engine] = get_engine(engine).version()
-        keys.append(SegmentCache.key(job.voice, versions[engine], job.text))
-    return keys
+    return job_keys(jobs)
 
 
 def _audio_rel(episode_id: str, key: str, fmt: str) -> str:
