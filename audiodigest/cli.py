@@ -190,8 +190,13 @@ def cmd_cache(args: argparse.Namespace) -> int:
     cache = SegmentCache(ShowPaths(config).cache)
     if args.prune:
         max_bytes = int(args.max_size * 1024 * 1024) if args.max_size is not None else None
-        result = cache.prune(older_than_days=args.older_than, max_bytes=max_bytes)
-        _out(f"Pruned: {result}")
+        from audiodigest.pipeline import script_segment_keys
+
+        # Never trim what the show's current scripts need.
+        result = cache.prune(keep=script_segment_keys(config), older_than_days=args.older_than,
+                             max_bytes=max_bytes)
+        _out(f"Pruned {result.removed} segments ({result.freed_bytes / 1e6:.1f} MB); "
+             "segments the show's scripts use are kept")
     stats = cache.stats()
     _out(f"Cache {ShowPaths(config).cache}: {stats.entries} segments, "
          f"{stats.bytes / 1e6:.1f} MB")
@@ -277,6 +282,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         print(f"audiodigest: error: {exc.one_line()}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:
+        # The reader went away (``audiodigest voices | head``): not an error worth a message.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         if args.debug:
             traceback.print_exc()

@@ -575,6 +575,25 @@ def status(show_dir: Path) -> list[EpisodeStatus]:
     return rows
 
 
+def script_segment_keys(config: ShowConfig) -> set[str]:
+    """The cache keys every script in the show needs (scripts that do not parse are skipped)."""
+    from audiodigest.errors import AudioDigestError
+    from audiodigest.script.format import parse_script
+    from audiodigest.script.lexicon import load_lexicon
+    from audiodigest.script.spoken import plan_spoken
+
+    paths = ShowPaths(config)
+    lexicon = load_lexicon(paths.lexicon_file())
+    keys: set[str] = set()
+    for path in sorted(paths.scripts.glob("*.md")):
+        try:
+            chapters = plan_spoken(parse_script(path.read_text(encoding="utf-8"), path), lexicon)
+            keys.update(_segment_keys(speech_jobs(chapters, config, path)))
+        except AudioDigestError as exc:
+            log.warning("%s", exc.one_line())
+    return keys
+
+
 def dumps_result(result: BuildResult) -> str:
     """The build result as JSON, for scripts and the benchmark."""
     data = asdict(result)
