@@ -93,7 +93,10 @@ class Progress:
             return
         now = time.monotonic()
         step = max(1, self.total // 10)
-        if (now - self._last_time >= self.interval or self.done - self._last_done >= step
+        since = now - self._last_time
+        # Quiet enough for CI logs: every ``interval`` seconds, or each further 10% but not
+        # more than once a second, and always the last line.
+        if (since >= self.interval or (self.done - self._last_done >= step and since >= 1.0)
                 or self.done == self.total):
             self._line(now)
 
