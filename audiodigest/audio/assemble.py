@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,10 +79,10 @@ def resample(x: np.ndarray, src: int, dst: int) -> np.ndarray:
     return np.asarray(resample_poly(x, up, down), dtype=np.float32)
 
 
-def master_rate(pcms: Sequence[Pcm], settings: AudioSettings) -> int:
+def master_rate(rates: Iterable[int], settings: AudioSettings) -> int:
     """The master's sample rate: the highest speech rate, capped at the output rate."""
-    rates = {pcm.sample_rate for pcm in pcms}
-    return min(max(rates), settings.sample_rate) if rates else settings.sample_rate
+    found = set(rates)
+    return min(max(found), settings.sample_rate) if found else settings.sample_rate
 
 
 def _seconds(value: float, rate: int) -> int:
@@ -94,7 +94,7 @@ def assemble(chapters: Sequence[SpokenChapter], pcms: Sequence[Pcm], settings: A
     """Join the sentences' audio into one master with chapter marks and one cue per sentence.
 
     ``pcms[k]`` is the audio of the k-th :class:`Sentence` counting across all chapters;
-    each is read twice (length, then data), so a lazy sequence that loads from the cache keeps
+    each is read twice (length, then samples), so a lazy sequence that loads from the cache keeps
     memory low. Gaps: ``sentence_gap`` within a paragraph, ``paragraph_gap`` when the
     paragraph index changes, ``chapter_gap`` between chapters; one or more :class:`Pause` items
     between two sentences replace that gap by exactly their total length. Chapter 0 starts at 0
@@ -106,7 +106,9 @@ def assemble(chapters: Sequence[SpokenChapter], pcms: Sequence[Pcm], settings: A
     sentences = [item for ch in chapters for item in ch.items if isinstance(item, Sentence)]
     if len(sentences) != len(pcms):
         raise ValueError(f"{len(pcms)} audio segments for {len(sentences)} sentences")
-    rate = master_rate(pcms, settings)
+    # One read of every segment for its length and rate, one more (pass 2) for its samples.
+    shapes = [(pcm.frames, pcm.sample_rate) for pcm in (pcms[i] for i in range(len(pcms)))]
+    rate = master_rate((r for _, r in shapes), settings)
     gap_sentence = _seconds(settings.sentence_gap, rate)
     gap_paragraph = _seconds(settings.paragraph_gap, rate)
     gap_chapter = _seconds(settings.chapter_gap, rate)
@@ -157,8 +159,7 @@ def assemble(chapters: Sequence[SpokenChapter], pcms: Sequence[Pcm], settings: A
                     cursor += gap_sentence
             if start is None:
                 start = cursor
-            pcm = pcms[k]
-            length = resampled_length(pcm.frames, pcm.sample_rate, rate)
+            length = resampled_length(*shapes[k], rate)
             spans.append((cursor, cursor + length))
             first = cursor if first is None else first
             cursor += length

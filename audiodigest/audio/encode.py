@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import subprocess
 import tempfile
 from collections.abc import Sequence
@@ -38,6 +39,9 @@ MEASURE_ENCODED = True  # decode the result and report its loudness in EncodedEp
 # A mono master played on two channels: each gets -3 dB so the stereo file measures the same
 # integrated loudness (BS.1770 sums the channels' power).
 STEREO_PAN = "pan=stereo|c0=0.70710678*c0|c1=0.70710678*c0"
+
+PEAK_SLACK_DB = 0.0  # how far over the ceiling an encoded file may peak before re-encoding
+PEAK_RETRIES = 2  # re-encodes at most, each with the master limited lower
 
 MIME = {"mp3": "audio/mpeg", "m4a": "audio/x-m4a"}
 
@@ -157,10 +161,29 @@ def encode(m: Master, target: Path, settings: AudioSettings, tags: EpisodeTags) 
 
     The returned chapters and cues count samples at ``settings.sample_rate`` (the file's
     rate); ``duration`` is read back from the file (encoder delay and padding excluded).
-    Raises :class:`ToolError` if ffmpeg is missing or fails, :class:`OutputError` if the
-    file cannot be written.
+    If the encoded file's true peak is over ``settings.true_peak`` the master is limited
+    mastered again with a lower ceiling (in place) and encoded again, at most :data:`PEAK_RETRIES` times. Raises :class:`ToolError` if ffmpeg is missing
+    or fails, :class:`OutputError` if the file cannot be written.
     """
     target = Path(target)
+    episode = _encode_once(m, target, settings, tags)
+    aim = settings.true_peak
+    for _ in range(PEAK_RETRIES):
+        tp = episode.loudness.true_peak_dbtp if episode.loudness else -math.inf
+        if tp <= settings.true_peak + PEAK_SLACK_DB:
+            break
+        # Coding pushed a peak over the ceiling: master again (in place, same loudness target)
+        # with the ceiling lowered by the overshoot, and encode again.
+        aim = max(-9.0, aim - (tp - settings.true_peak) - 0.1)
+        log.info("true peak %.2f dBTP after encoding; mastering to %.2f dBTP and re-encoding",
+                 tp, aim)
+        m, _ = master_mod.master(m, settings.model_copy(update={"true_peak": aim}))
+        episode = _encode_once(m, target, settings, tags)
+    return episode
+
+
+def _encode_once(m: Master, target: Path, settings: AudioSettings,
+                 tags: EpisodeTags) -> EncodedEpisode:
     chapters, cues = _convert(m, settings.sample_rate)
     with tempfile.TemporaryDirectory(prefix="audiodigest-encode-") as scratch:
         meta = None

@@ -39,9 +39,10 @@ log = logging.getLogger(__name__)
 CHUNK = 1 << 18  # samples per processing block: bounded memory on long episodes
 OVERSAMPLE = 4
 TP_CONTEXT = 64  # input samples of context the 4x interpolation filter needs on each side
-# The limiter aims this far under the ceiling: MP3/AAC coding changes peaks by a few tenths
-# of a dB, and the ceiling is meant to hold for the encoded file.
-LIMITER_HEADROOM_DB = 0.5
+# The limiter aims this far under the ceiling: 64 kbit/s MP3 coding of limited speech raises
+# true peaks by up to about 1 dB (measured with Piper speech), and the ceiling is meant to hold
+# for the encoded file. encode() re-limits once if a file still goes over.
+LIMITER_HEADROOM_DB = 1.0
 LIMIT_ATTACK = 0.02  # seconds over which the limiter's gain ramps (attack and release)
 LIMIT_HOLD = 0.04  # seconds the reduced gain is held after a peak
 LOUDNESS_TOLERANCE = 0.1  # LU: re-apply gain after limiting until this close to the target
