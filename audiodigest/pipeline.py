@@ -26,23 +26,28 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from datetime import time as dtime
 from pathlib import Path
+from typing import TYPE_CHECKING, overload
 
 from audiodigest import __version__
 from audiodigest import config as config_mod
 from audiodigest.config import ShowConfig
-from audiodigest.errors import ConfigError
+from audiodigest.errors import ConfigError, EngineError
 from audiodigest.fsutil import atomic_write, sha256_file
 from audiodigest.lock import ShowLock
 from audiodigest.models import (
     EpisodeRecord,
     Loudness,
     Pause,
+    Pcm,
     PublishedFile,
     Script,
     Sentence,
     SpokenChapter,
     Voice,
 )
+
+if TYPE_CHECKING:
+    from audiodigest.speech.cache import SegmentCache
 
 log = logging.getLogger(__name__)
 
@@ -325,6 +330,32 @@ def _segment_keys(jobs: Sequence) -> list[str]:
     return job_keys(jobs)
 
 
+class CachedPcms(Sequence[Pcm]):
+    """The speech segments of an episode, read from the cache when asked for."""
+
+    def __init__(self, cache: SegmentCache, keys: Sequence[str]) -> None:
+        self._cache = cache
+        self._keys = list(keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    @overload
+    def __getitem__(self, index: int) -> Pcm: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Pcm]: ...
+
+    def __getitem__(self, index: int | slice) -> Pcm | Sequence[Pcm]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        pcm = self._cache.get(self._keys[index])
+        if pcm is None:
+            raise EngineError(f"speech segment {index + 1} disappeared from the cache while "
+                              "the episode was being assembled; build again")
+        return pcm
+
+
 def _audio_rel(episode_id: str, key: str, fmt: str) -> str:
     return f"episodes/{episode_id}/{episode_id}-{key[:10]}.{fmt}"
 
@@ -361,9 +392,12 @@ def _make_audio(config: ShowConfig, paths: ShowPaths, script: Script,
     result.synthesized, result.reused = report.synthesized, report.reused
     notify(f"speech: {report.synthesized} segments synthesized, {report.reused} reused "
            f"({report.audio_seconds:.1f} s of speech)")
+    # Every segment is in the cache now: let go of the copies in memory and read them back one
+    # at a time while assembling, so an hour-long episode never holds its speech twice.
+    del report
+    pcms = CachedPcms(cache, _segment_keys(jobs))
 
-    music_root = config.root
-    raw = assemble(chapters, report.pcms, config.audio, config.music, music_root)
+    raw = assemble(chapters, pcms, config.audio, config.music, config.root)
     mastered, loudness = master(raw, config.audio)
     result.loudness = loudness
     result.audio_seconds = len(mastered.samples) / mastered.sample_rate

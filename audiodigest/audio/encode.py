@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import signal
 import subprocess
 import tempfile
 from collections.abc import Sequence
@@ -151,9 +152,11 @@ def _pipe(m: Master, args: Sequence[str], target: Path) -> None:
     if stderr:
         log.debug("ffmpeg stderr (encoding %s):\n%s", target, stderr.decode("utf-8", "replace"))
     if code != 0 or broken:
-        lines = [ln for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
-        raise ToolError(f"ffmpeg failed while encoding {target}: "
-                        f"{lines[-1].strip() if lines else f'exit code {code}'}")
+        if code < 0:  # killed: the signal says more than its last words
+            reason = signal.strsignal(-code) or f"signal {-code}"
+        else:
+            reason = ffmpeg.telling_line(stderr) if stderr else f"exit code {code}"
+        raise ToolError(f"ffmpeg failed while encoding {target}: {reason}")
 
 
 def encode(m: Master, target: Path, settings: AudioSettings, tags: EpisodeTags) -> EncodedEpisode:
@@ -161,7 +164,7 @@ def encode(m: Master, target: Path, settings: AudioSettings, tags: EpisodeTags) 
 
     The returned chapters and cues count samples at ``settings.sample_rate`` (the file's
     rate); ``duration`` is read back from the file (encoder delay and padding excluded).
-    If the encoded file's true peak is over ``settings.true_peak`` the master is limited
+    If the encoded file's true peak is over ``settings.true_peak`` the master is
     mastered again with a lower ceiling (in place) and encoded again, at most :data:`PEAK_RETRIES` times. Raises :class:`ToolError` if ffmpeg is missing
     or fails, :class:`OutputError` if the file cannot be written.
     """

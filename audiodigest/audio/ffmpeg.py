@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator, Sequence
@@ -68,9 +69,15 @@ def _checked(path: str, where: str) -> str:
     return path
 
 
-def _last_line(stderr: bytes) -> str:
+_TELLING = re.compile(r"error|invalid|no space|too large|denied|not found|unable|failed|could not",
+                      re.IGNORECASE)
+
+
+def telling_line(stderr: bytes) -> str:
+    """The line of ffmpeg's output that best says what went wrong (it often ends with notes)."""
     lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
-    return lines[-1] if lines else "no message"
+    telling = [ln for ln in lines if _TELLING.search(ln)]
+    return (telling or lines or ["no message"])[-1]
 
 
 def run(args: Sequence[str], what: str) -> bytes:
@@ -88,7 +95,7 @@ def run(args: Sequence[str], what: str) -> bytes:
     if done.stderr:
         log.debug("ffmpeg stderr (%s):\n%s", what, done.stderr.decode("utf-8", "replace"))
     if done.returncode != 0:
-        raise ToolError(f"ffmpeg failed while {what}: {_last_line(done.stderr)}")
+        raise ToolError(f"ffmpeg failed while {what}: {telling_line(done.stderr)}")
     return done.stdout
 
 
@@ -137,4 +144,4 @@ def stream_decode(path: str | Path, sample_rate: int, channels: int,
     if stderr:
         log.debug("ffmpeg stderr (decoding %s):\n%s", path, stderr.decode("utf-8", "replace"))
     if code != 0:
-        raise ToolError(f"ffmpeg failed while decoding {path}: {_last_line(stderr)}")
+        raise ToolError(f"ffmpeg failed while decoding {path}: {telling_line(stderr)}")
