@@ -28,6 +28,21 @@ def _out(message: str) -> None:
     print(message, flush=True)
 
 
+def _command() -> str:
+    """How the user can run audiodigest again: by name if it is on PATH, else by its path."""
+    import os
+    import shutil
+
+    here = Path(sys.executable).parent / "audiodigest"
+    on_path = shutil.which("audiodigest")
+    if on_path and Path(on_path).resolve() == here.resolve():
+        # scripts/demo puts the venv on PATH only for itself: name the venv's copy then.
+        if os.environ.get("AUDIODIGEST_SCRIPT"):
+            return os.path.relpath(here)
+        return "audiodigest"
+    return os.path.relpath(here) if here.exists() else "audiodigest"
+
+
 # --- verbs -------------------------------------------------------------------------------------
 
 
@@ -70,7 +85,7 @@ def cmd_build(args: argparse.Namespace) -> int:
          else f"Audio:  {result.audio_path}")
     _out(f"Feed:   {result.feed_path}")
     _out(f"Site:   {result.output_dir / 'index.html'} (episode page: {result.page_path})")
-    _out(f"Preview: audiodigest serve {args.show_dir}  (then subscribe to the feed URL it prints)")
+    _out(f"Preview: {_command()} serve {args.show_dir}  (then subscribe to the feed URL it prints)")
     return 0
 
 
@@ -109,8 +124,10 @@ def cmd_script(args: argparse.Namespace) -> int:
 
 
 def cmd_voices(args: argparse.Namespace) -> int:
-    from audiodigest.speech.engines import list_voices
+    from audiodigest.speech.engines import get_engine, list_voices
 
+    if args.engine:
+        get_engine(args.engine)  # an unknown name is an error listing the engines
     rows = list_voices()
     current = None
     for engine, info in rows:
@@ -155,9 +172,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise UserError("nothing published yet; run 'audiodigest build' first", path=root)
     _say(args, f"Serving {root} at http://{args.host}:{args.port}/ — feed: "
                f"http://{args.host}:{args.port}/feed.xml (Ctrl-C stops)")
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        _say(args, "note: the feed's links use base_url from show.toml "
-                   f"({config.base_url}); set it to this address for phones on the LAN")
+    from urllib.parse import urlsplit
+
+    base = urlsplit(config.base_url)
+    served = {args.host, "127.0.0.1", "localhost"} if args.host in ("127.0.0.1", "localhost") \
+        else {args.host}
+    if base.hostname not in served or (base.port or 80) != args.port:
+        _say(args, f"note: the feed's links point at base_url = {config.base_url} (show.toml), "
+                   f"not at this server; set base_url to http://ADDRESS:{args.port}/ and "
+                   "rebuild to preview the feed in a podcast app")
     serve(root, host=args.host, port=args.port)
     return 0
 

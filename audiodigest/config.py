@@ -117,6 +117,14 @@ class ShowConfig(_Model):
             raise ValueError("a HOST voice is required: it reads untagged paragraphs")
         return value
 
+    @field_validator("description")
+    @classmethod
+    def _description(cls, value: str) -> str:
+        size = len(value.encode("utf-8"))
+        if size > 4000:
+            raise ValueError(f"{size} bytes long; podcast directories accept at most 4000 bytes")
+        return value
+
     @field_validator("category")
     @classmethod
     def _category(cls, value: str) -> str:

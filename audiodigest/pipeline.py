@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, overload
 from audiodigest import __version__
 from audiodigest import config as config_mod
 from audiodigest.config import ShowConfig
-from audiodigest.errors import ConfigError, EngineError
+from audiodigest.errors import AudioDigestError, ConfigError, EngineError
 from audiodigest.fsutil import atomic_write, sha256_file
 from audiodigest.lock import ShowLock
 from audiodigest.models import (
@@ -54,7 +54,6 @@ log = logging.getLogger(__name__)
 STATE_DIR = ".audiodigest"
 # Bump when the audio files' layout or processing changes, so old audio is re-made.
 AUDIO_FORMAT_VERSION = "1"
-MIME = {"mp3": "audio/mpeg", "m4a": "audio/x-m4a"}
 
 Notify = Callable[[str], None]
 
@@ -126,7 +125,15 @@ class ShowPaths:
         return self.output / "feed.xml"
 
     def lexicon_file(self) -> Path | None:
-        return self.config.path(self.config.lexicon) if self.config.lexicon else None
+        """The show's lexicon; ``lexicon.yaml`` / ``.yml`` stand in for a missing default TOML."""
+        if not self.config.lexicon:
+            return None
+        path = self.config.path(self.config.lexicon)
+        if not path.exists() and self.config.lexicon == Path("lexicon.toml"):
+            for other in (path.with_suffix(".yaml"), path.with_suffix(".yml")):
+                if other.exists():
+                    return other
+        return path
 
 
 # --- small pure helpers ------------------------------------------------------------------------
@@ -206,12 +213,18 @@ def speech_jobs(chapters: Sequence[SpokenChapter], config: ShowConfig, script_pa
     return jobs
 
 
+def cover_file(config: ShowConfig) -> tuple[str, bytes]:
+    from audiodigest.publish.artwork import cover_file as _cover_file
+
+    return _cover_file(config)
+
+
 def _file_hash(path: Path | None) -> str | None:
     return sha256_file(path) if path is not None and path.is_file() else None
 
 
 def audio_key(config: ShowConfig, script: Script, chapters: Sequence[SpokenChapter],
-              segment_keys: Sequence[str], cover: Path | None) -> str:
+              segment_keys: Sequence[str], cover: str) -> str:
     """A hash of everything that shapes the episode's audio files and their tags."""
     music = config.music
     structure = [
@@ -230,7 +243,7 @@ def audio_key(config: ShowConfig, script: Script, chapters: Sequence[SpokenChapt
                         for p in (music.intro, music.outro, music.bed)],
         "tags": [script.title, config.title, config.author, str(script.date), script.episode,
                  config.site_link],
-        "cover": _file_hash(cover),
+        "cover": cover,  # the cover's file name carries a hash of its content
     })
 
 
@@ -259,7 +272,7 @@ def build(show_dir: Path, options: BuildOptions = BuildOptions(), notify: Notify
 
 
 def _load_stage_inputs(config: ShowConfig, paths: ShowPaths, options: BuildOptions):
-    from audiodigest.publish.index import load_index
+    from audiodigest.publish.index import load_index, next_number
     from audiodigest.sources import newest_digest, read_digest
 
     digest = options.digest or newest_digest(config.path(config.digests))
@@ -267,7 +280,7 @@ def _load_stage_inputs(config: ShowConfig, paths: ShowPaths, options: BuildOptio
     articles = read_digest(digest)
     records = load_index(paths.index)
     existing = next((r for r in records if r.id == episode_id), None)
-    number = existing.number if existing else max((r.number for r in records), default=0) + 1
+    number = existing.number if existing else next_number(records)
     return digest, episode_id, articles, records, existing, number
 
 
@@ -302,7 +315,7 @@ def _build_locked(config: ShowConfig, paths: ShowPaths, options: BuildOptions,
     # speech + audio, when anything that shapes the audio changed
     artwork = prepare_artwork(config, paths.output)
     cover = paths.output / artwork
-    key = audio_key(config, script, chapters, _segment_keys(jobs), cover)
+    key = audio_key(config, script, chapters, _segment_keys(jobs), artwork)
     record = _current_record(existing, key, paths.output, episode_id, config)
     if record is None:
         record = _make_audio(config, paths, script, chapters, jobs, key, cover, episode_id,
@@ -413,6 +426,9 @@ def _make_audio(config: ShowConfig, paths: ShowPaths, script: Script,
         track=number, url=config.site_link,
     )
     encoded = encode(mastered, paths.output / rel, config.audio, tags)
+    # encode() measures the file it wrote (and re-masters if coding pushed peaks over).
+    loudness = encoded.loudness or loudness
+    result.loudness = loudness
     published = published_chapters(mastered.chapters, mastered.sample_rate)
     sr = mastered.sample_rate
     tag = key[:10]
@@ -434,7 +450,7 @@ def _make_audio(config: ShowConfig, paths: ShowPaths, script: Script,
         title=script.title,
         pub_date=existing.pub_date if existing else publication_time(script.date),
         summary=summary_for(script),
-        audio=PublishedFile(rel, MIME[fmt]),
+        audio=PublishedFile(rel, encoded.mime_type),
         audio_size=encoded.size,
         duration=encoded.duration,
         chapters=published,
@@ -456,9 +472,8 @@ def _refresh_record(record: EpisodeRecord, script: Script, config: ShowConfig,
 def _publish(config: ShowConfig, paths: ShowPaths, records: Sequence[EpisodeRecord],
              artwork: str) -> bool:
     """Write pages and then the feed, unless neither would change. True if anything was written."""
-    from audiodigest.publish.feed import write_feed
+    from audiodigest.publish import write_outputs
     from audiodigest.publish.index import record_to_dict
-    from audiodigest.publish.site import write_site
 
     stamp = _digest({
         "version": __version__,
@@ -474,8 +489,7 @@ def _publish(config: ShowConfig, paths: ShowPaths, records: Sequence[EpisodeReco
         previous = {}
     if previous.get("stamp") == stamp and paths.feed.is_file():
         return False
-    write_site(config, records, paths.output, artwork)
-    write_feed(config, records, paths.output, artwork)
+    write_outputs(config, records, paths.output)
     atomic_write(paths.publish_stamp, json.dumps({"stamp": stamp}))
     return True
 
@@ -500,7 +514,11 @@ def _remove_stale_files(output: Path, records: Sequence[EpisodeRecord]) -> None:
                 *(t.path for t in record.transcripts)}
         for path in folder.iterdir():
             rel = path.relative_to(output).as_posix()
-            if path.is_file() and rel not in keep and not path.name.startswith("."):
+            if not path.is_file() or rel in keep:
+                continue
+            # A dot file is a temporary file of a write in progress, or one a killed build
+            # left behind; only the lock holder writes here, so any of them is stale now.
+            if not path.name.startswith(".") or ".tmp" in path.name:
                 log.debug("removing stale %s", rel)
                 path.unlink(missing_ok=True)
 
@@ -531,21 +549,13 @@ def _dry_run(config: ShowConfig, paths: ShowPaths, options: BuildOptions) -> Bui
     result.segments_total = len(jobs)
     result.plan.append(f"speech: {len(missing)} of {len(jobs)} segments to synthesize, "
                        f"{len(jobs) - len(missing)} in the cache")
-    cover = _existing_cover(config, paths)
-    key = audio_key(config, script, chapters, _segment_keys(jobs), cover)
-    if cover is not None and _current_record(existing, key, paths.output, episode_id, config):
+    key = audio_key(config, script, chapters, _segment_keys(jobs), cover_file(config)[0])
+    if _current_record(existing, key, paths.output, episode_id, config):
         result.plan.append("audio: up to date")
     else:
         result.plan.append(f"audio: would master and encode {_audio_rel(episode_id, key, config.audio.format)}")
     result.plan.append(f"publish: would update {paths.feed} and the pages if they changed")
     return result
-
-
-def _existing_cover(config: ShowConfig, paths: ShowPaths) -> Path | None:
-    if config.artwork is not None:
-        return None  # prepared (validated and copied) only by a real build
-    covers = sorted(paths.output.glob("cover-*.*")) if paths.output.is_dir() else []
-    return covers[-1] if covers else None
 
 
 def _script_preview(config: ShowConfig, articles: Sequence, digest: Path, episode_id: str,
@@ -586,25 +596,35 @@ def status(show_dir: Path) -> list[EpisodeStatus]:
     ids = sorted({p.stem for p in paths.scripts.glob("*.md")} | set(records), reverse=True)
     lexicon = load_lexicon(paths.lexicon_file())
     cache = SegmentCache(paths.cache)
-    cover = _existing_cover(config, paths)
+    cover = cover_file(config)[0]
     rows = []
     for episode_id in ids:
         path = paths.scripts / f"{episode_id}.md"
-        state = script_state(path)
+        state: str
+        try:
+            state = script_state(path)
+        except AudioDigestError:
+            state = "unreadable"
         segments = missing = 0
         audio = "not built"
         record = records.get(episode_id)
-        if state != "missing":
-            script = parse_script(path.read_text(encoding="utf-8"), path)
-            chapters = plan_spoken(script, lexicon)
-            jobs = speech_jobs(chapters, config, path)
+        if state not in ("missing", "unreadable"):
+            try:
+                script = parse_script(read_script_text(path), path)
+                chapters = plan_spoken(script, lexicon)
+                jobs = speech_jobs(chapters, config, path)
+            except AudioDigestError as exc:
+                log.warning("%s", exc.one_line())
+                rows.append(EpisodeStatus(episode_id, "unreadable", 0, 0, "unknown",
+                                          record is not None and record.guid in feed))
+                continue
             segments, missing = len(jobs), len(missing_jobs(jobs, cache))
             if record is not None:
                 key = audio_key(config, script, chapters, _segment_keys(jobs), cover)
                 current = _current_record(record, key, paths.output, episode_id, config)
                 audio = "up to date" if current else "stale"
         elif record is not None:
-            audio = "built (no script)"
+            audio = "built" if state == "missing" else "unknown"
         published = record is not None and record.guid in feed
         rows.append(EpisodeStatus(episode_id, state, segments, missing, audio, published))
     return rows
@@ -612,7 +632,6 @@ def status(show_dir: Path) -> list[EpisodeStatus]:
 
 def script_segment_keys(config: ShowConfig) -> set[str]:
     """The cache keys every script in the show needs (scripts that do not parse are skipped)."""
-    from audiodigest.errors import AudioDigestError
     from audiodigest.script.format import parse_script
     from audiodigest.script.lexicon import load_lexicon
     from audiodigest.script.spoken import plan_spoken
@@ -622,11 +641,23 @@ def script_segment_keys(config: ShowConfig) -> set[str]:
     keys: set[str] = set()
     for path in sorted(paths.scripts.glob("*.md")):
         try:
-            chapters = plan_spoken(parse_script(path.read_text(encoding="utf-8"), path), lexicon)
+            chapters = plan_spoken(parse_script(read_script_text(path), path), lexicon)
             keys.update(_segment_keys(speech_jobs(chapters, config, path)))
         except AudioDigestError as exc:
             log.warning("%s", exc.one_line())
     return keys
+
+
+def read_script_text(path: Path) -> str:
+    """A script's text; one-line errors for unreadable or non-UTF-8 files."""
+    from audiodigest.errors import ScriptError
+
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScriptError(f"not UTF-8 text (byte {exc.start})", path=path) from exc
+    except OSError as exc:
+        raise ScriptError(f"cannot read: {exc.strerror}", path=path) from exc
 
 
 def dumps_result(result: BuildResult) -> str:
@@ -643,7 +674,6 @@ def remove_episode(show_dir: Path, episode_id: str) -> None:
     import shutil
 
     from audiodigest.errors import UserError
-    from audiodigest.publish.artwork import prepare_artwork
     from audiodigest.publish.index import load_index, remove, save_index
 
     config = config_mod.load(show_dir)
@@ -656,7 +686,7 @@ def remove_episode(show_dir: Path, episode_id: str) -> None:
                             path=paths.index)
         remaining = remove(records, episode_id)
         save_index(paths.index, remaining)
-        _publish(config, paths, remaining, prepare_artwork(config, paths.output))
+        _publish(config, paths, remaining, cover_file(config)[0])
         folder = paths.output / "episodes" / episode_id
         if folder.is_dir():
             shutil.rmtree(folder)

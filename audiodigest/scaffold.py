@@ -7,6 +7,7 @@ the help text lives in one place.
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -95,7 +96,9 @@ def scaffold(show_dir: Path, title: str = "My Digest") -> list[Path]:
     text = commented_toml(title)
     parse(text, show_dir.resolve(), target)  # the scaffold must itself be a valid show
     made = [atomic_write(target, text)]
-    made.append(atomic_write(show_dir / "digests" / "example.txt", EXAMPLE_DIGEST))
+    # Named by date like every digest, so a later dated digest is "newer" than the example.
+    today = date.today().isoformat()
+    made.append(atomic_write(show_dir / "digests" / f"{today}.txt", EXAMPLE_DIGEST))
     for folder in ("scripts", "templates"):
         (show_dir / folder).mkdir(parents=True, exist_ok=True)
         made.append(show_dir / folder)

@@ -29,7 +29,7 @@ spec="."
 [ -n "$extras" ] && spec=".[$extras]"
 stamp="$VENV/.audiodigest-install"
 want_hash="$(sha256sum < "$ROOT/pyproject.toml" | cut -c1-16)"
-read -r have_hash have_extras < "$stamp" 2>/dev/null || { have_hash=""; have_extras=""; }
+read -r have_hash have_extras 2>/dev/null < "$stamp" || { have_hash=""; have_extras=""; }
 # Reinstall when pyproject.toml changed, or when extras are asked for that are not installed yet.
 if [ "$have_hash" != "$want_hash" ] || { [ -n "$extras" ] && [ "${have_extras:-}" != "$extras" ]; }; then
   echo "Installing audiodigest${extras:+ with [$extras]} into $VENV (the first time takes a minute) ..." >&2

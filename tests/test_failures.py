@@ -87,11 +87,12 @@ def test_corrupt_cache_entry_is_remade(tmp_path: Path) -> None:
     assert "segments: 2 synthesized" in result.err
 
 
-def test_broken_ffmpeg_is_a_clear_error(tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_broken_ffmpeg_is_a_clear_error(tmp_path: Path, shared_cache: Path) -> None:
     fake = tmp_path / "ffmpeg"
     fake.write_text("#!/bin/sh\necho 'ffmpeg: broken build' >&2\nexit 1\n")
     fake.chmod(0o755)
-    root = make_show(tmp_path / "show", cache=tmp_path / "cache")
+    root = make_show(tmp_path / "show", cache=shared_cache)
     result = run_cli("build", root, env={"AUDIODIGEST_FFMPEG": str(fake)})
     assert result.code != 0 and "Traceback" not in result.err
     assert "ffmpeg" in result.err.splitlines()[-1].lower()

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -118,11 +119,15 @@ def stream_decode(path: str | Path, sample_rate: int, channels: int,
     cmd = [exe, "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(path), "-vn",
            "-ac", str(channels), "-ar", str(sample_rate), "-f", "f32le", "pipe:1"]
     log.debug("running %s", cmd)
+    # stderr goes to a file: a damaged input can make ffmpeg write more than a pipe holds
+    # while we are still reading stdout.
+    errors = tempfile.TemporaryFile()
     try:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors)
     except OSError as exc:
+        errors.close()
         raise ToolError(f"ffmpeg could not start while decoding {path}: {exc}") from exc
-    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout is not None
     block_bytes = block_frames * channels * 4
     leftover = b""
     try:
@@ -137,10 +142,10 @@ def stream_decode(path: str | Path, sample_rate: int, channels: int,
                 yield np.frombuffer(buf[:usable], dtype="<f4").reshape(-1, channels)
     finally:
         proc.stdout.close()
-        # ffmpeg's stderr is tiny at loglevel error, so reading it after stdout cannot block.
-        stderr = proc.stderr.read()
-        proc.stderr.close()
         code = proc.wait()
+        errors.seek(0)
+        stderr = errors.read()
+        errors.close()
     if stderr:
         log.debug("ffmpeg stderr (decoding %s):\n%s", path, stderr.decode("utf-8", "replace"))
     if code != 0:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from audiodigest.config import ShowConfig
 from audiodigest.models import EpisodeRecord
-from audiodigest.publish.artwork import prepare_artwork
+from audiodigest.publish.artwork import prepare_artwork, remove_old_covers
 from audiodigest.publish.deploy import PublishReport, publish_to
 from audiodigest.publish.feed import build_feed, write_feed
 from audiodigest.publish.index import load_index, next_number, remove, save_index, upsert
@@ -30,6 +30,7 @@ def write_outputs(config: ShowConfig, records: Sequence[EpisodeRecord],
     written = [Path(output_dir) / artwork]
     written += write_site(config, records, output_dir, artwork)
     written.append(write_feed(config, records, output_dir, artwork))
+    remove_old_covers(Path(output_dir), artwork)  # only now is no feed pointing at them
     return written
 
 

@@ -157,7 +157,8 @@ def generate_cover(title: str, author: str = "") -> bytes:
     return out.getvalue()
 
 
-def _remove_old_covers(output_dir: Path, keep: str) -> None:
+def remove_old_covers(output_dir: Path, keep: str) -> None:
+    """Delete covers other than ``keep`` (call after the feed naming ``keep`` is written)."""
     for path in output_dir.glob("cover-*"):
         if path.name != keep and _COVER_NAME.fullmatch(path.name):
             log.debug("removing old cover %s", path)
@@ -168,13 +169,13 @@ def _remove_old_covers(output_dir: Path, keep: str) -> None:
                                   path=path) from exc
 
 
-def prepare_artwork(config: ShowConfig, output_dir: Path) -> str:
-    """Put the cover into ``output_dir`` and return its path relative to it.
+def cover_file(config: ShowConfig) -> tuple[str, bytes]:
+    """The show's cover as it will be published: its file name and bytes (pure, writes nothing).
 
-    With ``config.artwork`` set, that image is checked (:func:`check_artwork`) and copied as is;
-    otherwise a cover is generated from the show's title. Covers no longer used are removed.
+    With ``config.artwork`` set, that image is checked (:func:`check_artwork`); otherwise a
+    cover is generated from the show's title. The name carries a hash of the content, so it
+    changes whenever the art does, as podcast apps expect.
     """
-    output_dir = Path(output_dir)
     if config.artwork is not None:
         source = config.path(config.artwork)
         try:
@@ -187,10 +188,18 @@ def prepare_artwork(config: ShowConfig, output_dir: Path) -> str:
     else:
         data = generate_cover(config.title, config.author)
         ext = ".png"
-    name = f"cover-{hashlib.sha256(data).hexdigest()[:8]}{ext}"
-    target = output_dir / name
+    return f"cover-{hashlib.sha256(data).hexdigest()[:8]}{ext}", data
+
+
+def prepare_artwork(config: ShowConfig, output_dir: Path) -> str:
+    """Put the cover into ``output_dir`` and return its path relative to it.
+
+    Older covers are left in place: the published feed may still name one. They go with
+    :func:`remove_old_covers` once the new feed is written.
+    """
+    name, data = cover_file(config)
+    target = Path(output_dir) / name
     # Leave an identical cover untouched so its mtime (and HTTP caches) survive a rebuild.
     if not (target.is_file() and target.read_bytes() == data):
         atomic_write(target, data)
-    _remove_old_covers(output_dir, name)
     return name

@@ -52,8 +52,9 @@ class PruneResult:
 
 def encode_entry(pcm: Pcm) -> bytes:
     """The on-disk form of a segment: header + samples."""
-    digest = hashlib.sha256(pcm.data).digest()
-    return _HEADER.pack(MAGIC, pcm.sample_rate, pcm.frames, digest) + pcm.data[: pcm.frames * 2]
+    samples = pcm.data[: pcm.frames * 2]  # a stray odd byte is not a sample
+    digest = hashlib.sha256(samples).digest()
+    return _HEADER.pack(MAGIC, pcm.sample_rate, pcm.frames, digest) + samples
 
 
 def decode_entry(blob: bytes) -> Pcm:
