@@ -96,7 +96,10 @@ class ShowConfig(_Model):
     lexicon: Path | None = Field(Path("lexicon.toml"), description="Show pronunciation lexicon (TOML or YAML), if present.")
     output: Path = Field(Path("public"), description="Where the feed, audio and site are written.")
     cache: Path = Field(Path(".audiodigest/cache"), description="Segment cache folder.")
-    jobs: int = Field(0, ge=0, le=64, description="Parallel synthesis workers; 0 means one per core.")
+    jobs: int = Field(
+        0, ge=0, le=64,
+        description="Parallel piper runs; 0 = one run using every core (least memory).",
+    )
     voices: dict[str, VoiceSettings] = Field(
         default_factory=lambda: {"HOST": VoiceSettings()},
         description="Speaker tag -> engine and voice. HOST reads untagged paragraphs.",

@@ -397,17 +397,19 @@ def _make_audio(config: ShowConfig, paths: ShowPaths, script: Script,
     from audiodigest.publish.chapters import chapters_json, published_chapters
     from audiodigest.publish.transcripts import to_srt, to_transcript_json, to_vtt
     from audiodigest.speech.cache import SegmentCache
+    from audiodigest.speech.engines import release_engines
     from audiodigest.speech.synth import synthesize_jobs
 
     cache = SegmentCache(paths.cache)
     with Progress(len(jobs), "synthesis", enabled=show_progress) as progress:
-        report = synthesize_jobs(jobs, cache, workers=config.jobs, progress=progress)
+        report = synthesize_jobs(jobs, cache, workers=config.jobs, progress=progress,
+                                 keep_audio=False)
+    release_engines()
     result.synthesized, result.reused = report.synthesized, report.reused
     notify(f"speech: {report.synthesized} segments synthesized, {report.reused} reused "
            f"({report.audio_seconds:.1f} s of speech)")
-    # Every segment is in the cache now: let go of the copies in memory and read them back one
-    # at a time while assembling, so an hour-long episode never holds its speech twice.
-    del report
+    # Every segment is in the cache now: read them back one at a time while assembling, so an
+    # hour-long episode never holds its speech twice (and the voices' memory is released).
     pcms = CachedPcms(cache, _segment_keys(jobs))
 
     raw = assemble(chapters, pcms, config.audio, config.music, config.root)

@@ -121,7 +121,7 @@ def stream_decode(path: str | Path, sample_rate: int, channels: int,
     log.debug("running %s", cmd)
     # stderr goes to a file: a damaged input can make ffmpeg write more than a pipe holds
     # while we are still reading stdout.
-    errors = tempfile.TemporaryFile()
+    errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
     try:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors)
     except OSError as exc:

@@ -7,6 +7,8 @@ tests and embedding applications use.
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import logging
 import os
 import threading
@@ -95,6 +97,31 @@ def register_engine(name: str, factory: EngineFactory) -> None:
     with _lock:
         _extra[name] = factory
         _instances.pop(name, None)
+
+
+def release_engines() -> None:
+    """Drop the loaded engines (and their models and ONNX memory arenas) of this process.
+
+    The next :func:`get_engine` makes a fresh instance. The build calls this once speech is
+    done, so the memory the voices held is free before the episode is assembled.
+    """
+    with _lock:
+        _instances.clear()
+    gc.collect()
+    _return_free_memory()
+
+
+def _return_free_memory() -> None:
+    """Ask glibc to hand freed heap pages back to the system (a no-op elsewhere).
+
+    The ONNX arena of a voice is freed into the C heap, which otherwise keeps it resident
+    while the much larger audio master is built.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def unregister_engine(name: str) -> None:

@@ -105,15 +105,23 @@ class _Run:
                  progress: Progress | None) -> None:
         self.jobs = jobs
         self.cache = cache
-        self.workers = workers if workers > 0 else (os.cpu_count() or 1)
+        # 0 = automatic: one synthesis at a time, its ONNX session using every core. Two
+        # concurrent runs of a shared session were no faster on 2 cores (an hour of speech in
+        # about the same wall time) but held twice the activation memory (1.06 GB against
+        # 0.51 GB peak for a 20-minute episode), so parallel runs are opt-in (``jobs`` > 1).
+        self.workers = workers if workers > 0 else 1
         self.progress = progress
         self.results: dict[str, Pcm] = {}
+        self.seconds: dict[str, float] = {}
+        self.keep_audio = True
         self.synthesized = 0
 
     def done(self, key: str, pcm: Pcm) -> None:
         """Keep a finished segment: in the cache at once, then in the results."""
         self.cache.put(key, pcm)
-        self.results[key] = pcm
+        self.seconds[key] = pcm.seconds
+        if self.keep_audio:
+            self.results[key] = pcm
         self.synthesized += 1
         if self.progress is not None:
             self.progress.advance()
@@ -214,36 +222,41 @@ class _Run:
 
 
 def synthesize_jobs(jobs: Sequence[SpeechJob], cache: SegmentCache, *, workers: int = 0,
-                    progress: Progress | None = None) -> SynthesisReport:
+                    progress: Progress | None = None, keep_audio: bool = True) -> SynthesisReport:
     """Speak every job, reusing cached segments; identical jobs are synthesised once.
 
-    ``workers`` is the number of parallel piper runs (0: one per core). ``progress``,
+    With ``keep_audio=False`` the report's ``pcms`` is empty (read the segments back from the
+    cache): a long episode's speech is then never all in memory at once.
+    ``workers`` is the number of parallel piper runs (0: automatic, one run on all cores). ``progress``,
     if given, gets its total set to the number of segments to make and one advance per segment.
     Raises EngineError (or a subclass) naming the failing job's label, or Interrupted on Ctrl-C;
     either way, every segment finished before is already in the cache.
     """
     start = time.monotonic()
     try:
-        return _synthesize(jobs, cache, workers, progress, start)
+        return _synthesize(jobs, cache, workers, progress, start, keep_audio)
     except KeyboardInterrupt:
         raise Interrupted("interrupted; finished segments are kept in the cache, "
                           "run again to continue") from None
 
 
 def _synthesize(jobs: Sequence[SpeechJob], cache: SegmentCache, workers: int,
-                progress: Progress | None, start: float) -> SynthesisReport:
+                progress: Progress | None, start: float, keep_audio: bool) -> SynthesisReport:
     keys = job_keys(jobs)
     first: dict[str, SpeechJob] = {}
     for key, job in zip(keys, jobs, strict=True):
         first.setdefault(key, job)
 
     run = _Run(jobs, cache, workers, progress)
+    run.keep_audio = keep_audio
     reused = 0
     by_engine: dict[str, list[tuple[str, SpeechJob]]] = {}
     for key, job in first.items():
         pcm = cache.get(key)
         if pcm is not None:
-            run.results[key] = pcm
+            run.seconds[key] = pcm.seconds
+            if keep_audio:
+                run.results[key] = pcm
             reused += 1
         else:
             by_engine.setdefault(job.voice.engine, []).append((key, job))
@@ -271,11 +284,11 @@ def _synthesize(jobs: Sequence[SpeechJob], cache: SegmentCache, workers: int,
             f"interrupted; {run.synthesized} new segment(s) kept in the cache, run again to continue"
         ) from None
 
-    pcms = tuple(run.results[key] for key in keys)
+    pcms = tuple(run.results[key] for key in keys) if keep_audio else ()
     return SynthesisReport(
         pcms=pcms,
         synthesized=run.synthesized,
         reused=reused,
-        audio_seconds=sum(p.seconds for p in pcms),
+        audio_seconds=sum(run.seconds[key] for key in keys),
         wall_seconds=time.monotonic() - start,
     )
