@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from audiodigest.errors import ConfigError
-from audiodigest.publish.artwork import prepare_artwork
+from audiodigest.publish.artwork import prepare_artwork, remove_old_covers
 from tests.publish_support import make_config
 
 
@@ -52,7 +52,10 @@ def test_cover_name_changes_with_the_title_and_old_covers_are_removed(tmp_path: 
     renamed = make_config(tmp_path / "a").model_copy(update={"title": "A New Name"})
     second = prepare_artwork(renamed, out)
     assert second != first
+    # The old cover stays until the feed that names the new one is written...
+    assert sorted(p.name for p in out.iterdir()) == sorted([first, second])
     (out / "cover-notours.png").write_bytes(b"keep me")  # not a name we make
+    remove_old_covers(out, second)
     assert sorted(p.name for p in out.iterdir()) == sorted([second, "cover-notours.png"])
 
 
@@ -74,6 +77,7 @@ def test_changed_artwork_gets_a_new_name_and_the_old_one_goes(tmp_path: Path) ->
     second = prepare_artwork(
         with_art(tmp_path, "art.png", image_bytes(fmt="PNG", size=(1600, 1600))), out)
     assert first != second
+    remove_old_covers(out, second)
     assert [p.name for p in out.iterdir()] == [second]
 
 
