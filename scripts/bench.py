@@ -213,8 +213,9 @@ def markdown(rows: list[Row], command: str) -> str:
         "|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
+        peak = f"{r.peak_mb:.0f}" if r.peak_mb else "-"
         lines.append(f"| {r.show} | {r.scenario} | {r.wall:.2f} | {r.audio:.1f} | {r.rtf:.1f} | "
-                     f"{r.synthesized} | {r.reused} | {r.peak_mb:.0f} | {r.stages} |")
+                     f"{r.synthesized} | {r.reused} | {peak} | {r.stages} |")
     for label in dict.fromkeys(r.show for r in rows):
         by = {r.scenario: r for r in rows if r.show == label}
         cold, edit, alone = by["cold build"], by["one-sentence edit"], by["piper alone, 1 process"]
