@@ -79,17 +79,9 @@ def _percent(value: float) -> str:
 
 
 def _ffmpeg() -> str:
-    try:
-        import imageio_ffmpeg
+    from audiodigest.audio.ffmpeg import find_ffmpeg
 
-        return str(imageio_ffmpeg.get_ffmpeg_exe())
-    except Exception as exc:  # the wheel raises RuntimeError when its binary is missing
-        import shutil
-
-        found = shutil.which("ffmpeg")
-        if found:
-            return found
-        raise ToolError("ffmpeg not found: install imageio-ffmpeg or ffmpeg") from exc
+    return find_ffmpeg()
 
 
 def decode_mp3(mp3: bytes, sample_rate: int = SAMPLE_RATE) -> Pcm:
