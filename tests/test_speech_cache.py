@@ -189,3 +189,13 @@ def test_prune_removes_only_stale_temp_files(tmp_path: Path) -> None:
 def test_keys_must_be_keys(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         SegmentCache(tmp_path).path("../../etc/passwd")
+
+
+def test_a_voice_file_moved_with_its_show_keeps_its_cache_key() -> None:
+    from audiodigest.models import Voice
+
+    here = Voice("piper", "/home/a/show/voices/en_GB-x.onnx", (("rate", 1.0),))
+    moved = Voice("piper", "/srv/show/voices/en_GB-x.onnx", (("rate", 1.0),))
+    other = Voice("piper", "/srv/show/voices/en_GB-y.onnx", (("rate", 1.0),))
+    assert SegmentCache.key(here, "v1+hash", "Hello.") == SegmentCache.key(moved, "v1+hash", "Hello.")
+    assert SegmentCache.key(here, "v1+hash", "Hello.") != SegmentCache.key(other, "v1+hash", "Hello.")

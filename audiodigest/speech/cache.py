@@ -87,7 +87,10 @@ class SegmentCache:
             "format": CACHE_FORMAT,
             "engine": voice.engine,
             "engine_version": engine_version,
-            "voice": voice.voice,
+            # A voice file counts by name: its content is hashed into the engine version, so
+            # moving the show folder keeps the cache.
+            "voice": voice.voice.rsplit("/", 1)[-1] if voice.voice.endswith(".onnx")
+            else voice.voice,
             "settings": sorted([k, v] for k, v in voice.settings),
             "text": spoken,
         }
