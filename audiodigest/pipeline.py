@@ -22,7 +22,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from datetime import time as dtime
 from pathlib import Path
@@ -323,7 +323,8 @@ def _build_locked(config: ShowConfig, paths: ShowPaths, options: BuildOptions,
         result.stages.extend(["speech", "audio"])
     else:
         notify("audio: up to date")
-    record = _refresh_record(record, script, config, existing, episode_id, number)
+    # What does not shape the audio follows the script on every build.
+    record = replace(record, summary=summary_for(script), number=number)
     result.audio_path = paths.output / record.audio.path
     result.page_path = paths.output / record.page
 
@@ -460,15 +461,6 @@ def _make_audio(config: ShowConfig, paths: ShowPaths, script: Script,
         transcripts=tuple(made[1:]),
         page=f"{folder}/index.html",
     )
-
-
-def _refresh_record(record: EpisodeRecord, script: Script, config: ShowConfig,
-                    existing: EpisodeRecord | None, episode_id: str, number: int) -> EpisodeRecord:
-    """Metadata that does not touch the audio (summary) follows the script on every build."""
-    from dataclasses import replace
-
-    return replace(record, summary=summary_for(script), number=number,
-                   guid=existing.guid if existing else record.guid)
 
 
 def _publish(config: ShowConfig, paths: ShowPaths, records: Sequence[EpisodeRecord],
