@@ -90,36 +90,21 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_script(args: argparse.Namespace) -> int:
-    from audiodigest import config as config_mod
-    from audiodigest.fsutil import sha256_file
-    from audiodigest.lock import ShowLock
-    from audiodigest.pipeline import BuildOptions, ShowPaths, _load_stage_inputs, episode_date_for
-    from audiodigest.script.lexicon import load_lexicon
-    from audiodigest.script.spoken import plan_spoken, spoken_lines
-    from audiodigest.script.store import prepare_script
+    from audiodigest.pipeline import BuildOptions, render_script
+    from audiodigest.script.spoken import spoken_lines
 
-    config = config_mod.load(Path(args.show_dir))
-    paths = ShowPaths(config)
     options = BuildOptions(digest=Path(args.digest) if args.digest else None, force=args.force)
-    with ShowLock(paths.lock):
-        digest, episode_id, articles, _records, _existing, number = _load_stage_inputs(
-            config, paths, options)
-        outcome = prepare_script(config, articles, sha256_file(digest), episode_id,
-                                 episode_date=episode_date_for(digest), number=number,
-                                 force=args.force)
-    for warning in outcome.warnings:
-        _say(args, f"warning: {outcome.path}: {warning}")
+    outcome, chapters = render_script(Path(args.show_dir), options, notify=lambda m: _say(args, m))
     if args.spoken:
-        chapters = plan_spoken(outcome.script, load_lexicon(paths.lexicon_file()))
         for line in spoken_lines(chapters):
             _out(line)
-    else:
-        _say(args, {"new": "wrote a new script", "unchanged": "script is up to date",
-                    "edited": "script was edited; kept as it is",
-                    "rerendered": "re-rendered from the digest"
-                    + (f"; the old script is at {outcome.backup}" if outcome.backup else "")}
-             .get(outcome.state, outcome.state))
-        _out(str(outcome.path))
+        return 0
+    _say(args, {"new": "wrote a new script", "unchanged": "script is up to date",
+                "edited": "script was edited; kept as it is",
+                "rerendered": "re-rendered from the digest"
+                + (f"; the old script is at {outcome.backup}" if outcome.backup else "")}
+         .get(outcome.state, outcome.state))
+    _out(str(outcome.path))
     return 0
 
 

@@ -12,7 +12,7 @@ when written to a file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
@@ -175,7 +175,6 @@ class EncodedEpisode:
     chapters: tuple[ChapterMark, ...]
     cues: tuple[Cue, ...]
     loudness: Loudness | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 # --- publish --------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ from audiodigest.models import (
 )
 
 if TYPE_CHECKING:
+    from audiodigest.script.store import ScriptOutcome
     from audiodigest.speech.cache import SegmentCache
 
 log = logging.getLogger(__name__)
@@ -166,10 +167,9 @@ def publication_time(day: date, now: datetime | None = None) -> datetime:
 
 def episode_guid(config: ShowConfig, episode_id: str) -> str:
     """A guid derived once, when the episode is first published, then kept in the index."""
-    from audiodigest.publish.podcastindex import PODCAST_GUID_NAMESPACE
+    from audiodigest.publish.podcastindex import PODCAST_GUID_NAMESPACE, bare_feed_url
 
-    feed = re.sub(r"^[a-z]+://", "", config.feed_url).rstrip("/")
-    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, f"{feed}#{episode_id}"))
+    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, f"{bare_feed_url(config.feed_url)}#{episode_id}"))
 
 
 def _digest(obj: object) -> str:
@@ -271,8 +271,24 @@ def build(show_dir: Path, options: BuildOptions = BuildOptions(), notify: Notify
     return result
 
 
-def _load_stage_inputs(config: ShowConfig, paths: ShowPaths, options: BuildOptions):
+@dataclass(frozen=True)
+class ScriptStage:
+    """What the sources and script stages hand on: the episode and its (possibly edited) script."""
+
+    episode_id: str
+    records: list[EpisodeRecord]  # the published index as it was
+    existing: EpisodeRecord | None  # this episode's published record, if any
+    number: int
+    outcome: ScriptOutcome
+
+
+def _script_stage(config: ShowConfig, paths: ShowPaths, options: BuildOptions) -> ScriptStage:
+    """sources -> script: read the digest and render, refresh or keep the episode's script.
+
+    With ``options.dry_run`` nothing is written; the outcome says what a build would do.
+    """
     from audiodigest.publish.index import load_index, next_number
+    from audiodigest.script.store import prepare_script
     from audiodigest.sources import newest_digest, read_digest
 
     digest = options.digest or newest_digest(config.path(config.digests))
@@ -281,7 +297,25 @@ def _load_stage_inputs(config: ShowConfig, paths: ShowPaths, options: BuildOptio
     records = load_index(paths.index)
     existing = next((r for r in records if r.id == episode_id), None)
     number = existing.number if existing else next_number(records)
-    return digest, episode_id, articles, records, existing, number
+    outcome = prepare_script(config, articles, sha256_file(digest), episode_id,
+                             episode_date=episode_date_for(digest), number=number,
+                             force=options.force, dry_run=options.dry_run)
+    return ScriptStage(episode_id, records, existing, number, outcome)
+
+
+def render_script(show_dir: Path, options: BuildOptions = BuildOptions(),
+                  notify: Notify = log.info) -> tuple[ScriptOutcome, tuple[SpokenChapter, ...]]:
+    """Only the script stage (``audiodigest script``): the script and what the voice will say."""
+    from audiodigest.script.lexicon import load_lexicon
+    from audiodigest.script.spoken import plan_spoken
+
+    config = config_mod.load(show_dir)
+    paths = ShowPaths(config)
+    with ShowLock(paths.lock):
+        outcome = _script_stage(config, paths, options).outcome
+    for warning in outcome.warnings:
+        notify(f"warning: {outcome.path}: {warning}")
+    return outcome, plan_spoken(outcome.script, load_lexicon(paths.lexicon_file()))
 
 
 def _build_locked(config: ShowConfig, paths: ShowPaths, options: BuildOptions,
@@ -290,16 +324,12 @@ def _build_locked(config: ShowConfig, paths: ShowPaths, options: BuildOptions,
     from audiodigest.publish.index import save_index, upsert
     from audiodigest.script.lexicon import load_lexicon
     from audiodigest.script.spoken import plan_spoken
-    from audiodigest.script.store import prepare_script
 
-    # sources
-    digest, episode_id, articles, records, existing, number = _load_stage_inputs(config, paths, options)
-
-    # script
-    outcome = prepare_script(
-        config, articles, sha256_file(digest), episode_id,
-        episode_date=episode_date_for(digest), number=number, force=options.force,
-    )
+    # sources -> script
+    stage = _script_stage(config, paths, options)
+    episode_id, records, existing, number = (stage.episode_id, stage.records, stage.existing,
+                                             stage.number)
+    outcome = stage.outcome
     for warning in outcome.warnings:
         notify(f"warning: {outcome.path}: {warning}")
     result = BuildResult(episode_id=episode_id, script_path=outcome.path, script_state=outcome.state,
@@ -526,9 +556,9 @@ def _dry_run(config: ShowConfig, paths: ShowPaths, options: BuildOptions) -> Bui
     from audiodigest.speech.cache import SegmentCache
     from audiodigest.speech.synth import missing_jobs
 
-    digest, episode_id, articles, records, existing, number = _load_stage_inputs(config, paths, options)
-    script_path = paths.scripts / f"{episode_id}.md"
-    script, state = _script_preview(config, articles, digest, episode_id, number, options.force)
+    stage = _script_stage(config, paths, options)
+    episode_id, existing = stage.episode_id, stage.existing
+    script, state, script_path = stage.outcome.script, stage.outcome.state, stage.outcome.path
     result = BuildResult(episode_id=episode_id, script_path=script_path, script_state=state,
                          output_dir=paths.output, feed_path=paths.feed)
     result.plan.append({
@@ -552,17 +582,6 @@ def _dry_run(config: ShowConfig, paths: ShowPaths, options: BuildOptions) -> Bui
     return result
 
 
-def _script_preview(config: ShowConfig, articles: Sequence, digest: Path, episode_id: str,
-                    number: int, force: bool) -> tuple[Script, str]:
-    """What the script stage of a real build would produce, without writing anything."""
-    from audiodigest.script.store import prepare_script
-
-    outcome = prepare_script(config, articles, sha256_file(digest), episode_id,
-                             episode_date=episode_date_for(digest), number=number, force=force,
-                             dry_run=True)
-    return outcome.script, outcome.state
-
-
 @dataclass(frozen=True)
 class EpisodeStatus:
     episode_id: str
@@ -579,7 +598,7 @@ def status(show_dir: Path) -> list[EpisodeStatus]:
     from audiodigest.script.format import parse_script
     from audiodigest.script.lexicon import load_lexicon
     from audiodigest.script.spoken import plan_spoken
-    from audiodigest.script.store import script_state
+    from audiodigest.script.store import script_path, script_state
     from audiodigest.speech.cache import SegmentCache
     from audiodigest.speech.synth import missing_jobs
 
@@ -593,7 +612,7 @@ def status(show_dir: Path) -> list[EpisodeStatus]:
     cover = cover_file(config)[0]
     rows = []
     for episode_id in ids:
-        path = paths.scripts / f"{episode_id}.md"
+        path = script_path(config, episode_id)
         state: str
         try:
             state = script_state(path)

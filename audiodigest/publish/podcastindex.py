@@ -33,17 +33,25 @@ ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 
 
+def bare_feed_url(feed_url: str) -> str:
+    """The feed URL without its scheme and trailing slashes, as podcast:guid hashes it.
+
+    >>> bare_feed_url("https://podnews.net/rss/")
+    'podnews.net/rss'
+    """
+    bare = feed_url.strip()
+    if "://" in bare:
+        bare = bare.split("://", 1)[1]
+    return bare.rstrip("/")
+
+
 def podcast_guid(feed_url: str) -> str:
     """The Podcasting 2.0 ``podcast:guid`` of a feed: UUIDv5 of its URL without scheme.
 
     >>> podcast_guid("https://podnews.net/rss")
     '9b024349-ccf0-5f69-a609-6b82873eab3c'
     """
-    bare = feed_url.strip()
-    if "://" in bare:
-        bare = bare.split("://", 1)[1]
-    bare = bare.rstrip("/")
-    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
+    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare_feed_url(feed_url)))
 
 
 def safe_cdata(html: str) -> Any:

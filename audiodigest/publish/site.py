@@ -26,13 +26,13 @@ from audiodigest.errors import UserError
 from audiodigest.fsutil import atomic_write
 from audiodigest.models import EpisodeRecord, PublishedChapter
 from audiodigest.publish.feed import clock, safe_link
+from audiodigest.publish.podcastindex import bare_feed_url
+from audiodigest.script.speakdate import written_date
 
 log = logging.getLogger(__name__)
 
 SITE_TEMPLATES = "site"  # sub-folder of the show's templates folder
 ASSETS = ("style.css", "player.js")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
 _TRANSCRIPT_LABELS = {"text/vtt": "WebVTT", "application/x-subrip": "SRT",
                       "application/json": "JSON"}
 
@@ -60,12 +60,12 @@ def file_size(size: int) -> str:
 
 def human_date(value: datetime) -> str:
     """``27 November 2026`` (English, whatever the machine's locale)."""
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+    return written_date(value.date())
 
 
 def podcast_app_url(feed_url: str) -> str:
     """The ``podcast://`` link podcast apps register for: the feed URL without its scheme."""
-    return "podcast://" + feed_url.split("://", 1)[-1]
+    return "podcast://" + bare_feed_url(feed_url)
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,10 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from audiodigest.script.normalize import cardinal, ordinal
+from audiodigest.script.normalize import MONTHS, cardinal, ordinal
 
 logger = logging.getLogger(__name__)
 
-MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
-)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
