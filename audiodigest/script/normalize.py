@@ -556,24 +556,23 @@ def _date_iso(m: re.Match[str]) -> str:
     return f"{MONTHS[day.month - 1]} {ordinal(day.day)}, {year_words(day.year)}"
 
 
-def _date_named(m: re.Match[str]) -> str:
+def _spoken_named_date(m: re.Match[str], pattern: str) -> str:
+    """``pattern`` with {month} and {day} filled in, plus ", <year>" when the match has one."""
     day = int(m.group("d"))
     if not 1 <= day <= 31:
         return m.group(0)
-    spoken = f"{_month(m.group('m'))} {ordinal(day)}"
+    spoken = pattern.format(month=_month(m.group("m")), day=ordinal(day))
     if m.group("y"):
         spoken += f", {year_words(int(m.group('y')))}"
     return spoken
+
+
+def _date_named(m: re.Match[str]) -> str:
+    return _spoken_named_date(m, "{month} {day}")
 
 
 def _date_day_first(m: re.Match[str]) -> str:
-    day = int(m.group("d"))
-    if not 1 <= day <= 31:
-        return m.group(0)
-    spoken = f"the {ordinal(day)} of {_month(m.group('m'))}"
-    if m.group("y"):
-        spoken += f", {year_words(int(m.group('y')))}"
-    return spoken
+    return _spoken_named_date(m, "the {day} of {month}")
 
 
 def _date_us(m: re.Match[str]) -> str:
