@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 
 STATE_DIR = ".audiodigest"
 # Bump when the audio files' layout or processing changes, so old audio is re-made.
-AUDIO_FORMAT_VERSION = "1"
+AUDIO_FORMAT_VERSION = "2"
 
 Notify = Callable[[str], None]
 
@@ -108,6 +108,10 @@ class ShowPaths:
     @property
     def publish_stamp(self) -> Path:
         return self.state / "published.json"
+
+    def pieces(self, episode_id: str) -> Path:
+        """Where the encoded pieces of an episode's audio are kept for the next rebuild."""
+        return self.state / "pieces" / episode_id
 
     @property
     def output(self) -> Path:
@@ -384,6 +388,10 @@ class CachedPcms(Sequence[Pcm]):
     def __len__(self) -> int:
         return len(self._keys)
 
+    @property
+    def keys(self) -> list[str]:
+        return list(self._keys)
+
     @overload
     def __getitem__(self, index: int) -> Pcm: ...
 
@@ -395,9 +403,23 @@ class CachedPcms(Sequence[Pcm]):
             return [self[i] for i in range(*index.indices(len(self)))]
         pcm = self._cache.get(self._keys[index])
         if pcm is None:
-            raise EngineError(f"speech segment {index + 1} disappeared from the cache while "
-                              "the episode was being assembled; build again")
+            raise self._gone(index)
         return pcm
+
+    def shapes(self) -> list[tuple[int, int]]:
+        """(frames, sample rate) of every segment, from the cache entries' headers."""
+        out = []
+        for index, key in enumerate(self._keys):
+            shape = self._cache.shape(key)
+            if shape is None:
+                raise self._gone(index)
+            out.append(shape)
+        return out
+
+    @staticmethod
+    def _gone(index: int) -> EngineError:
+        return EngineError(f"speech segment {index + 1} disappeared from the cache while "
+                           "the episode was being assembled; build again")
 
 
 def _audio_rel(episode_id: str, key: str, fmt: str) -> str:
@@ -423,7 +445,9 @@ def _make_audio(config: ShowConfig, paths: ShowPaths, script: Script,
                 chapters: Sequence[SpokenChapter], jobs: Sequence, key: str, cover: Path,
                 episode_id: str, existing: EpisodeRecord | None, number: int,
                 result: BuildResult, notify: Notify, show_progress: bool) -> EpisodeRecord:
-    from audiodigest.audio import EpisodeTags, assemble, encode, master
+    from audiodigest.audio import EpisodeTags
+    from audiodigest.audio.assemble import load_tracks, master_rate, plan_layout
+    from audiodigest.audio.chunks import AudioReport, ChunkStore, encode_episode, plan_chunks
     from audiodigest.progress import Progress
     from audiodigest.publish.chapters import chapters_json, published_chapters
     from audiodigest.publish.transcripts import to_srt, to_transcript_json, to_vtt
@@ -439,15 +463,14 @@ def _make_audio(config: ShowConfig, paths: ShowPaths, script: Script,
     result.synthesized, result.reused = report.synthesized, report.reused
     notify(f"speech: {report.synthesized} segments synthesized, {report.reused} reused "
            f"({report.audio_seconds:.1f} s of speech)")
-    # Every segment is in the cache now: read them back one at a time while assembling, so an
-    # hour-long episode never holds its speech twice (and the voices' memory is released).
+    # Every segment is in the cache now: pieces read the ones they need when they are made, so
+    # an hour-long episode never holds its speech twice (and the voices' memory is released).
     pcms = CachedPcms(cache, _segment_keys(jobs))
-
-    raw = assemble(chapters, pcms, config.audio, config.music, config.root)
-    mastered, loudness = master(raw, config.audio)
-    result.loudness = loudness
-    result.audio_seconds = len(mastered.samples) / mastered.sample_rate
-
+    shapes = pcms.shapes()
+    rate = master_rate((r for _, r in shapes), config.audio)
+    tracks = load_tracks(config.music, config.root, rate, config.audio)
+    layout = plan_layout(chapters, shapes, config.audio, tracks, rate)
+    pieces = plan_chunks(layout, pcms.keys, config.audio, tracks)
     fmt = config.audio.format
     rel = _audio_rel(episode_id, key, fmt)
     folder = f"episodes/{episode_id}"
@@ -458,23 +481,29 @@ def _make_audio(config: ShowConfig, paths: ShowPaths, script: Script,
         cover_mime="image/png" if cover.suffix == ".png" else "image/jpeg",
         track=number, url=config.site_link,
     )
-    encoded = encode(mastered, paths.output / rel, config.audio, tags)
-    # encode() measures the file it wrote (and re-masters if coding pushed peaks over).
-    loudness = encoded.loudness or loudness
-    result.loudness = loudness
-    published = published_chapters(mastered.chapters, mastered.sample_rate)
-    sr = mastered.sample_rate
+    store = ChunkStore(paths.pieces(episode_id))
+    audio_report = AudioReport()
+    with Progress(len(pieces), "audio", enabled=show_progress, unit="pieces") as progress:
+        encoded = encode_episode(layout, pieces, pcms, tracks, config.audio, paths.output / rel,
+                                 tags, store, advance=progress.advance, report=audio_report)
+    store.keep_only({p.key for p in pieces})
+    assert encoded.loudness is not None
+    loudness = result.loudness = encoded.loudness
+    result.audio_seconds = encoded.duration
+    published = published_chapters(encoded.chapters, encoded.sample_rate)
+    sr = encoded.sample_rate
     tag = key[:10]
     files = {
         f"{folder}/chapters-{tag}.json": ("application/json+chapters", chapters_json(published)),
-        f"{folder}/transcript-{tag}.vtt": ("text/vtt", to_vtt(mastered.cues, sr)),
-        f"{folder}/transcript-{tag}.srt": ("application/x-subrip", to_srt(mastered.cues, sr)),
-        f"{folder}/transcript-{tag}.json": ("application/json", to_transcript_json(mastered.cues, sr)),
+        f"{folder}/transcript-{tag}.vtt": ("text/vtt", to_vtt(encoded.cues, sr)),
+        f"{folder}/transcript-{tag}.srt": ("application/x-subrip", to_srt(encoded.cues, sr)),
+        f"{folder}/transcript-{tag}.json": ("application/json", to_transcript_json(encoded.cues, sr)),
     }
     for rel_path, (_mime, text) in files.items():
         atomic_write(paths.output / rel_path, text)
     made = [PublishedFile(rel_path, mime) for rel_path, (mime, _text) in files.items()]
-    notify(f"audio: {result.audio_seconds:.1f} s, {loudness.integrated_lufs:.1f} LUFS, "
+    notify(f"audio: {result.audio_seconds:.1f} s in {audio_report.pieces} pieces ({audio_report.made} made, "
+           f"{audio_report.pieces - audio_report.made} reused), {loudness.integrated_lufs:.1f} LUFS, "
            f"true peak {loudness.true_peak_dbtp:.1f} dBTP")
     return EpisodeRecord(
         id=episode_id,
@@ -703,3 +732,4 @@ def remove_episode(show_dir: Path, episode_id: str) -> None:
         folder = paths.output / "episodes" / episode_id
         if folder.is_dir():
             shutil.rmtree(folder)
+        shutil.rmtree(paths.pieces(episode_id), ignore_errors=True)

@@ -11,6 +11,7 @@ import pytest
 
 from audiodigest.audio import ffmpeg
 from audiodigest.audio.assemble import assemble, rate_ratio, resample, resampled_length
+from audiodigest.audio.master import level_gain, measure
 from audiodigest.audio.music import looped
 from audiodigest.config import AudioSettings, MusicSettings
 from audiodigest.errors import ConfigError
@@ -52,7 +53,7 @@ def build(case: dict[str, Any], make=tone) -> tuple[list[SpokenChapter], list[Pc
 def test_layout_matches_expected_positions(path: Path) -> None:
     case = json.loads(path.read_text())
     chapters, pcms = build(case)
-    m = assemble(chapters, pcms, AudioSettings(**case["settings"]))
+    m = assemble(chapters, pcms, AudioSettings(**case["settings"]), level=False)
     want = case["expect"]
     assert m.sample_rate == want["rate"]
     assert m.samples.shape[0] == want["total"]
@@ -81,7 +82,7 @@ def test_joins_are_click_free() -> None:
 
 def test_fades_can_be_turned_off() -> None:
     chapters, pcms = build(json.loads((LAYOUTS[0]).read_text()))
-    m = assemble(chapters, pcms, AudioSettings(fade_ms=0.0, sample_rate=22050))
+    m = assemble(chapters, pcms, AudioSettings(fade_ms=0.0, sample_rate=22050), level=False)
     assert abs(m.samples[m.cues[0].start]) > 0.5  # the tone starts at 0.7 rad: 0.58 of full scale
 
 
@@ -127,7 +128,7 @@ def test_jingles_and_bed_under_intro_with_ducking() -> None:
     music = MusicSettings(intro=Path("jingle.wav"), outro=Path("jingle.wav"), bed=Path("bed.wav"),
                           bed_under="intro", bed_volume=-20.0, duck=-12.0, fade=0.5)
     settings = AudioSettings(sample_rate=22050)
-    m = assemble(chapters, pcms, settings, music, MUSIC)
+    m = assemble(chapters, pcms, settings, music, MUSIC, level=False)
     rate = m.sample_rate
     jingle_len = 4 * rate
     a, b, c = m.cues
@@ -135,10 +136,15 @@ def test_jingles_and_bed_under_intro_with_ducking() -> None:
     assert m.chapters[0].start == 0
     assert a.start == jingle_len + round(settings.paragraph_gap * rate)
     assert _rms_db(m.samples[: 2 * rate]) > -25
+    # Jingles are brought to the speech's target loudness (the fades cost a little).
+    assert abs(measure(m.samples[:jingle_len], rate).integrated_lufs - settings.loudness) < 1.0
     # The bed plays during the 2 s pause at bed_volume, and under speech ducked by `duck`:
     # divide the master by the looped bed (it starts right after the jingle) to get the gain.
+    # The bed file is first brought to the speech's target loudness, like the jingles.
     region_start = jingle_len
-    bed = looped(ffmpeg.decode(MUSIC / "bed.wav", rate), c.start - region_start, rate)
+    raw = ffmpeg.decode(MUSIC / "bed.wav", rate)
+    levelled = raw * np.float32(10 ** (level_gain(raw, rate, settings.loudness) / 20))
+    bed = looped(levelled, c.start - region_start, rate)
     seen = m.samples[region_start:c.start]
     ok = np.abs(bed) > 0.05
     gain_db = np.full(bed.shape[0], np.nan)

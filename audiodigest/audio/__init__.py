@@ -1,15 +1,18 @@
-"""The audio stage: sentences' PCM -> one mastered master -> encoded, tagged episode file.
+"""The audio stage: sentences' PCM -> levelled, mixed pieces -> one encoded, tagged file.
 
-    assemble(chapters, pcms, settings, music) -> Master      (assemble.py, music.py)
-    master(Master, settings) -> (Master, Loudness)            (master.py)
-    encode(Master, target, settings, EpisodeTags) -> EncodedEpisode   (encode.py, tags.py)
+    plan_layout(chapters, shapes, settings, tracks) -> Layout      (assemble.py, music.py)
+    plan_chunks(Layout, segment keys, settings, tracks) -> [Chunk]  (chunks.py)
+    encode_episode(Layout, chunks, pcms, ...) -> EncodedEpisode    (chunks.py, encode.py,
+                                                                    mp3join.py, tags.py)
+Levelling, limiting and loudness measurement live in master.py.
 """
 
 from __future__ import annotations
 
-from .assemble import Master, assemble
-from .encode import encode
-from .master import master, measure
+from .assemble import Layout, Master, Tracks, assemble, load_tracks, plan_layout
+from .chunks import ChunkStore, encode_episode, plan_chunks
+from .master import measure
 from .tags import EpisodeTags
 
-__all__ = ["Master", "assemble", "master", "measure", "encode", "EpisodeTags"]
+__all__ = ["Layout", "Master", "Tracks", "assemble", "load_tracks", "plan_layout", "ChunkStore",
+           "encode_episode", "plan_chunks", "measure", "EpisodeTags"]

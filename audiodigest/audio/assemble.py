@@ -14,6 +14,7 @@ about 320 MB instead of about 640 MB at 44.1 kHz. Music is resampled to the mast
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import math
 from collections.abc import Iterable, Sequence
@@ -26,6 +27,7 @@ from scipy.signal import resample_poly
 from audiodigest.config import AudioSettings, MusicSettings
 from audiodigest.models import ChapterMark, Cue, Pause, Pcm, Sentence, SpokenChapter
 
+from . import master as master_mod
 from . import music as music_mod
 
 log = logging.getLogger(__name__)
@@ -89,52 +91,89 @@ def _seconds(value: float, rate: int) -> int:
     return int(round(value * rate))
 
 
-def assemble(chapters: Sequence[SpokenChapter], pcms: Sequence[Pcm], settings: AudioSettings,
-             music: MusicSettings | None = None, music_root: Path | None = None) -> Master:
-    """Join the sentences' audio into one master with chapter marks and one cue per sentence.
+@dataclass(frozen=True)
+class Tracks:
+    """The show's music, read once per build at the master rate and levelled for mixing.
 
-    ``pcms[k]`` is the audio of the k-th :class:`Sentence` counting across all chapters;
-    each is read twice (length, then samples), so a lazy sequence that loads from the cache keeps
-    memory low. Gaps: ``sentence_gap`` within a paragraph, ``paragraph_gap`` when the
-    paragraph index changes, ``chapter_gap`` between chapters; one or more :class:`Pause` items
-    between two sentences replace that gap by exactly their total length. Chapter 0 starts at 0
-    (the intro jingle belongs to it), every other chapter at the first sample of its first item,
-    and each ends where the next starts. Music paths are resolved against ``music_root``.
-    Raises :class:`ValueError` if ``pcms`` does not match the sentences, and
-    :class:`~audiodigest.errors.ConfigError` for an unusable music file.
+    Jingles play at the speech's target loudness; the bed at ``MusicSettings.bed_volume`` dB
+    under it (see :func:`audiodigest.audio.music.mix_bed`).
+    """
+
+    intro: np.ndarray | None = None
+    outro: np.ndarray | None = None
+    bed: np.ndarray | None = None
+    settings: MusicSettings | None = None
+    identity: str = ""  # hash of the files and settings, for cache keys
+
+
+def load_tracks(music: MusicSettings | None, music_root: Path | None, rate: int,
+                settings: AudioSettings) -> Tracks:
+    """Read, level and prepare the show's jingles and bed (:class:`ConfigError` if unusable)."""
+    if music is None:
+        return Tracks()
+    found: dict[str, np.ndarray] = {}
+    digest = hashlib.sha256(music.model_dump_json().encode())
+    for name in ("intro", "outro", "bed"):
+        path = music_mod.music_path(music, name, music_root)
+        if path is None:
+            continue
+        samples = music_mod.load(path, f"music.{name}", rate)
+        samples *= np.float32(10.0 ** (master_mod.level_gain(samples, rate, settings.loudness) / 20))
+        if name != "bed":
+            samples = music_mod.jingle(samples, music, rate, settings.fade_ms)
+        found[name] = samples
+        digest.update(name.encode() + hashlib.sha256(path.read_bytes()).digest())
+    return Tracks(found.get("intro"), found.get("outro"), found.get("bed"), music,
+                  digest.hexdigest())
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where everything sits on the episode's sample timeline (at ``rate``), before any audio.
+
+    ``spans[k]`` is where sentence k sounds; ``joints[k]`` says what follows it ("sentence",
+    "paragraph", "chapter", "pause", or "end"); ``music`` lists (name, start, end) of each
+    jingle and bed region. Chapter marks and cues count samples of this timeline.
+    """
+
+    rate: int
+    total: int
+    spans: tuple[tuple[int, int], ...]
+    joints: tuple[str, ...]
+    music: tuple[tuple[str, int, int], ...]
+    chapters: tuple[ChapterMark, ...]
+    cues: tuple[Cue, ...]
+
+
+def plan_layout(chapters: Sequence[SpokenChapter], shapes: Sequence[tuple[int, int]],
+                settings: AudioSettings, tracks: Tracks = Tracks(), rate: int | None = None) -> Layout:
+    """Lay every sentence out on one sample timeline, with chapter marks and one cue per sentence.
+
+    ``shapes[k]`` is (frames, sample rate) of the k-th :class:`Sentence` counting across all
+    chapters. Gaps: ``sentence_gap`` within a paragraph, ``paragraph_gap`` when the paragraph
+    index changes, ``chapter_gap`` between chapters; one or more :class:`Pause` items between
+    two sentences replace that gap by exactly their total length. Chapter 0 starts at 0 (the
+    intro jingle belongs to it), every other chapter at the first sample of its first item, and
+    each ends where the next starts. Raises :class:`ValueError` if ``shapes`` does not match.
     """
     sentences = [item for ch in chapters for item in ch.items if isinstance(item, Sentence)]
-    if len(sentences) != len(pcms):
-        raise ValueError(f"{len(pcms)} audio segments for {len(sentences)} sentences")
-    # One read of every segment for its length and rate, one more (pass 2) for its samples.
-    shapes = [(pcm.frames, pcm.sample_rate) for pcm in (pcms[i] for i in range(len(pcms)))]
-    rate = master_rate((r for _, r in shapes), settings)
+    if len(sentences) != len(shapes):
+        raise ValueError(f"{len(shapes)} audio segments for {len(sentences)} sentences")
+    rate = rate or master_rate((r for _, r in shapes), settings)
     gap_sentence = _seconds(settings.sentence_gap, rate)
     gap_paragraph = _seconds(settings.paragraph_gap, rate)
     gap_chapter = _seconds(settings.chapter_gap, rate)
 
-    intro = outro = bed = None
-    if music is not None:
-        for name in ("intro", "outro", "bed"):
-            path = music_mod.music_path(music, name, music_root)
-            if path is None:
-                continue
-            samples = music_mod.load(path, f"music.{name}", rate)
-            if name == "bed":
-                bed = samples
-            elif name == "intro":
-                intro = music_mod.jingle(samples, music, rate, settings.fade_ms)
-            else:
-                outro = music_mod.jingle(samples, music, rate, settings.fade_ms)
-
-    # Pass 1: lay out every segment on the sample timeline.
     cursor = 0
     prev: str | None = None  # kind of the last thing placed: sentence, pause or jingle
     prev_paragraph, prev_chapter = -1, -1
-    if intro is not None:
-        cursor = intro.shape[0] + gap_paragraph
+    music: list[tuple[str, int, int]] = []
+    if tracks.intro is not None:
+        music.append(("intro", 0, tracks.intro.shape[0]))
+        cursor = tracks.intro.shape[0] + gap_paragraph
         prev = "jingle"
     spans: list[tuple[int, int]] = []
+    joints: list[str] = []
     starts: list[int] = []
     first_speech: list[int | None] = []
     last_speech: list[int | None] = []
@@ -148,19 +187,24 @@ def assemble(chapters: Sequence[SpokenChapter], pcms: Sequence[Pcm], settings: A
                 if start is None:
                     start = cursor
                 cursor += _seconds(item.seconds, rate)
+                if prev == "sentence":
+                    joints[-1] = "pause"
                 prev = "pause"
                 continue
             if prev == "sentence":
                 if prev_chapter != ci:
                     cursor += gap_chapter
+                    joints[-1] = "chapter"
                 elif item.paragraph != prev_paragraph:
                     cursor += gap_paragraph
+                    joints[-1] = "paragraph"
                 else:
                     cursor += gap_sentence
             if start is None:
                 start = cursor
             length = resampled_length(*shapes[k], rate)
             spans.append((cursor, cursor + length))
+            joints.append("sentence")
             first = cursor if first is None else first
             cursor += length
             last = cursor
@@ -171,40 +215,101 @@ def assemble(chapters: Sequence[SpokenChapter], pcms: Sequence[Pcm], settings: A
         last_speech.append(last)
     if starts:
         starts[0] = 0
-    outro_start = None
-    if outro is not None:
+    if joints:
+        joints[-1] = "end"
+    if tracks.outro is not None:
         if prev == "sentence":
             cursor += gap_chapter
-        outro_start = cursor
-        cursor += outro.shape[0]
+        music.append(("outro", cursor, cursor + tracks.outro.shape[0]))
+        cursor += tracks.outro.shape[0]
     total = cursor
-
-    # Pass 2: write the audio into one preallocated buffer.
-    out = np.zeros(total, dtype=np.float32)
-    fade = _seconds(settings.fade_ms / 1000.0, rate)
-    for k, (s0, s1) in enumerate(spans):
-        pcm = pcms[k]
-        seg = resample(pcm_to_float(pcm), pcm.sample_rate, rate)
-        music_mod.fade_edges(seg, fade, fade)
-        out[s0:s1] = seg[: s1 - s0]
-    if intro is not None:
-        out[: intro.shape[0]] += intro
-    if outro is not None and outro_start is not None:
-        out[outro_start:] += outro
-    if bed is not None and music is not None and chapters:
-        regions = _bed_regions(music, rate, starts, first_speech, last_speech,
-                               0 if intro is None else intro.shape[0],
-                               total if outro_start is None else outro_start)
-        for r0, r1 in regions:
-            music_mod.mix_bed(out, bed, r0, r1, spans, music, rate)
+    if tracks.bed is not None and tracks.settings is not None and chapters:
+        intro_end = 0 if tracks.intro is None else tracks.intro.shape[0]
+        music_end = total if tracks.outro is None else music[-1][1]
+        for r0, r1 in _bed_regions(tracks.settings, rate, starts, first_speech, last_speech,
+                                   intro_end, music_end):
+            music.append(("bed", r0, r1))
 
     ends = [*starts[1:], total]
     marks = tuple(ChapterMark(title=ch.title, start=s, end=e, url=ch.url)
                   for ch, s, e in zip(chapters, starts, ends, strict=True))
     cues = tuple(Cue(text=sent.text, speaker=sent.speaker, start=s0, end=s1)
                  for sent, (s0, s1) in zip(sentences, spans, strict=True))
-    log.info("assembled %d sentences into %.1f s at %d Hz", len(spans), total / rate, rate)
-    return Master(samples=out, sample_rate=rate, chapters=marks, cues=cues)
+    return Layout(rate, total, tuple(spans), tuple(joints), tuple(music), marks, cues)
+
+
+def render(layout: Layout, pcms: Sequence[Pcm], tracks: Tracks, settings: AudioSettings,
+           start: int = 0, end: int | None = None, ceiling_db: float | None = None,
+           level: bool = True) -> np.ndarray:
+    """The mixed, levelled and limited audio of ``layout`` from sample ``start`` to ``end``.
+
+    Each sentence is brought to the target loudness on its own (a leveller: Piper's
+    sentences vary by a few dB), faded at its edges, and the music mixed in; the range is then
+    brought to the target loudness with its 4x-oversampled peaks limited under ``ceiling_db``
+    (default: the true-peak ceiling less :data:`~audiodigest.audio.master.LIMITER_HEADROOM_DB`). Ranges must not cut
+    through a sentence or a music region (:func:`audiodigest.audio.chunks.plan_chunks` cuts
+    in silence), so every range renders the same whatever else is in the episode.
+    ``pcms[k]`` is read only for the sentences inside the range. ``level=False`` gives the
+    plain mix (no levelling, loudness or limiting), to check placement and mixing.
+    """
+    end = layout.total if end is None else end
+    rate = layout.rate
+    out = np.zeros(end - start, dtype=np.float32)
+    fade = _seconds(settings.fade_ms / 1000.0, rate)
+    inside = []
+    for k, (s0, s1) in enumerate(layout.spans):
+        if s1 <= start or s0 >= end:
+            continue
+        pcm = pcms[k]
+        seg = pcm_to_float(pcm)
+        if level:
+            seg *= np.float32(10.0 ** (master_mod.level_gain(seg, pcm.sample_rate,
+                                                             settings.loudness) / 20))
+        seg = resample(seg, pcm.sample_rate, rate)
+        music_mod.fade_edges(seg, fade, fade)
+        a, b = max(s0, start), min(s1, end)
+        out[a - start:b - start] = seg[a - s0:b - s0]
+        inside.append((s0 - start, s1 - start))
+    for name, m0, m1 in layout.music:
+        if m1 <= start or m0 >= end:
+            continue
+        if name == "bed" and tracks.bed is not None and tracks.settings is not None:
+            if m0 < start or m1 > end:
+                raise ValueError(f"samples {start}..{end} cut through the music bed")
+            music_mod.mix_bed(out, tracks.bed, m0 - start, m1 - start, inside, tracks.settings,
+                              rate)
+        else:
+            clip = tracks.intro if name == "intro" else tracks.outro
+            if clip is None:
+                continue
+            a, b = max(m0, start), min(m1, end)
+            out[a - start:b - start] += clip[a - m0:b - m0]
+    if level:
+        if ceiling_db is None:
+            ceiling_db = settings.true_peak - master_mod.LIMITER_HEADROOM_DB
+        master_mod.normalize(out, rate, settings.loudness, 10.0 ** (ceiling_db / 20.0))
+    return out
+
+
+def assemble(chapters: Sequence[SpokenChapter], pcms: Sequence[Pcm], settings: AudioSettings,
+             music: MusicSettings | None = None, music_root: Path | None = None,
+             level: bool = True) -> Master:
+    """The whole episode as one levelled, limited master (the layout rendered end to end).
+
+    Builds use :mod:`audiodigest.audio.chunks`, which renders the same layout piece by piece;
+    this is the one-buffer view of it, for inspection and tests.
+    """
+    shapes = [(pcm.frames, pcm.sample_rate) for pcm in (pcms[i] for i in range(len(pcms)))]
+    wanted = sum(isinstance(i, Sentence) for ch in chapters for i in ch.items)
+    if len(shapes) != wanted:
+        raise ValueError(f"{len(shapes)} audio segments for {wanted} sentences")
+    rate = master_rate((r for _, r in shapes), settings)
+    tracks = load_tracks(music, music_root, rate, settings)
+    layout = plan_layout(chapters, shapes, settings, tracks, rate)
+    samples = render(layout, pcms, tracks, settings, level=level)
+    log.info("assembled %d sentences into %.1f s at %d Hz", len(layout.spans),
+             layout.total / rate, rate)
+    return Master(samples=samples, sample_rate=rate, chapters=layout.chapters, cues=layout.cues)
 
 
 def _bed_regions(music: MusicSettings, rate: int, starts: list[int],

@@ -1,4 +1,4 @@
-"""Loudness mastering: integrated loudness to the target, true peak under the ceiling.
+"""Loudness: measuring it, levelling each sentence to the target, limiting true peaks.
 
 Loudness follows ITU-R BS.1770-4 exactly as pyloudnorm implements it (its K-weighting filter
 coefficients, 400 ms blocks with 75 % overlap, absolute and relative gates), but computed in a
@@ -15,24 +15,21 @@ construction guarantees the gain at every sample is at most the gain that sample
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import mutagen
 import numpy as np
 from pyloudnorm.iirfilter import IIRfilter
-from scipy.ndimage import minimum_filter1d
-from scipy.signal import lfilter, resample_poly
+from scipy.ndimage import maximum_filter1d, minimum_filter1d
+from scipy.signal import firwin, lfilter, resample_poly
 
-from audiodigest.config import AudioSettings
 from audiodigest.errors import ToolError
 from audiodigest.models import Loudness
 
 from . import ffmpeg
-from .assemble import Master
 
 log = logging.getLogger(__name__)
 
@@ -45,14 +42,103 @@ TP_CONTEXT = 64  # input samples of context the 4x interpolation filter needs on
 LIMITER_HEADROOM_DB = 1.0
 LIMIT_ATTACK = 0.02  # seconds over which the limiter's gain ramps (attack and release)
 LIMIT_HOLD = 0.04  # seconds the reduced gain is held after a peak
-LOUDNESS_TOLERANCE = 0.1  # LU: re-apply gain after limiting until this close to the target
-MAX_PASSES = 6
+LIMIT_GRID = 16  # samples per point of the limiter's gain curve (0.7 ms at 22.05 kHz)
+MAX_LEVEL_GAIN = 30.0  # dB: levelling never boosts or cuts a sentence by more than this
+LOUDNESS_TOLERANCE = 0.15  # LU: how close to the target a limited piece must come
+MAX_PASSES = 5
 BLOCK_SECONDS = 0.4
 STEP_SECONDS = 0.1
 
 
 def _db(value: float) -> float:
     return 20.0 * math.log10(value) if value > 0 else -math.inf
+
+
+def _interpolator() -> tuple[np.ndarray, float]:
+    """The 4x interpolation filter as a (phase, tap) matrix over ``x[n - HALF .. n + HALF]``,
+    and the largest sum of absolute taps of a phase (how far an interpolated value can exceed
+    the largest sample near it). The filter is the one ``resample_poly(x, 4, 1)`` uses."""
+    half = 10 * OVERSAMPLE
+    h = firwin(2 * half + 1, 1.0 / OVERSAMPLE, window=("kaiser", 5.0)) * OVERSAMPLE
+    taps = np.zeros((OVERSAMPLE, 2 * TP_HALF + 1))
+    for phase in range(OVERSAMPLE):
+        for d in range(-TP_HALF, TP_HALF + 1):
+            i = phase + half - OVERSAMPLE * d
+            if 0 <= i < h.shape[0]:
+                taps[phase, d + TP_HALF] = h[i]
+    return taps, float(np.abs(taps).sum(axis=1).max())
+
+
+TP_HALF = 10  # input samples on each side that one interpolated value depends on
+_TAPS, _GAIN_BOUND = _interpolator()
+
+
+def _true_peak(x: np.ndarray, lo: int, hi: int, known: float) -> float:
+    """The largest 4x-interpolated magnitude at samples ``lo..hi`` of ``x`` (which has
+    :data:`TP_HALF` samples of context on both sides), ignoring values under ``known``.
+
+    Only samples with a neighbour within :data:`TP_HALF` louder than ``peak / bound`` can
+    interpolate to the peak, where ``bound`` is the filter's largest absolute tap sum; the
+    interpolation is evaluated there alone (about a tenth of the samples of limited speech),
+    which gives exactly the value a full 4x resampling would.
+    """
+    mag = np.abs(x)
+    floor = max(known, float(mag[lo:hi].max(initial=0.0)))
+    if floor <= 0.0:
+        return 0.0
+    near = maximum_filter1d(mag, 2 * TP_HALF + 1)[lo:hi]
+    idx = np.nonzero(near >= floor / _GAIN_BOUND)[0] + lo
+    idx = idx[(idx >= TP_HALF) & (idx < x.shape[0] - TP_HALF)]
+    best = floor
+    for start in range(0, idx.shape[0], 1 << 16):
+        part = idx[start:start + (1 << 16)]
+        windows = x[part[:, None] + np.arange(-TP_HALF, TP_HALF + 1)]
+        best = max(best, float(np.abs(windows @ _TAPS.T.astype(np.float32)).max(initial=0.0)))
+    return best
+
+
+def integrated_from_energy(energy: Sequence[float], frames: int, rate: int) -> float:
+    """BS.1770 gated loudness (LUFS) from 100 ms sub-block energies of ``frames`` samples.
+
+    Kept separate from the meter so pieces measured apart can be measured together: their
+    sub-block lists are simply laid end to end.
+    """
+    seconds = frames / rate
+    if seconds < BLOCK_SECONDS:
+        return -math.inf
+    blocks = int(np.round((seconds - BLOCK_SECONDS) / STEP_SECONDS)) + 1
+    sub = np.zeros(blocks + 3)
+    have = min(len(energy), sub.shape[0])
+    sub[:have] = energy[:have]
+    z = (sub[:blocks] + sub[1:blocks + 1] + sub[2:blocks + 2] + sub[3:blocks + 3])
+    z /= BLOCK_SECONDS * rate
+    with np.errstate(divide="ignore"):
+        level = -0.691 + 10.0 * np.log10(z)
+    above = z[level >= -70.0]
+    if above.size == 0:
+        return -math.inf
+    relative = -0.691 + 10.0 * math.log10(float(np.mean(above))) - 10.0
+    gated = z[(level > relative) & (level > -70.0)]
+    if gated.size == 0:
+        return -math.inf
+    return -0.691 + 10.0 * math.log10(float(np.mean(gated)))
+
+
+def level_gain(x: np.ndarray, sample_rate: int, target: float) -> float:
+    """The gain (dB) that brings mono ``x`` to ``target`` LUFS; 0 for silence.
+
+    Sounds shorter than one 400 ms gating block are measured ungated over their length.
+    The gain is kept within :data:`MAX_LEVEL_GAIN` so a breath or a click is never blown up.
+    """
+    meter = LoudnessMeter(sample_rate, 1, true_peak=False)
+    for block in _blocks(x):
+        meter.feed(block)
+    loud = meter.integrated()
+    if not math.isfinite(loud) and meter.frames:
+        loud = meter.ungated()
+    if not math.isfinite(loud):
+        return 0.0
+    return max(-MAX_LEVEL_GAIN, min(MAX_LEVEL_GAIN, target - loud))
 
 
 class LoudnessMeter:
@@ -70,7 +156,7 @@ class LoudnessMeter:
         self._frames = 0
         self._want_peak = true_peak
         self._peak = 0.0
-        self._tp_buf = np.zeros((0, channels))
+        self._tp_buf = np.zeros((0, channels), dtype=np.float32)
         self._tp_ctx = 0
 
     def feed(self, block: np.ndarray) -> None:
@@ -95,18 +181,19 @@ class LoudnessMeter:
             self._energy[first + j] += value
         self._frames += n
         if self._want_peak:
-            self._feed_peak(x, final=False)
+            # float32 is plenty for a peak and makes the 4x interpolation three times faster.
+            self._feed_peak(np.asarray(block, dtype=np.float32).reshape(-1, self.channels),
+                            final=False)
 
     def _feed_peak(self, x: np.ndarray, final: bool) -> None:
         buf = np.concatenate([self._tp_buf, x]) if self._tp_buf.shape[0] else x
         if final:
-            buf = np.concatenate([buf, np.zeros((TP_CONTEXT, self.channels))])
+            buf = np.concatenate([buf, np.zeros((TP_CONTEXT, self.channels), dtype=np.float32)])
         ready = buf.shape[0] - TP_CONTEXT  # samples with enough context on the right
         if ready > self._tp_ctx:
-            up = resample_poly(buf, OVERSAMPLE, 1, axis=0)
-            seg = up[OVERSAMPLE * self._tp_ctx: OVERSAMPLE * ready]
-            if seg.size:
-                self._peak = max(self._peak, float(np.max(np.abs(seg))))
+            for ch in range(self.channels):
+                self._peak = max(self._peak, _true_peak(buf[:, ch], self._tp_ctx, ready,
+                                                        self._peak))
             keep = max(0, ready - TP_CONTEXT)
             self._tp_buf = buf[keep:]
             self._tp_ctx = ready - keep
@@ -118,32 +205,28 @@ class LoudnessMeter:
         """True peak so far in dBTP (-inf for silence); final only after :meth:`result`."""
         return _db(self._peak)
 
+    @property
+    def energy(self) -> list[float]:
+        """K-weighted energy (sum of squares over channels) of each 100 ms sub-block so far."""
+        return list(self._energy)
+
+    @property
+    def frames(self) -> int:
+        return self._frames
+
     def integrated(self) -> float:
         """Gated integrated loudness in LUFS; -inf for silence or less than 400 ms of audio."""
-        seconds = self._frames / self.rate
-        if seconds < BLOCK_SECONDS:
-            return -math.inf
-        blocks = int(np.round((seconds - BLOCK_SECONDS) / STEP_SECONDS)) + 1
-        sub = np.zeros(blocks + 3)
-        have = min(len(self._energy), sub.shape[0])
-        sub[:have] = self._energy[:have]
-        z = (sub[:blocks] + sub[1:blocks + 1] + sub[2:blocks + 2] + sub[3:blocks + 3])
-        z /= BLOCK_SECONDS * self.rate
-        with np.errstate(divide="ignore"):
-            level = -0.691 + 10.0 * np.log10(z)
-        above = z[level >= -70.0]
-        if above.size == 0:
-            return -math.inf
-        relative = -0.691 + 10.0 * math.log10(float(np.mean(above))) - 10.0
-        gated = z[(level > relative) & (level > -70.0)]
-        if gated.size == 0:
-            return -math.inf
-        return -0.691 + 10.0 * math.log10(float(np.mean(gated)))
+        return integrated_from_energy(self._energy, self._frames, self.rate)
+
+    def ungated(self) -> float:
+        """Loudness of everything fed so far without gating (for sounds under 400 ms)."""
+        total = sum(self._energy)
+        return -0.691 + 10.0 * math.log10(total / self._frames) if total > 0 else -math.inf
 
     def result(self) -> Loudness:
         """Finish the measurement and return it."""
         if self._want_peak:
-            self._feed_peak(np.zeros((0, self.channels)), final=True)
+            self._feed_peak(np.zeros((0, self.channels), dtype=np.float32), final=True)
             self._want_peak = False
         return Loudness(integrated_lufs=self.integrated(), true_peak_dbtp=self.true_peak)
 
@@ -153,13 +236,11 @@ def _blocks(x: np.ndarray) -> Iterable[np.ndarray]:
         yield x[i:i + CHUNK]
 
 
-def measure(source: str | Path | np.ndarray | Master, sample_rate: int | None = None) -> Loudness:
-    """Integrated loudness and true peak of a file (decoded with ffmpeg), an array or a Master.
+def measure(source: str | Path | np.ndarray, sample_rate: int | None = None) -> Loudness:
+    """Integrated loudness and true peak of a file (decoded with ffmpeg) or an array.
 
     For an array give its ``sample_rate``; a 2-D array is ``(frames, channels)``.
     """
-    if isinstance(source, Master):
-        return measure(source.samples, source.sample_rate)
     if isinstance(source, np.ndarray):
         if sample_rate is None:
             raise ValueError("measure() needs the sample_rate of an array")
@@ -181,24 +262,21 @@ def measure(source: str | Path | np.ndarray | Master, sample_rate: int | None = 
     return meter.result()
 
 
-def _integrated(x: np.ndarray, rate: int) -> float:
-    meter = LoudnessMeter(rate, 1, true_peak=False)
-    for block in _blocks(x):
-        meter.feed(block)
-    return meter.integrated()
+def peak_envelope(x: np.ndarray) -> np.ndarray:
+    """Per sample, the largest 4x-oversampled magnitude between it and the next sample.
 
-
-def _scale(x: np.ndarray, gain_db: float) -> None:
-    factor = np.float32(10.0 ** (gain_db / 20.0))
-    for block in _blocks(x):
-        block *= factor
-
-
-def _peak_envelope(x: np.ndarray) -> np.ndarray:
-    """Per sample, the largest 4x-oversampled magnitude between it and the next sample."""
-    up = np.abs(resample_poly(x.astype(np.float64), OVERSAMPLE, 1))
-    env = up[: x.shape[0] * OVERSAMPLE].reshape(-1, OVERSAMPLE).max(axis=1)
-    return np.maximum(env, np.abs(x))
+    Scales with the signal (the envelope of ``g * x`` is ``g`` times this), so gain searches
+    compute it once.
+    """
+    n = x.shape[0]
+    env = np.abs(x).astype(np.float32)
+    for c0 in range(0, n, CHUNK):
+        c1 = min(n, c0 + CHUNK)
+        a, b = max(0, c0 - TP_CONTEXT), min(n, c1 + TP_CONTEXT)
+        up = np.abs(resample_poly(x[a:b], OVERSAMPLE, 1))
+        between = up[: (b - a) * OVERSAMPLE].reshape(-1, OVERSAMPLE).max(axis=1)
+        np.maximum(env[c0:c1], between[c0 - a:c1 - a], out=env[c0:c1])
+    return env
 
 
 def _causal_mean(x: np.ndarray, width: int) -> np.ndarray:
@@ -208,70 +286,132 @@ def _causal_mean(x: np.ndarray, width: int) -> np.ndarray:
     return (csum[width:] - csum[:-width]) / width
 
 
+def _grid_peaks(env: np.ndarray) -> np.ndarray:
+    """The largest envelope value in each block of :data:`LIMIT_GRID` samples."""
+    blocks = -(-env.shape[0] // LIMIT_GRID)
+    padded = np.zeros(blocks * LIMIT_GRID, dtype=np.float32)
+    padded[:env.shape[0]] = env
+    return padded.reshape(blocks, LIMIT_GRID).max(axis=1).astype(np.float64)
+
+
+def _grid_gain(peaks: np.ndarray, sample_rate: int, ceiling: float) -> np.ndarray | None:
+    """The limiter's gain at each grid point, or None if nothing goes over ``ceiling``."""
+    need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
+    if need.shape[0] == 0 or need.min() >= 1.0:
+        return None
+    grid_rate = sample_rate / LIMIT_GRID
+    w = max(1, int(LIMIT_ATTACK * grid_rate / 4))
+    r = max(1, int(LIMIT_ATTACK * grid_rate) - w)
+    ahead = w + r - 1  # one point beyond what the two averages need: see limiter_gain
+    hold = max(ahead, int(LIMIT_HOLD * grid_rate))
+    size = hold + ahead + 1
+    # m[k] = min(need[k - hold .. k + ahead]), with unity gain outside the signal.
+    padded = np.concatenate([np.ones(hold), need, np.ones(ahead)])
+    centred = minimum_filter1d(padded, size=size, mode="nearest")
+    m = centred[size // 2: size // 2 + need.shape[0]]
+    return _causal_mean(_causal_mean(m, w), r)
+
+
+def _per_sample(points: np.ndarray, n: int) -> np.ndarray:
+    centres = np.arange(points.shape[0]) * LIMIT_GRID + (LIMIT_GRID - 1) / 2.0
+    return np.interp(np.arange(n), centres, points).astype(np.float32)
+
+
+def limiter_gain(env: np.ndarray, sample_rate: int, ceiling: float) -> np.ndarray | None:
+    """The look-ahead limiter's gain per sample for a signal with peak envelope ``env``.
+
+    None when no sample goes over ``ceiling`` (linear). The gain curve is computed on a grid
+    of :data:`LIMIT_GRID` samples (each grid point takes the least gain its block needs) and
+    interpolated linearly between grid points; the look-ahead reaches one grid point further
+    than the averages need, so the gain at every sample is still at most ``ceiling / env``.
+    """
+    points = _grid_gain(_grid_peaks(env), sample_rate, ceiling)
+    return None if points is None else _per_sample(points, env.shape[0])
+
+
 def limit(x: np.ndarray, sample_rate: int, ceiling: float) -> int:
     """Limit ``x`` in place so its 4x-oversampled peaks stay under ``ceiling`` (linear).
 
-    Returns how many samples had their gain reduced. Works block by block with enough context
-    on both sides that block edges are invisible.
+    Returns how many samples had their gain reduced.
     """
-    w = max(1, int(LIMIT_ATTACK * sample_rate / 4))
-    r = max(1, int(LIMIT_ATTACK * sample_rate) - w)
-    ahead = w + r - 2  # look-ahead of the minimum, so the two averages never overshoot
-    hold = max(ahead, int(LIMIT_HOLD * sample_rate))
-    size = hold + ahead + 1
-    context = size + w + r + TP_CONTEXT
-    reduced = 0
-    n = x.shape[0]
-    saved = np.zeros(0, dtype=np.float32)  # unlimited samples just before the current block
-    for c0 in range(0, n, CHUNK):
-        c1 = min(n, c0 + CHUNK)
-        e1 = min(n, c1 + context)
-        ext = np.concatenate([saved, x[c0:e1]])
-        e0 = c0 - saved.shape[0]
-        need = np.minimum(1.0, ceiling / np.maximum(_peak_envelope(ext), 1e-12))
-        saved = x[max(0, c1 - context):c1].copy()
-        if need.min() >= 1.0:
-            continue
-        # m[k] = min(need[k - hold .. k + ahead]), with unity gain outside the signal.
-        padded = np.concatenate([np.ones(hold), need, np.ones(ahead)])
-        centred = minimum_filter1d(padded, size=size, mode="nearest")
-        m = centred[size // 2: size // 2 + need.shape[0]]
-        gain = _causal_mean(_causal_mean(m, w), r)
-        part = gain[c0 - e0: c1 - e0]
-        reduced += int(np.count_nonzero(part < 1.0 - 1e-9))
-        x[c0:c1] *= part.astype(np.float32)
-    return reduced
+    gain = limiter_gain(peak_envelope(x), sample_rate, ceiling)
+    if gain is None:
+        return 0
+    x *= gain
+    return int(np.count_nonzero(gain < 1.0 - 1e-6))
 
 
-def master(m: Master, settings: AudioSettings) -> tuple[Master, Loudness]:
-    """Bring ``m`` to ``settings.loudness`` LUFS with true peak under ``settings.true_peak``.
+def integrated(x: np.ndarray, sample_rate: int) -> float:
+    """Integrated loudness (LUFS) of mono ``x``; -inf for silence or under 400 ms."""
+    meter = LoudnessMeter(sample_rate, 1, true_peak=False)
+    for block in _blocks(x):
+        meter.feed(block)
+    return meter.integrated()
 
-    Works IN PLACE on ``m.samples`` (an hour-long master leaves no room for a second copy)
-    and returns a Master sharing that buffer, with the loudness measured on the result.
-    Silence (or under 400 ms of audio) is returned unchanged with -inf loudness.
+
+class _WeightedPower:
+    """A signal's K-weighted power, kept so loudness after a slow gain change is cheap.
+
+    A limiter's gain moves over tens of milliseconds, far slower than the K-weighting filter
+    responds, so the loudness of ``g(t) * x`` is measured as that of ``g(t) * K(x)``: one
+    filter pass per signal instead of one per gain tried.
     """
-    x = m.samples
-    if x.dtype != np.float32 or not x.flags.writeable or not x.flags.c_contiguous:
-        x = np.ascontiguousarray(x, dtype=np.float32).copy()
-    rate = m.sample_rate
-    ceiling = 10.0 ** ((settings.true_peak - LIMITER_HEADROOM_DB) / 20.0)
-    loud = _integrated(x, rate)
+
+    def __init__(self, x: np.ndarray, rate: int) -> None:
+        meter = LoudnessMeter(rate, 1, true_peak=False)
+        y = np.asarray(x, dtype=np.float64).reshape(-1, 1)
+        for i, (b, a, gain) in enumerate(meter._stages):
+            y, _ = lfilter(b, a, y, axis=0, zi=meter._zi[i])
+            if gain != 1.0:
+                y *= gain
+        n = x.shape[0]
+        self.frames, self.rate = n, rate
+        # Power per limiter grid block, and the 100 ms sub-block each grid block falls in.
+        blocks = -(-n // LIMIT_GRID)
+        power = np.zeros(blocks * LIMIT_GRID)
+        power[:n] = y[:, 0] ** 2
+        self.power = power.reshape(blocks, LIMIT_GRID).sum(axis=1)
+        self.index = (np.arange(blocks, dtype=np.int64) * LIMIT_GRID * 10) // rate
+
+    def loudness(self, factor: float, points: np.ndarray | None) -> float:
+        """Loudness after a gain of ``factor`` times the limiter's grid ``points``."""
+        weights = self.power * (factor * factor)
+        if points is not None:
+            weights = weights * np.square(points)
+        energy = np.bincount(self.index, weights=weights).tolist()
+        return integrated_from_energy(energy, self.frames, self.rate)
+
+
+def normalize(x: np.ndarray, sample_rate: int, target: float, ceiling: float) -> float:
+    """Bring ``x`` (in place) to ``target`` LUFS with its peaks limited under ``ceiling``.
+
+    The limiter takes loudness away, so the gain is searched (secant steps) until the limited
+    result is within :data:`LOUDNESS_TOLERANCE` of the target; the oversampled envelope is
+    computed once, since it scales with the gain. Returns the loudness reached (-inf for
+    silence, which is left alone).
+    """
+    weighted = _WeightedPower(x, sample_rate)
+    loud = weighted.loudness(1.0, None)
+    peaks = _grid_peaks(peak_envelope(x))
     if not math.isfinite(loud):
-        log.warning("the episode is silent: loudness not adjusted")
-        return dataclasses.replace(m, samples=x), measure(x, rate)
-    gain = settings.loudness - loud
-    for attempt in range(MAX_PASSES):
-        before = loud
-        _scale(x, gain)
-        reduced = limit(x, rate, ceiling)
-        # Only the integrated loudness steers the passes; the limiter already guarantees the
-        # peaks, so the (costly, 4x oversampled) true peak is measured once, at the end.
-        loud = _integrated(x, rate)
-        log.info("mastering pass %d: %+.2f dB -> %.2f LUFS, limiter on %.1f%% of samples",
-                 attempt + 1, gain, loud, 100.0 * reduced / max(1, x.shape[0]))
-        if abs(loud - settings.loudness) <= LOUDNESS_TOLERANCE or not math.isfinite(loud):
+        points = _grid_gain(peaks, sample_rate, ceiling)
+        if points is not None:
+            x *= _per_sample(points, x.shape[0])
+        return loud
+    gain_db = target - loud
+    prev_gain, prev_loud = 0.0, loud
+    for _ in range(MAX_PASSES):
+        factor = 10.0 ** (gain_db / 20.0)
+        points = _grid_gain(peaks * factor, sample_rate, ceiling)
+        loud = weighted.loudness(factor, points)
+        if abs(loud - target) <= LOUDNESS_TOLERANCE:
             break
-        # The limiter eats part of each gain step; the last step shows how much (secant).
-        slope = (loud - before) / gain if gain else 1.0
-        gain = (settings.loudness - loud) / min(1.0, max(0.5, slope))
-    return dataclasses.replace(m, samples=x), measure(x, rate)
+        # The limiter eats part of each gain step; the last step shows how much.
+        step = gain_db - prev_gain
+        slope = (loud - prev_loud) / step if step else 1.0
+        prev_gain, prev_loud = gain_db, loud
+        gain_db += (target - loud) / min(1.0, max(0.3, slope))
+    x *= np.float32(factor)
+    if points is not None:
+        x *= _per_sample(points, x.shape[0])
+    return loud

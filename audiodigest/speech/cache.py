@@ -126,6 +126,21 @@ class SegmentCache:
             os.utime(path)
         return pcm
 
+    def shape(self, key: str) -> tuple[int, int] | None:
+        """(frames, sample rate) of a stored segment from its header alone, or None.
+
+        The samples are checked when the segment itself is read (:meth:`get`).
+        """
+        try:
+            with open(self.path(key), "rb") as fh:
+                head = fh.read(_HEADER.size)
+        except OSError:
+            return None
+        if len(head) < _HEADER.size:
+            return None
+        magic, rate, frames, _digest = _HEADER.unpack(head)
+        return (frames, rate) if magic == MAGIC else None
+
     def put(self, key: str, pcm: Pcm) -> None:
         """Store ``pcm`` atomically; concurrent writers of one key both succeed (last wins,
         and both wrote the same bytes for the same key)."""
