@@ -64,7 +64,7 @@ class MusicSettings(_Model):
     bed_under: Literal["intro", "chapters", "both"] = Field(
         "intro", description="Where the bed plays: under the intro chapter, between chapters, or both."
     )
-    bed_volume: float = Field(-24.0, ge=-60.0, le=0.0, description="Bed level under speech, dB.")
+    bed_volume: float = Field(-24.0, ge=-60.0, le=0.0, description="Bed level relative to the speech, dB (the bed file is first brought to the speech loudness).")
     duck: float = Field(-12.0, ge=-60.0, le=0.0, description="Extra attenuation of the bed while speech plays, dB.")
     fade: float = Field(1.0, ge=0.0, le=10.0, description="Fade in/out of jingles and bed, seconds.")
 

@@ -300,6 +300,22 @@ def test_one_changed_sentence_remakes_one_piece(speech: list[Pcm], tmp_path: Pat
     assert moved[4] % 1152 == 0
 
 
+def test_the_store_keeps_only_the_pieces_asked_for(speech: list[Pcm], tmp_path: Path) -> None:
+    store = ChunkStore(tmp_path / "pieces")
+    built = _build(speech, tmp_path / "a", AudioSettings(), store=store)
+    names = {p.name for p in store.folder.iterdir()}
+    assert len(names) == 2 * built.report.pieces  # <key>.mp3 and <key>.json each
+    (store.folder / ".pieces-left-by-a-killed-build").mkdir()
+    (store.folder / "old.mp3").write_bytes(b"stale")
+    keep = sorted({n.split(".")[0] for n in names})[:2]
+    store.keep_only(set(keep))
+    assert sorted(p.name.split(".")[0] for p in store.folder.iterdir()) == sorted(keep * 2)
+    # A damaged piece is not trusted: it is reported missing and made again.
+    victim = store.folder / f"{keep[0]}.mp3"
+    victim.write_bytes(victim.read_bytes()[:-100])
+    assert store.get(keep[0]) is None
+
+
 def test_missing_ffmpeg_is_a_one_line_tool_error(speech: list[Pcm], tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ffmpeg.ENV_VAR, str(tmp_path / "no-such-ffmpeg"))

@@ -1,14 +1,15 @@
-"""Assembly: one continuous PCM master from the synthesized sentences, with chapter marks and cues.
+"""Assembly: where every sentence, pause and jingle sits, and the audio of any stretch of it.
 
-The master is built in one preallocated float32 buffer: a first pass lays every segment out
-on an integer sample timeline (so positions never drift), a second pass writes the audio.
+:func:`plan_layout` lays every segment out on an integer sample timeline (so positions never
+drift) without touching audio; :func:`render` writes the audio of one stretch of that timeline.
+Builds render it piece by piece (:mod:`audiodigest.audio.chunks`); :func:`assemble` renders it
+whole, for inspection and tests.
 
-Memory: the master runs at the *speech* rate, not the output rate. Its rate is the highest
-sample rate among the sentences, capped at ``AudioSettings.sample_rate``; ffmpeg converts it
-to the output rate while encoding (see :mod:`audiodigest.audio.encode`), and chapter and cue
-positions are converted by the exact rate ratio there. Engines produce 22.05 or 24 kHz speech,
-which holds nothing above 12 kHz, so nothing audible is lost, and a 60-minute master takes
-about 320 MB instead of about 640 MB at 44.1 kHz. Music is resampled to the master rate.
+The timeline runs at the *speech* rate, not the output rate: the highest sample rate among the
+sentences, capped at ``AudioSettings.sample_rate``. ffmpeg converts it to the output rate while
+encoding, and chapter and cue positions are converted by the exact rate ratio. Engines produce
+22.05 or 24 kHz speech, which holds nothing above 12 kHz, so nothing audible is lost and half
+the samples are processed. Music is resampled to the timeline's rate.
 """
 
 from __future__ import annotations

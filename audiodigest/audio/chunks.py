@@ -154,7 +154,9 @@ class ChunkStore:
         if not self.folder.is_dir():
             return
         for path in self.folder.iterdir():
-            if path.name.split(".")[0] not in keys or ".tmp" in path.name:
+            if path.is_dir():  # scratch space of a build that was killed
+                shutil.rmtree(path, ignore_errors=True)
+            elif path.name.split(".")[0] not in keys or ".tmp" in path.name:
                 path.unlink(missing_ok=True)
 
 
