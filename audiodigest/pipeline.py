@@ -16,9 +16,11 @@ files are all in place. Files only the old feed used are removed after the new f
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import logging
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -445,21 +447,28 @@ def _make_audio(config: ShowConfig, paths: ShowPaths, script: Script,
                 chapters: Sequence[SpokenChapter], jobs: Sequence, key: str, cover: Path,
                 episode_id: str, existing: EpisodeRecord | None, number: int,
                 result: BuildResult, notify: Notify, show_progress: bool) -> EpisodeRecord:
-    from audiodigest.audio import EpisodeTags
-    from audiodigest.audio.assemble import load_tracks, master_rate, plan_layout
-    from audiodigest.audio.chunks import AudioReport, ChunkStore, encode_episode, plan_chunks
     from audiodigest.progress import Progress
-    from audiodigest.publish.chapters import chapters_json, published_chapters
-    from audiodigest.publish.transcripts import to_srt, to_transcript_json, to_vtt
     from audiodigest.speech.cache import SegmentCache
     from audiodigest.speech.engines import release_engines
     from audiodigest.speech.synth import synthesize_jobs
 
+    # The audio modules pull in scipy.signal, whose import alone takes about half a second:
+    # let it happen while the voice loads and speaks (the import lock makes the imports
+    # below wait for it if it is not done yet).
+    threading.Thread(target=importlib.import_module, args=("audiodigest.audio.chunks",),
+                     name="import-audio", daemon=True).start()
     cache = SegmentCache(paths.cache)
     with Progress(len(jobs), "synthesis", enabled=show_progress) as progress:
         report = synthesize_jobs(jobs, cache, workers=config.jobs, progress=progress,
                                  keep_audio=False)
     release_engines()
+
+    from audiodigest.audio import EpisodeTags
+    from audiodigest.audio.assemble import load_tracks, master_rate, plan_layout
+    from audiodigest.audio.chunks import AudioReport, ChunkStore, encode_episode, plan_chunks
+    from audiodigest.publish.chapters import chapters_json, published_chapters
+    from audiodigest.publish.transcripts import to_srt, to_transcript_json, to_vtt
+
     result.synthesized, result.reused = report.synthesized, report.reused
     notify(f"speech: {report.synthesized} segments synthesized, {report.reused} reused "
            f"({report.audio_seconds:.1f} s of speech)")

@@ -60,8 +60,8 @@ def _pkg_version(name: str) -> str:
 class PiperEngine:
     """Piper voices, loaded on first use into an ONNX session and shared by threads.
 
-    A voice is loaded once per intra-op thread count: ``set_threads`` only affects sessions
-    loaded afterwards, so a caller that switches between counts keeps both sessions.
+    A voice is loaded once per intra-op thread count and spinning choice: ``set_threads`` and
+    ``spin`` only affect sessions loaded afterwards, so a caller that switches keeps both.
     """
 
     name = "piper"
@@ -124,7 +124,7 @@ class PiperEngine:
 
     def _load(self, voice: Voice) -> Any:
         model, config = self.model_files(voice)
-        key = f"{model}|{self.threads}"
+        key = f"{model}|{self.threads}|{self.spin}"
         with self._load_lock:
             if key in self._voices:
                 return self._voices[key]

@@ -149,6 +149,11 @@ class _Run:
         set_threads = getattr(engine, "set_threads", None)
         if callable(set_threads):
             set_threads(max(1, (os.cpu_count() or 1) // n))
+        if hasattr(engine, "spin"):
+            # One run alone on every core: letting its idle threads spin between operators is
+            # about 10 % faster (6.6-6.9 s against 7.4-7.5 s for the sample show). Runs side by
+            # side must not spin: each would burn the cores the other needs.
+            engine.spin = n <= 1
         if n <= 1:
             self.serial(engine, misses)
             return
