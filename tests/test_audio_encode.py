@@ -141,6 +141,16 @@ def test_mp3_stream_properties(mp3: Built) -> None:
     assert not [p for p in Path(ep.path).parent.iterdir() if p.name.startswith(".")]
 
 
+def test_pieces_meet_in_silence(mp3: Built) -> None:
+    # Every join lies in a gap between sentences: nothing to hear there, so no click.
+    decoded = ffmpeg.decode(mp3.episode.path, 44100)
+    assert len(mp3.report.joins) == mp3.report.pieces - 1 >= 2
+    around = int(0.02 * 44100)
+    for join in mp3.report.joins:
+        assert np.max(np.abs(decoded[join - around:join + around])) < 0.003
+        assert not any(c.start - around < join < c.end + around for c in mp3.episode.cues)
+
+
 def test_joined_file_has_one_consistent_info_frame(mp3: Built) -> None:
     data = Path(mp3.episode.path).read_bytes()
     audio_start = ID3(mp3.episode.path).size

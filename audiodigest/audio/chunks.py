@@ -192,6 +192,7 @@ def _make_piece(layout: Layout, chunk: Chunk, pcms: Sequence[Pcm], tracks: Track
 class AudioReport:
     pieces: int = 0
     made: int = 0  # pieces rendered and encoded in this build (the rest came from the store)
+    joins: list[int] = dataclasses.field(default_factory=list)  # file samples where pieces meet
 
 
 def encode_episode(layout: Layout, chunks: Sequence[Chunk], pcms: Sequence[Pcm],
@@ -256,6 +257,7 @@ def encode_episode(layout: Layout, chunks: Sequence[Chunk], pcms: Sequence[Pcm],
     for piece, _ in pieces[:-1]:
         offsets.append(offsets[-1] + piece.frames * piece.frame_samples)
     total = offsets[-1] + pieces[-1][0].samples
+    report.joins = offsets[1:]
     where = _Timeline(layout.rate, settings.sample_rate, [c.start for c in chunks], offsets, total)
     chapters, cues = where.chapters(layout.chapters), where.cues(layout.cues)
     with atomic_path(target) as tmp:
