@@ -15,6 +15,7 @@ files are all in place. Files only the old feed used are removed after the new f
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import json
@@ -443,6 +444,12 @@ def _current_record(existing: EpisodeRecord | None, key: str, output: Path, epis
     return existing
 
 
+def _preload(module: str) -> None:
+    """Import ``module`` ahead of use; a failure shows up (properly) where it is used."""
+    with contextlib.suppress(Exception):
+        importlib.import_module(module)
+
+
 def _make_audio(config: ShowConfig, paths: ShowPaths, script: Script,
                 chapters: Sequence[SpokenChapter], jobs: Sequence, key: str, cover: Path,
                 episode_id: str, existing: EpisodeRecord | None, number: int,
@@ -455,8 +462,8 @@ def _make_audio(config: ShowConfig, paths: ShowPaths, script: Script,
     # The audio modules pull in scipy.signal, whose import alone takes about half a second:
     # let it happen while the voice loads and speaks (the import lock makes the imports
     # below wait for it if it is not done yet).
-    threading.Thread(target=importlib.import_module, args=("audiodigest.audio.chunks",),
-                     name="import-audio", daemon=True).start()
+    threading.Thread(target=_preload, args=("audiodigest.audio.chunks",), name="import-audio",
+                     daemon=True).start()
     cache = SegmentCache(paths.cache)
     with Progress(len(jobs), "synthesis", enabled=show_progress) as progress:
         report = synthesize_jobs(jobs, cache, workers=config.jobs, progress=progress,

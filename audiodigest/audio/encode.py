@@ -36,8 +36,6 @@ PIPE_BLOCK = 1 << 16  # samples per write to ffmpeg's stdin
 # integrated loudness (BS.1770 sums the channels' power).
 STEREO_PAN = "pan=stereo|c0=0.70710678*c0|c1=0.70710678*c0"
 
-MIME = {"mp3": "audio/mpeg", "m4a": "audio/x-m4a"}
-
 
 def convert_position(sample: int, src: int, dst: int) -> int:
     """A sample position at ``src`` Hz as the nearest sample at ``dst`` Hz (exact integers)."""

@@ -329,26 +329,6 @@ def limiter_gain(env: np.ndarray, sample_rate: int, ceiling: float) -> np.ndarra
     return None if points is None else _per_sample(points, env.shape[0])
 
 
-def limit(x: np.ndarray, sample_rate: int, ceiling: float) -> int:
-    """Limit ``x`` in place so its 4x-oversampled peaks stay under ``ceiling`` (linear).
-
-    Returns how many samples had their gain reduced.
-    """
-    gain = limiter_gain(peak_envelope(x), sample_rate, ceiling)
-    if gain is None:
-        return 0
-    x *= gain
-    return int(np.count_nonzero(gain < 1.0 - 1e-6))
-
-
-def integrated(x: np.ndarray, sample_rate: int) -> float:
-    """Integrated loudness (LUFS) of mono ``x``; -inf for silence or under 400 ms."""
-    meter = LoudnessMeter(sample_rate, 1, true_peak=False)
-    for block in _blocks(x):
-        meter.feed(block)
-    return meter.integrated()
-
-
 class _WeightedPower:
     """A signal's K-weighted power, kept so loudness after a slow gain change is cheap.
 
