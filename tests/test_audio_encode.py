@@ -141,6 +141,23 @@ def test_mp3_stream_properties(mp3: Built) -> None:
     assert not [p for p in Path(ep.path).parent.iterdir() if p.name.startswith(".")]
 
 
+@pytest.mark.parametrize("rate,channels", [(24000, 1), (48000, 2)])
+def test_joined_mp3_at_other_rates_and_in_stereo(speech: list[Pcm], tmp_path: Path, rate: int,
+                                                 channels: int) -> None:
+    # 24 kHz is MPEG-2 (576-sample frames); stereo frames carry a longer side info.
+    settings = AudioSettings(sample_rate=rate, channels=channels, bitrate=96)
+    built = _build(speech, tmp_path, settings)
+    ep = built.episode
+    assert built.report.pieces >= 3
+    info = MP3(ep.path).info
+    assert (info.sample_rate, info.channels) == (rate, channels)
+    decoded = ffmpeg.decode(ep.path, rate, channels=channels)
+    assert abs(ep.duration - decoded.shape[0] / rate) < 1 / rate
+    assert ep.cues[-1].end <= decoded.shape[0]
+    assert ep.loudness is not None and abs(ep.loudness.integrated_lufs + 16.0) <= 1.0
+    assert ep.loudness.true_peak_dbtp <= -1.0
+
+
 def test_pieces_meet_in_silence(mp3: Built) -> None:
     # Every join lies in a gap between sentences: nothing to hear there, so no click.
     decoded = ffmpeg.decode(mp3.episode.path, 44100)
