@@ -119,6 +119,17 @@ def test_limiter_holds_ceiling_and_leaves_quiet_parts_alone(rate: int) -> None:
     assert np.array_equal(x[far], original[far])
 
 
+def test_limiter_catches_a_peak_in_the_very_first_samples() -> None:
+    rate = 22050
+    x = (np.random.default_rng(2).standard_normal(rate) * 0.05).astype(np.float32)
+    x[3] = 0.99
+    ceiling = 10 ** (-3 / 20)
+    gain = limiter_gain(peak_envelope(x), rate, ceiling)
+    assert gain is not None
+    x *= gain
+    assert np.max(peak_envelope(x)) <= ceiling * 1.0001
+
+
 @pytest.mark.parametrize("target,ceiling", [(-16.0, -1.0), (-19.0, -2.0)])
 def test_normalize_reaches_target_loudness_under_the_ceiling(target: float, ceiling: float) -> None:
     rate = 22050

@@ -280,8 +280,8 @@ def peak_envelope(x: np.ndarray) -> np.ndarray:
 
 
 def _causal_mean(x: np.ndarray, width: int) -> np.ndarray:
-    """Mean of ``x[n - width + 1 .. n]``; values before the start count as 1 (unity gain)."""
-    padded = np.concatenate([np.ones(width - 1), x])
+    """Mean of ``x[n - width + 1 .. n]``; values before the start count as ``x[0]``."""
+    padded = np.concatenate([np.full(width - 1, x[0] if x.shape[0] else 1.0), x])
     csum = np.concatenate([[0.0], np.cumsum(padded)])
     return (csum[width:] - csum[:-width]) / width
 
@@ -309,6 +309,8 @@ def _grid_gain(peaks: np.ndarray, sample_rate: int, ceiling: float) -> np.ndarra
     padded = np.concatenate([np.ones(hold), need, np.ones(ahead)])
     centred = minimum_filter1d(padded, size=size, mode="nearest")
     m = centred[size // 2: size // 2 + need.shape[0]]
+    # Before the start the gain holds at m[0], itself at most what the first samples need, so
+    # a peak in the first milliseconds is limited too.
     return _causal_mean(_causal_mean(m, w), r)
 
 
