@@ -76,6 +76,14 @@ def test_sparse_true_peak_equals_full_oversampling(seed: int) -> None:
     assert abs(measure(x, 44100).true_peak_dbtp - 20 * math.log10(full)) < 1e-4
 
 
+def test_true_peak_at_the_very_start_and_end() -> None:
+    for at in (0, 2, 44100 - 6):
+        x = np.zeros(44100, dtype=np.float32)
+        x[at:at + 4] = [0.9, -0.9, 0.9, -0.9]
+        full = float(np.max(np.abs(resample_poly(x.astype(np.float64), 4, 1))))
+        assert abs(measure(x, 44100).true_peak_dbtp - 20 * math.log10(full)) < 1e-4, at
+
+
 def test_silence_and_too_short_do_not_crash() -> None:
     quiet = np.zeros(22050 * 3, dtype=np.float32)
     assert normalize(quiet, 22050, -16.0, 0.8) == -math.inf

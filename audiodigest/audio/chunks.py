@@ -14,6 +14,10 @@ Pieces are cut where the paragraph (or chapter) changes once a piece is at least
 :data:`CHUNK_MIN_SECONDS` long, so an edit that changes a sentence's length moves only the
 cut after it, not every cut to the end of the episode.
 
+A stretch under music is never cut: each join adds up to one frame of silence, which would
+be heard in the music. A music bed under a long intro chapter (``bed_under = "intro"``)
+therefore makes one long piece, re-made whenever anything in that chapter changes.
+
 M4A (AAC) streams cannot be joined this way; they are rendered piece by piece into one
 ffmpeg run, measured as a whole, and made again from scratch on every audio change.
 """
@@ -37,7 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from audiodigest.config import AudioSettings
-from audiodigest.errors import OutputError
+from audiodigest.errors import OutputError, ToolError
 from audiodigest.fsutil import atomic_path, atomic_write
 from audiodigest.models import ChapterMark, Cue, EncodedEpisode, Loudness, Pcm
 
@@ -57,6 +61,8 @@ CHUNK_MAX_SECONDS = 40.0  # ... or at any sentence gap after this long
 # into its silence so the gap at a cut keeps its designed length (timing is exact either way).
 PRIMING = 1105
 PEAK_RETRIES = 2  # re-encodes of a piece whose coded true peak is over the ceiling
+DECODER_DELAY = 529  # samples every MP3 decoder adds before the encoder's own delay
+MIN_CUT_GAP = 0.1  # seconds of silence a gap needs before a piece may end in it
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,7 @@ def plan_chunks(layout: Layout, segment_keys: Sequence[str], settings: AudioSett
     begin = 0
     for k in range(len(layout.spans) - 1):
         g0, g1 = layout.spans[k][1], layout.spans[k + 1][0]
-        if g1 <= g0 or any(g0 < m1 and m0 < g1 for m0, m1 in music):
+        if g1 - g0 < MIN_CUT_GAP * rate or any(g0 < m1 and m0 < g1 for m0, m1 in music):
             continue
         length = (g0 - begin) / rate
         strong = layout.joints[k] in ("paragraph", "chapter", "pause")
@@ -106,7 +112,7 @@ def _chunk_key(layout: Layout, start: int, end: int, segment_keys: Sequence[str]
     what = {
         "format": CHUNK_FORMAT, "rate": layout.rate, "length": end - start, "spans": spans,
         "music": music, "tracks": tracks.identity if music else "",
-        "headroom": master_mod.LIMITER_HEADROOM_DB,
+        "headroom": master_mod.LIMITER_HEADROOM_DB, "encoder": ffmpeg.version(),
         "audio": settings.model_dump(include={"format", "bitrate", "sample_rate", "channels",
                                               "loudness", "true_peak", "fade_ms"}),
     }
@@ -142,6 +148,8 @@ class ChunkStore:
             measured = Measured(float(info["true_peak"]), tuple(info["energy"]), int(info["frames"]))
         except (OSError, ValueError, KeyError, TypeError):
             return None  # missing or damaged: made again
+        if measured.frames != piece.samples:  # the audio is not the one that was measured
+            return None
         return piece, measured
 
     def put(self, key: str, data: bytes, measured: Measured) -> None:
@@ -158,6 +166,13 @@ class ChunkStore:
                 shutil.rmtree(path, ignore_errors=True)
             elif path.name.split(".")[0] not in keys or ".tmp" in path.name:
                 path.unlink(missing_ok=True)
+
+
+def _read_piece(data: bytes, target: Path) -> mp3join.Piece:
+    try:
+        return mp3join.read_piece(data)
+    except mp3join.Mp3Error as exc:
+        raise ToolError(f"ffmpeg wrote an MP3 piece of {target} that cannot be read: {exc}") from exc
 
 
 def _measure_decoded(path: Path, settings: AudioSettings) -> Measured:
@@ -217,15 +232,17 @@ def encode_episode(layout: Layout, chunks: Sequence[Chunk], pcms: Sequence[Pcm],
             return encode_episode(layout, chunks, pcms, tracks, settings, target, tags,
                                   ChunkStore(Path(folder)), workers, advance, report)
     found: dict[str, tuple[mp3join.Piece, Measured]] = {}
-    todo = []
+    todo: dict[str, Chunk] = {}  # by key: identical pieces (a repeated passage) are made once
     for chunk in chunks:
+        if chunk.key in found or chunk.key in todo:
+            continue
         hit = store.get(chunk.key)
         if hit is None:
-            todo.append(chunk)
+            todo[chunk.key] = chunk
         else:
             found[chunk.key] = hit
     if advance and found:
-        advance(len(chunks) - len(todo))
+        advance(sum(c.key in found for c in chunks))
     report.made = len(todo)
     try:
         store.folder.mkdir(parents=True, exist_ok=True)
@@ -239,15 +256,15 @@ def encode_episode(layout: Layout, chunks: Sequence[Chunk], pcms: Sequence[Pcm],
         workers = max(1, min(workers or 2 * (os.cpu_count() or 1), len(todo) or 1))
         with concurrent.futures.ThreadPoolExecutor(workers) as pool:
             futures = {pool.submit(_make_piece, layout, c, pcms, tracks, settings, scratch,
-                                   target): c for c in todo}
+                                   target): c for c in todo.values()}
             try:
                 for future in concurrent.futures.as_completed(futures):
                     chunk = futures[future]
                     data, measured = future.result()
                     store.put(chunk.key, data, measured)
-                    found[chunk.key] = (mp3join.read_piece(data), measured)
+                    found[chunk.key] = (_read_piece(data, target), measured)
                     if advance:
-                        advance(1)
+                        advance(sum(c.key == chunk.key for c in chunks))
             except BaseException:
                 for f in futures:
                     f.cancel()
@@ -260,13 +277,19 @@ def encode_episode(layout: Layout, chunks: Sequence[Chunk], pcms: Sequence[Pcm],
     for piece, _ in pieces[:-1]:
         offsets.append(offsets[-1] + piece.frames * piece.frame_samples)
     total = offsets[-1] + pieces[-1][0].samples
-    report.joins = offsets[1:]
+    # Where one piece's frames end and the next one's begin, in the file's time: the encoder
+    # and decoder delays (kept only once, at the start of the file) come before each piece.
+    lead = pieces[0][0].delay + DECODER_DELAY
+    report.joins = [offset - lead for offset in offsets[1:]]
     where = _Timeline(layout.rate, settings.sample_rate, [c.start for c in chunks], offsets, total)
     chapters, cues = where.chapters(layout.chapters), where.cues(layout.cues)
     with atomic_path(target) as tmp:
         with open(tmp, "wb") as fh:
-            for part in mp3join.join([p for p, _ in pieces]):
-                fh.write(part)
+            try:
+                for part in mp3join.join([p for p, _ in pieces]):
+                    fh.write(part)
+            except mp3join.Mp3Error as exc:
+                raise ToolError(f"cannot join the encoded pieces of {target}: {exc}") from exc
         duration, size = enc.read_back(tmp, target, settings, tags, chapters)
     loudness = _loudness(pieces, offsets, total, settings)
     log.info("encoded %s: %.1f s in %d pieces (%d made), %d bytes", target, duration,
@@ -324,10 +347,12 @@ def _encode_whole(layout: Layout, pcms: Sequence[Pcm], tracks: Tracks, settings:
     ceiling = settings.true_peak - master_mod.LIMITER_HEADROOM_DB
     bounds = [0, *(c.start for c in chunks[1:]), layout.total]
 
+    first_pass = True
+
     def blocks():  # type: ignore[no-untyped-def]
         for a, b in zip(bounds, bounds[1:], strict=False):
             yield render(layout, pcms, tracks, settings, a, b, ceiling)
-            if advance:
+            if advance and first_pass:
                 advance(1)
 
     with tempfile.TemporaryDirectory(prefix="audiodigest-encode-") as scratch:
@@ -344,6 +369,7 @@ def _encode_whole(layout: Layout, pcms: Sequence[Pcm], tracks: Tracks, settings:
             if over <= 0 or attempt == PEAK_RETRIES:
                 break
             ceiling = max(-12.0, ceiling - over - 0.1)
+            first_pass = False
     return EncodedEpisode(path=str(target), mime_type="audio/x-m4a", size=size,
                           duration=duration, sample_rate=settings.sample_rate,
                           chapters=chapters, cues=cues, loudness=loudness)

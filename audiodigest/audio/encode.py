@@ -26,7 +26,7 @@ from audiodigest.config import AudioSettings
 from audiodigest.errors import OutputError, ToolError
 from audiodigest.models import ChapterMark
 
-from . import ffmpeg
+from . import ffmpeg, mp3join
 from .tags import EpisodeTags, write_id3, write_mp4_tags
 
 log = logging.getLogger(__name__)
@@ -45,26 +45,17 @@ def convert_position(sample: int, src: int, dst: int) -> int:
 def _lame_trim(path: Path, audio_start: int) -> int | None:
     """Encoder delay plus end padding (samples) from the LAME/Info tag ffmpeg writes, or None.
 
-    mutagen only trusts tags whose encoder string starts with "LAME"; ffmpeg writes "Lavc",
-    so its delay and padding are read here (hand-written: a fixed layout, a few bytes).
+    mutagen only trusts tags whose encoder string starts with "LAME"; ffmpeg writes "Lavc".
     """
     with open(path, "rb") as fh:
         fh.seek(audio_start)
-        head = fh.read(1024)
-    for magic in (b"Info", b"Xing"):
-        at = head.find(magic)
-        if 0 <= at <= 40:
-            break
-    else:
+        head = fh.read(2048)
+    try:
+        frame = head[: mp3join.frame_header(head, 0).size]
+    except mp3join.Mp3Error:
         return None
-    flags = int.from_bytes(head[at + 4:at + 8], "big")
-    lame = at + 8 + 4 * bool(flags & 1) + 4 * bool(flags & 2) + 100 * bool(flags & 4) \
-        + 4 * bool(flags & 8)
-    field = head[lame + 21:lame + 24]
-    if len(field) < 3 or not head[lame:lame + 4].isalpha():
-        return None
-    value = int.from_bytes(field, "big")
-    return (value >> 12) + (value & 0xFFF)
+    found = mp3join.delay_and_padding(frame)
+    return None if found is None else found[0] + found[1]
 
 
 def mp3_duration(path: Path) -> float:

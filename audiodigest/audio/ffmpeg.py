@@ -66,6 +66,18 @@ def _probe(path: str) -> str | None:
     return None
 
 
+def version() -> str:
+    """The first line of ``ffmpeg -version`` for the binary in use (part of cache keys)."""
+    exe = find_ffmpeg()
+    return _version_line(exe)
+
+
+@functools.lru_cache(maxsize=8)
+def _version_line(path: str) -> str:
+    done = subprocess.run([path, "-hide_banner", "-version"], capture_output=True, timeout=30)
+    return done.stdout.decode("utf-8", "replace").splitlines()[0] if done.stdout else path
+
+
 def _checked(path: str, where: str) -> str:
     problem = _probe(path)
     if problem:

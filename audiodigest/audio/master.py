@@ -156,8 +156,9 @@ class LoudnessMeter:
         self._frames = 0
         self._want_peak = true_peak
         self._peak = 0.0
-        self._tp_buf = np.zeros((0, channels), dtype=np.float32)
-        self._tp_ctx = 0
+        # Start with silence as left context, as full oversampling would see it.
+        self._tp_buf = np.zeros((TP_CONTEXT, channels), dtype=np.float32)
+        self._tp_ctx = TP_CONTEXT
 
     def feed(self, block: np.ndarray) -> None:
         """Add the next samples: shape ``(n,)`` for mono or ``(n, channels)``."""

@@ -104,19 +104,30 @@ def _lame_offset(info: bytes, at: int) -> int:
             + 100 * bool(flags & FLAG_TOC) + 4 * bool(flags & FLAG_QUALITY))
 
 
+def delay_and_padding(frame: bytes) -> tuple[int, int] | None:
+    """Encoder delay and end padding from an Info frame's LAME extension, or None."""
+    try:
+        at = _info_at(frame)
+    except Mp3Error:
+        return None
+    lame = _lame_offset(frame, at)
+    if len(frame) < lame + 24 or not frame[lame:lame + 4].isalpha():
+        return None
+    value = int.from_bytes(frame[lame + 21:lame + 24], "big")
+    return value >> 12, value & 0xFFF
+
+
 def read_piece(data: bytes) -> Piece:
     """Split an ffmpeg-written MP3 (no ID3) into its Info frame and audio frames."""
     head = frame_header(data, 0)
     info = bytes(data[:head.size])
-    at = _info_at(info)
-    lame = _lame_offset(info, at)
-    if len(info) < lame + 36 or not info[lame:lame + 4].isalpha():
+    found = delay_and_padding(info)
+    if found is None or len(info) < _lame_offset(info, _info_at(info)) + 36:
         raise Mp3Error("the Info frame has no LAME extension (encoder delay unknown)")
-    value = int.from_bytes(info[lame + 21:lame + 24], "big")
     audio = bytes(data[head.size:])
     frames = len(frame_offsets(audio))
     return Piece(info=info, audio=audio, frames=frames, frame_samples=head.samples,
-                 sample_rate=head.sample_rate, delay=value >> 12, padding=value & 0xFFF)
+                 sample_rate=head.sample_rate, delay=found[0], padding=found[1])
 
 
 # CRC-16 as the LAME tag uses it (polynomial 0x8005, reflected, initial value 0).
@@ -223,8 +234,11 @@ def join(pieces: Sequence[Piece]) -> Iterable[bytes]:
     if not pieces:
         raise Mp3Error("nothing to join")
     first, last = pieces[0], pieces[-1]
-    if any(p.sample_rate != first.sample_rate or len(p.info) != len(first.info) for p in pieces):
-        raise Mp3Error("pieces differ in sample rate or frame layout")
+    if any((p.sample_rate, len(p.info), p.delay, p.frame_samples)
+           != (first.sample_rate, len(first.info), first.delay, first.frame_samples)
+           for p in pieces):
+        # A different encoder delay would shift everything after that piece.
+        raise Mp3Error("pieces differ in sample rate, frame layout or encoder delay")
     info = bytearray(first.info)
     at = _info_at(bytes(info))
     flags = int.from_bytes(info[at + 4:at + 8], "big")
