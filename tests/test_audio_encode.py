@@ -282,7 +282,7 @@ def test_encoded_loudness_and_true_peak(mp3: Built) -> None:
     ours = measure(mp3.episode.path)
     assert mp3.episode.loudness is not None
     # The build adds up the pieces' 100 ms measurements; the file measured whole agrees.
-    assert abs(mp3.episode.loudness.integrated_lufs - ours.integrated_lufs) < 0.05
+    assert abs(mp3.episode.loudness.integrated_lufs - ours.integrated_lufs) < 0.02
     assert abs(ours.integrated_lufs - mp3.settings.loudness) <= 1.0
     assert ours.true_peak_dbtp <= mp3.settings.true_peak + 0.5
     # ffmpeg's own EBU R128 meter, as an independent check.

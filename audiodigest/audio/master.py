@@ -124,6 +124,17 @@ def integrated_from_energy(energy: Sequence[float], frames: int, rate: int) -> f
     return -0.691 + 10.0 * math.log10(float(np.mean(gated)))
 
 
+def coarse_energy(energy: Sequence[float], factor: int) -> list[float]:
+    """Sub-block energies summed ``factor`` at a time (10 ms blocks into 100 ms ones: exact,
+    since sample i lies in 10 ms block floor(100 i / rate) and 100 ms block floor(10 i / rate))."""
+    if factor == 1:
+        return list(energy)
+    fine = np.asarray(energy, dtype=np.float64)
+    padded = np.zeros(-(-fine.shape[0] // factor) * factor)
+    padded[:fine.shape[0]] = fine
+    return padded.reshape(-1, factor).sum(axis=1).tolist()
+
+
 def level_gain(x: np.ndarray, sample_rate: int, target: float) -> float:
     """The gain (dB) that brings mono ``x`` to ``target`` LUFS; 0 for silence.
 
@@ -144,15 +155,19 @@ def level_gain(x: np.ndarray, sample_rate: int, target: float) -> float:
 class LoudnessMeter:
     """Streaming integrated loudness (LUFS) and true peak (dBTP) of a signal fed in blocks."""
 
-    def __init__(self, sample_rate: int, channels: int = 1, true_peak: bool = True) -> None:
+    def __init__(self, sample_rate: int, channels: int = 1, true_peak: bool = True,
+                 fine: bool = False) -> None:
         self.rate = sample_rate
+        # Energy is kept per 100 ms sub-block, or per 10 ms with ``fine`` (for pieces measured
+        # apart and laid end to end later: their starts then fall within 5 ms of the grid).
+        self._per_second = 100 if fine else 10
         self.channels = channels
         self._stages = []
         for filt in (IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, sample_rate, "high_shelf"),
                      IIRfilter(0.0, 0.5, 38.0, sample_rate, "high_pass")):
             self._stages.append((filt.b, filt.a, filt.passband_gain))
         self._zi = [np.zeros((2, channels)) for _ in self._stages]
-        self._energy: list[float] = []  # sum of squares per 100 ms sub-block
+        self._energy: list[float] = []  # sum of squares per sub-block
         self._frames = 0
         self._want_peak = true_peak
         self._peak = 0.0
@@ -173,7 +188,8 @@ class LoudnessMeter:
                 y *= gain
         energy = np.einsum("ij,ij->i", y, y)
         # Sample i belongs to sub-block floor(i / (rate / 10)), as in pyloudnorm's block bounds.
-        idx = (np.arange(self._frames, self._frames + n, dtype=np.int64) * 10) // self.rate
+        idx = (np.arange(self._frames, self._frames + n, dtype=np.int64)
+               * self._per_second) // self.rate
         first = int(idx[0])
         sums = np.bincount(idx - first, weights=energy)
         while len(self._energy) < first + sums.shape[0]:
@@ -208,7 +224,8 @@ class LoudnessMeter:
 
     @property
     def energy(self) -> list[float]:
-        """K-weighted energy (sum of squares over channels) of each 100 ms sub-block so far."""
+        """K-weighted energy (sum of squares over channels) per sub-block so far (100 ms, or
+        10 ms for a ``fine`` meter)."""
         return list(self._energy)
 
     @property
@@ -217,7 +234,8 @@ class LoudnessMeter:
 
     def integrated(self) -> float:
         """Gated integrated loudness in LUFS; -inf for silence or less than 400 ms of audio."""
-        return integrated_from_energy(self._energy, self._frames, self.rate)
+        return integrated_from_energy(coarse_energy(self._energy, self._per_second // 10),
+                                      self._frames, self.rate)
 
     def ungated(self) -> float:
         """Loudness of everything fed so far without gating (for sounds under 400 ms)."""
