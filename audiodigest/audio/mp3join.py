@@ -91,6 +91,7 @@ class Piece:
     sample_rate: int
     delay: int  # encoder delay, samples (decoders skip it plus their own 529)
     padding: int  # samples after the music in the last frames
+    offsets: tuple[int, ...] = ()  # where each audio frame starts in ``audio``
 
     @property
     def samples(self) -> int:
@@ -125,9 +126,9 @@ def read_piece(data: bytes) -> Piece:
     if found is None or len(info) < _lame_offset(info, _info_at(info)) + 36:
         raise Mp3Error("the Info frame has no LAME extension (encoder delay unknown)")
     audio = bytes(data[head.size:])
-    frames = len(frame_offsets(audio))
-    return Piece(info=info, audio=audio, frames=frames, frame_samples=head.samples,
-                 sample_rate=head.sample_rate, delay=found[0], padding=found[1])
+    offsets = tuple(frame_offsets(audio))
+    return Piece(info=info, audio=audio, frames=len(offsets), frame_samples=head.samples,
+                 sample_rate=head.sample_rate, delay=found[0], padding=found[1], offsets=offsets)
 
 
 # CRC-16 as the LAME tag uses it (polynomial 0x8005, reflected, initial value 0).
@@ -256,7 +257,7 @@ def join(pieces: Sequence[Piece]) -> Iterable[bytes]:
         offsets: list[int] = []
         base = 0
         for p in pieces:
-            offsets.extend(base + o for o in frame_offsets(p.audio))
+            offsets.extend(base + o for o in (p.offsets or frame_offsets(p.audio)))
             base += len(p.audio)
         info[pos:pos + 100] = _toc(offsets, audio_bytes)
     lame = _lame_offset(bytes(info), at)
