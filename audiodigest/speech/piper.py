@@ -7,6 +7,7 @@ Nothing here ever touches the network.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -21,6 +22,7 @@ from audiodigest.errors import EngineError, FatalEngineError
 from audiodigest.fsutil import sha256_file
 from audiodigest.models import Pcm, Voice
 from audiodigest.speech.engines import Concurrency, VoiceInfo, unknown_voice
+from audiodigest.speech.piper_split import WindowedSession, discard, load_split
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,22 @@ def _model_hash(path: Path) -> str:
         if ident not in _hashes:
             _hashes[ident] = sha256_file(path)
         return _hashes[ident]
+
+
+_pool_lock = threading.Lock()
+_pool_made = False
+
+
+def _shared_thread_pool() -> None:
+    """Size the process's shared onnxruntime thread pool, once, before its first use."""
+    global _pool_made
+    import onnxruntime
+
+    with _pool_lock:
+        if not _pool_made:
+            with contextlib.suppress(Exception):  # already made (by another library): use it
+                onnxruntime.set_global_thread_pool_sizes(0, 1)  # 0: one thread per core
+            _pool_made = True
 
 
 def _bundled_paths() -> tuple[Path, Path]:
@@ -73,6 +91,8 @@ class PiperEngine:
         self.spin = spin
         self._voices: dict[str, Any] = {}  # "model path|threads" -> PiperVoice
         self._load_lock = threading.Lock()
+        self.store: Path | None = None  # where split voices are kept (see use_store)
+        self.windowed = True  # decode in windows when the voice can be split
 
     # --- identity -----------------------------------------------------------------------
 
@@ -122,36 +142,73 @@ class PiperEngine:
 
     # --- synthesis ----------------------------------------------------------------------
 
+    def use_store(self, folder: Path | None) -> None:
+        """Keep voices split for windowed decoding in ``folder`` (the segment cache's
+        ``voices/``); without one, a voice is split in memory each time it is loaded."""
+        self.store = folder
+
+    def _options(self, shared_pool: bool) -> Any:
+        import onnxruntime
+
+        opts = onnxruntime.SessionOptions()
+        if shared_pool:
+            # The split voice's two sessions run one after the other; each with its own
+            # spinning threads would burn the cores the other needs (7.0 s against 6.3 s for
+            # the sample show), so they share the process's pool.
+            _shared_thread_pool()
+            opts.use_per_session_threads = False
+            return opts
+        if self.threads:
+            opts.intra_op_num_threads = self.threads
+            opts.inter_op_num_threads = 1
+        if not self.spin:
+            # Spinning idle ONNX threads steal the CPU from the other threads' runs (and
+            # from other programs); measured 1.5-2x slower on a busy 2-core machine.
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return opts
+
+    def _session(self, model: Path) -> Any:
+        """An onnxruntime session for ``model``, or a windowed pair for its split."""
+        import onnxruntime
+
+        providers = ["CPUExecutionProvider"]
+        split = load_split(model, _model_hash(model), self.store) if self.windowed else None
+        if split is None:
+            return onnxruntime.InferenceSession(str(model), sess_options=self._options(False),
+                                                providers=providers)
+        shared = self.spin and not self.threads
+        try:
+            parts = [onnxruntime.InferenceSession(
+                str(part) if isinstance(part, Path) else part,
+                sess_options=self._options(shared), providers=providers,
+            ) for part in (split.encoder, split.decoder)]
+        except Exception:
+            if not isinstance(split.encoder, Path):
+                raise
+            discard(split.encoder.parent)  # damaged on disk: split it again, once
+            return self._session(model)
+        return WindowedSession(parts[0], parts[1], split)
+
     def _load(self, voice: Voice) -> Any:
         model, config = self.model_files(voice)
         key = f"{model}|{self.threads}|{self.spin}"
         with self._load_lock:
             if key in self._voices:
                 return self._voices[key]
-            import onnxruntime
             from piper import PiperVoice
             from piper.config import PiperConfig
 
-            opts = onnxruntime.SessionOptions()
-            if self.threads:
-                opts.intra_op_num_threads = self.threads
-                opts.inter_op_num_threads = 1
-            if not self.spin:
-                # Spinning idle ONNX threads steal the CPU from the other threads' runs (and
-                # from other programs); measured 1.5-2x slower on a busy 2-core machine.
-                opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
             try:
                 cfg = PiperConfig.from_dict(json.loads(config.read_text(encoding="utf-8")))
-                session = onnxruntime.InferenceSession(
-                    str(model), sess_options=opts, providers=["CPUExecutionProvider"]
-                )
+                session = self._session(model)
             except (OSError, ValueError, KeyError) as exc:
                 raise FatalEngineError(f"cannot load piper voice: {exc}", path=model) from exc
             except Exception as exc:  # onnxruntime raises its own (non-OSError) exception types
                 raise FatalEngineError(f"cannot load piper voice: {exc}", path=model) from exc
             piper_voice = PiperVoice(config=cfg, session=session)
             self._voices[key] = piper_voice
-            log.debug("loaded piper voice %s (threads=%s)", model, self.threads)
+            log.debug("loaded piper voice %s (threads=%s, %s)", model, self.threads,
+                      type(session).__name__)
             return piper_voice
 
     def synthesize(self, text: str, voice: Voice) -> Pcm:

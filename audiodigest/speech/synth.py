@@ -277,6 +277,9 @@ def _synthesize(jobs: Sequence[SpeechJob], cache: SegmentCache, workers: int,
     try:
         for name, misses in by_engine.items():
             engine = get_engine(name)
+            use_store = getattr(engine, "use_store", None)
+            if callable(use_store):  # what an engine derives from its voices lives with the cache
+                use_store(cache.root / "voices")
             mode = getattr(engine, "concurrency", "serial")
             if mode == "threads":
                 run.pooled(engine, misses)
