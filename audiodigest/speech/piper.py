@@ -46,15 +46,16 @@ _pool_lock = threading.Lock()
 _pool_made = False
 
 
-def _shared_thread_pool() -> None:
-    """Size the process's shared onnxruntime thread pool, once, before its first use."""
+def _shared_thread_pool(threads: int) -> None:
+    """Size the process's shared onnxruntime thread pool (0: one thread per core), once:
+    onnxruntime fixes it when the first session that uses it is made."""
     global _pool_made
     import onnxruntime
 
     with _pool_lock:
         if not _pool_made:
             with contextlib.suppress(Exception):  # already made (by another library): use it
-                onnxruntime.set_global_thread_pool_sizes(0, 1)  # 0: one thread per core
+                onnxruntime.set_global_thread_pool_sizes(threads, 1)
             _pool_made = True
 
 
@@ -155,7 +156,7 @@ class PiperEngine:
             # The split voice's two sessions run one after the other; each with its own
             # spinning threads would burn the cores the other needs (7.0 s against 6.3 s for
             # the sample show), so they share the process's pool.
-            _shared_thread_pool()
+            _shared_thread_pool(self.threads or 0)
             opts.use_per_session_threads = False
             return opts
         if self.threads:
@@ -176,7 +177,7 @@ class PiperEngine:
         if split is None:
             return onnxruntime.InferenceSession(str(model), sess_options=self._options(False),
                                                 providers=providers)
-        shared = self.spin and not self.threads
+        shared = self.spin  # one run at a time on every core
         try:
             parts = [onnxruntime.InferenceSession(
                 str(part) if isinstance(part, Path) else part,
