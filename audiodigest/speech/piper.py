@@ -7,7 +7,6 @@ Nothing here ever touches the network.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import threading
@@ -40,23 +39,6 @@ def _model_hash(path: Path) -> str:
         if ident not in _hashes:
             _hashes[ident] = sha256_file(path)
         return _hashes[ident]
-
-
-_pool_lock = threading.Lock()
-_pool_made = False
-
-
-def _shared_thread_pool(threads: int) -> None:
-    """Size the process's shared onnxruntime thread pool (0: one thread per core), once:
-    onnxruntime fixes it when the first session that uses it is made."""
-    global _pool_made
-    import onnxruntime
-
-    with _pool_lock:
-        if not _pool_made:
-            with contextlib.suppress(Exception):  # already made (by another library): use it
-                onnxruntime.set_global_thread_pool_sizes(threads, 1)
-            _pool_made = True
 
 
 def _bundled_paths() -> tuple[Path, Path]:
@@ -148,21 +130,19 @@ class PiperEngine:
         ``voices/``); without one, a voice is split in memory each time it is loaded."""
         self.store = folder
 
-    def _options(self, shared_pool: bool) -> Any:
+    def _options(self) -> Any:
         import onnxruntime
 
         opts = onnxruntime.SessionOptions()
-        if shared_pool:
-            # The split voice's two sessions run one after the other; each with its own
-            # spinning threads would burn the cores the other needs (7.0 s against 6.3 s for
-            # the sample show), so they share the process's pool.
-            _shared_thread_pool(self.threads or 0)
-            opts.use_per_session_threads = False
-            return opts
         if self.threads:
             opts.intra_op_num_threads = self.threads
             opts.inter_op_num_threads = 1
-        if not self.spin:
+        if self.spin:
+            # Spin between operators, but stop when a run ends: a split voice's two parts run
+            # one after the other, and one part's spinning threads would burn the cores the
+            # other needs (7.1 s against 6.3 s for the sample show's speech).
+            opts.add_session_config_entry("session.force_spinning_stop", "1")
+        else:
             # Spinning idle ONNX threads steal the CPU from the other threads' runs (and
             # from other programs); measured 1.5-2x slower on a busy 2-core machine.
             opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
@@ -175,13 +155,12 @@ class PiperEngine:
         providers = ["CPUExecutionProvider"]
         split = load_split(model, _model_hash(model), self.store) if self.windowed else None
         if split is None:
-            return onnxruntime.InferenceSession(str(model), sess_options=self._options(False),
+            return onnxruntime.InferenceSession(str(model), sess_options=self._options(),
                                                 providers=providers)
-        shared = self.spin  # one run at a time on every core
         try:
             parts = [onnxruntime.InferenceSession(
                 str(part) if isinstance(part, Path) else part,
-                sess_options=self._options(shared), providers=providers,
+                sess_options=self._options(), providers=providers,
             ) for part in (split.encoder, split.decoder)]
         except Exception:
             if not isinstance(split.encoder, Path):
