@@ -81,6 +81,11 @@ def test_split_is_kept_once_and_read_back(tmp_path: Path, monkeypatch: pytest.Mo
 
     monkeypatch.setattr(piper_split, "_make", no_remake)
     assert load_split(MODEL, "abc", tmp_path) == first
+    # Another show's cache gets a copy of the split this process already holds.
+    other = load_split(MODEL, "abc", tmp_path / "other")
+    assert other is not None and isinstance(other.encoder, Path)
+    assert other.encoder.parent.parent == tmp_path / "other"
+    assert other.encoder.read_bytes() == first.encoder.read_bytes()
 
 
 def test_truncated_split_is_made_again(tmp_path: Path) -> None:

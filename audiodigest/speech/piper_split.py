@@ -87,6 +87,7 @@ def decode_windows(decoder: Any, latent: np.ndarray, split: SplitVoice, window: 
 # --- making the split ----------------------------------------------------------------------
 
 _lock = threading.Lock()
+_kept: dict[str, Path] = {}  # model hash -> a folder holding its split, seen in this process
 
 
 def load_split(model: Path, model_hash: str, store: Path | None) -> SplitVoice | None:
@@ -95,8 +96,9 @@ def load_split(model: Path, model_hash: str, store: Path | None) -> SplitVoice |
     folder = store / f"{model_hash}-{SPLIT_FORMAT}" if store is not None else None
     with _lock:
         if folder is not None:
-            kept = _read(folder)
+            kept = _read(folder) or _copy(_kept.get(model_hash), folder)
             if kept is not None:
+                _kept[model_hash] = folder
                 return kept
         try:
             made = _make(model)
@@ -105,7 +107,26 @@ def load_split(model: Path, model_hash: str, store: Path | None) -> SplitVoice |
             made = None
         if made is None or folder is None:
             return made
-        return _write(folder, made) or made
+        written = _write(folder, made)
+        if written is None:
+            return made
+        _kept[model_hash] = folder
+        return written
+
+
+def _copy(source: Path | None, folder: Path) -> SplitVoice | None:
+    """A copy of the split kept in ``source`` (another show's cache), which is quicker than
+    splitting the voice again."""
+    found = _read(source) if source is not None and source != folder else None
+    if found is None:
+        return None
+    assert isinstance(found.encoder, Path) and isinstance(found.decoder, Path)
+    try:
+        data = SplitVoice(found.encoder.read_bytes(), found.decoder.read_bytes(), found.latent,
+                          found.hop, found.overlap)
+    except OSError:
+        return None
+    return _write(folder, data)
 
 
 def _make(model: Path) -> SplitVoice | None:
