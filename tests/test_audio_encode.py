@@ -281,8 +281,11 @@ def test_every_cue_lines_up_with_its_speech_in_the_encoded_file(mp3: Built) -> N
 def test_encoded_loudness_and_true_peak(mp3: Built) -> None:
     ours = measure(mp3.episode.path)
     assert mp3.episode.loudness is not None
-    # The build adds up the pieces' 100 ms measurements; the file measured whole agrees.
-    assert abs(mp3.episode.loudness.integrated_lufs - ours.integrated_lufs) < 0.02
+    # The build adds up the pieces' 10 ms measurements; the file measured whole agrees. They
+    # usually differ by under 0.002 LU, but a 400 ms block lying right at the -10 LU relative
+    # gate may fall on either side of it, and in this 15 s episode (about 150 blocks) each
+    # such block moves the result by about 0.025 LU.
+    assert abs(mp3.episode.loudness.integrated_lufs - ours.integrated_lufs) < 0.06
     assert abs(ours.integrated_lufs - mp3.settings.loudness) <= 1.0
     assert ours.true_peak_dbtp <= mp3.settings.true_peak + 0.5
     # ffmpeg's own EBU R128 meter, as an independent check.
