@@ -148,7 +148,7 @@ class PiperEngine:
             opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return opts
 
-    def _session(self, model: Path) -> Any:
+    def _session(self, model: Path, again: bool = True) -> Any:
         """An onnxruntime session for ``model``, or a windowed pair for its split."""
         import onnxruntime
 
@@ -163,10 +163,10 @@ class PiperEngine:
                 sess_options=self._options(), providers=providers,
             ) for part in (split.encoder, split.decoder)]
         except Exception:
-            if not isinstance(split.encoder, Path):
+            if not (again and isinstance(split.encoder, Path)):
                 raise
             discard(split.encoder.parent)  # damaged on disk: split it again, once
-            return self._session(model)
+            return self._session(model, again=False)
         return WindowedSession(parts[0], parts[1], split)
 
     def _load(self, voice: Voice) -> Any:
