@@ -319,7 +319,9 @@ def test_m4a_with_chapters_tags_and_stereo(m4a: Built) -> None:
     assert ep.loudness is not None and abs(ep.loudness.integrated_lufs + 16.0) <= 1.0
     lr = ffmpeg.decode(ep.path, 44100, channels=2).astype(np.float64)
     diff = np.sqrt(np.mean((lr[:, 0] - lr[:, 1]) ** 2))
-    assert diff < 0.1 * np.sqrt(np.mean(lr[:, 0] ** 2))  # same signal, up to AAC coding noise
+    # Same signal in both, up to AAC coding noise: measured 0.076-0.100 of the signal at
+    # 64 kbit/s. A silent or different channel would give 1 or more.
+    assert diff < 0.2 * np.sqrt(np.mean(lr[:, 0] ** 2))
 
 
 def test_intro_jingle_is_heard_before_the_first_words(speech: list[Pcm], tmp_path: Path) -> None:
