@@ -62,7 +62,9 @@ class Engine(Protocol):
     text and voice would change: it is part of every cache key. ``synthesize`` returns mono
     int16 PCM and raises :class:`audiodigest.errors.EngineError` subclasses only.
     Engines may also define ``async def synthesize_async(text, voice) -> Pcm`` (used when
-    ``concurrency == "async"``) and ``set_threads(n)`` (called before parallel work).
+    ``concurrency == "async"``), ``set_threads(n)`` (called before parallel work) and
+    ``use_store(folder)`` (a folder beside the segment cache for what the engine derives from
+    its voices, given before synthesis).
     """
 
     name: str

@@ -72,7 +72,7 @@ class PiperEngine:
     def __init__(self, threads: int | None = None, spin: bool = False) -> None:
         self.threads = threads  # intra-op threads per session; None lets onnxruntime decide
         self.spin = spin
-        self._voices: dict[str, Any] = {}  # "model path|threads" -> PiperVoice
+        self._voices: dict[str, Any] = {}  # "model path|threads|spin" -> PiperVoice
         self._load_lock = threading.Lock()
         self.store: Path | None = None  # where split voices are kept (see use_store)
         self.windowed = True  # decode in windows when the voice can be split
