@@ -193,7 +193,11 @@ def _make_piece(layout: Layout, chunk: Chunk, pcms: Sequence[Pcm], tracks: Track
         enc.pipe([samples], enc.ffmpeg_args(layout.rate, settings, out), target)
         measured = _measure_decoded(out, settings)
         over = measured.true_peak - settings.true_peak
-        if over <= 0 or attempt == PEAK_RETRIES:
+        if over <= 0:
+            break
+        if attempt == PEAK_RETRIES:
+            log.warning("piece at %.1f s still peaks %.2f dB over %.1f dBTP after %d tries",
+                        chunk.start / layout.rate, over, settings.true_peak, attempt + 1)
             break
         ceiling = max(-12.0, ceiling - over - 0.1)
         log.info("piece at %.1f s peaked %.2f dB over after coding; limiting to %.2f dBTP",
@@ -372,7 +376,11 @@ def _encode_whole(layout: Layout, pcms: Sequence[Pcm], tracks: Tracks, settings:
                 duration, size = enc.read_back(tmp, target, settings, tags, chapters)
             loudness = master_mod.measure(target)
             over = loudness.true_peak_dbtp - settings.true_peak
-            if over <= 0 or attempt == PEAK_RETRIES:
+            if over <= 0:
+                break
+            if attempt == PEAK_RETRIES:
+                log.warning("%s still peaks %.2f dB over %.1f dBTP after %d tries", target,
+                            over, settings.true_peak, attempt + 1)
                 break
             ceiling = max(-12.0, ceiling - over - 0.1)
             first_pass = False

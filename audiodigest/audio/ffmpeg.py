@@ -51,35 +51,28 @@ def find_ffmpeg() -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def _probe(path: str) -> str | None:
-    """Run ``path -version``; return None when it works, else the reason it does not."""
+def _probe(path: str) -> tuple[str | None, str]:
+    """Run ``path -version``: (None, its first line) when it works, else (the reason, "")."""
     try:
         done = subprocess.run([path, "-hide_banner", "-version"], capture_output=True, timeout=30)
     except FileNotFoundError:
-        return "no such file"
+        return "no such file", ""
     except PermissionError:
-        return "not executable"
+        return "not executable", ""
     except (OSError, subprocess.SubprocessError) as exc:
-        return str(exc) or type(exc).__name__
+        return str(exc) or type(exc).__name__, ""
     if done.returncode != 0 or not done.stdout.startswith(b"ffmpeg version"):
-        return f"'{path} -version' failed (exit code {done.returncode})"
-    return None
+        return f"'{path} -version' failed (exit code {done.returncode})", ""
+    return None, done.stdout.decode("utf-8", "replace").splitlines()[0]
 
 
 def version() -> str:
     """The first line of ``ffmpeg -version`` for the binary in use (part of cache keys)."""
-    exe = find_ffmpeg()
-    return _version_line(exe)
-
-
-@functools.lru_cache(maxsize=8)
-def _version_line(path: str) -> str:
-    done = subprocess.run([path, "-hide_banner", "-version"], capture_output=True, timeout=30)
-    return done.stdout.decode("utf-8", "replace").splitlines()[0] if done.stdout else path
+    return _probe(find_ffmpeg())[1]
 
 
 def _checked(path: str, where: str) -> str:
-    problem = _probe(path)
+    problem = _probe(path)[0]
     if problem:
         raise ToolError(f"ffmpeg unusable ({where}): {problem}")
     return path
