@@ -3,7 +3,7 @@
     sources  -> tuple[Article]
     script   -> Script (what the editor owns) -> tuple[SpokenChapter] (what the engine says)
     speech   -> one Pcm per Sentence (from the cache or an engine)
-    audio    -> Master (one PCM buffer + chapter marks + cues, in samples) -> encoded file
+    audio    -> Layout (placements, chapter marks, cues, in samples) -> pieces -> encoded file
     publish  -> feed, chapter/transcript files, pages
 
 Times inside the pipeline are counted in samples of the master; they become seconds only

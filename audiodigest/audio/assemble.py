@@ -26,6 +26,7 @@ import numpy as np
 from scipy.signal import resample_poly
 
 from audiodigest.config import AudioSettings, MusicSettings
+from audiodigest.fsutil import sha256_file
 from audiodigest.models import ChapterMark, Cue, Pause, Pcm, Sentence, SpokenChapter
 
 from . import master as master_mod
@@ -123,7 +124,7 @@ def load_tracks(music: MusicSettings | None, music_root: Path | None, rate: int,
         if name != "bed":
             samples = music_mod.jingle(samples, music, rate, settings.fade_ms)
         found[name] = samples
-        digest.update(name.encode() + hashlib.sha256(path.read_bytes()).digest())
+        digest.update(f"{name}:{sha256_file(path)}".encode())
     return Tracks(found.get("intro"), found.get("outro"), found.get("bed"), music,
                   digest.hexdigest())
 

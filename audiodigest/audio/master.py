@@ -183,11 +183,7 @@ class LoudnessMeter:
         n = x.shape[0]
         if n == 0:
             return
-        y = x
-        for i, (b, a, gain) in enumerate(self._stages):
-            y, self._zi[i] = lfilter(b, a, y, axis=0, zi=self._zi[i])
-            if gain != 1.0:
-                y *= gain
+        y, self._zi = _k_weighted(x, self._stages, self._zi)
         energy = np.einsum("ij,ij->i", y, y)
         # Sample i belongs to sub-block floor(i / (rate / 10)), as in pyloudnorm's block bounds.
         idx = (np.arange(self._frames, self._frames + n, dtype=np.int64)
@@ -352,6 +348,19 @@ def limiter_gain(env: np.ndarray, sample_rate: int, ceiling: float) -> np.ndarra
     return None if points is None else _per_sample(points, env.shape[0])
 
 
+def _k_weighted(x: np.ndarray, stages: Sequence[tuple[np.ndarray, np.ndarray, float]],
+                zi: Sequence[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """``x`` (frames, channels) through the K-weighting stages from filter states ``zi``;
+    returns the weighted signal and the states to continue from."""
+    after = []
+    for (b, a, gain), z in zip(stages, zi, strict=True):
+        x, z = lfilter(b, a, x, axis=0, zi=z)
+        if gain != 1.0:
+            x *= gain
+        after.append(z)
+    return x, after
+
+
 class _WeightedPower:
     """A signal's K-weighted power, kept so loudness after a slow gain change is cheap.
 
@@ -362,11 +371,8 @@ class _WeightedPower:
 
     def __init__(self, x: np.ndarray, rate: int) -> None:
         meter = LoudnessMeter(rate, 1, true_peak=False)
-        y = np.asarray(x, dtype=np.float64).reshape(-1, 1)
-        for i, (b, a, gain) in enumerate(meter._stages):
-            y, _ = lfilter(b, a, y, axis=0, zi=meter._zi[i])
-            if gain != 1.0:
-                y *= gain
+        y, _ = _k_weighted(np.asarray(x, dtype=np.float64).reshape(-1, 1), meter._stages,
+                           meter._zi)
         n = x.shape[0]
         self.frames, self.rate = n, rate
         # Power per limiter grid block, and the 100 ms sub-block each grid block falls in.

@@ -91,7 +91,7 @@ class Piece:
     sample_rate: int
     delay: int  # encoder delay, samples (decoders skip it plus their own 529)
     padding: int  # samples after the music in the last frames
-    offsets: tuple[int, ...] = ()  # where each audio frame starts in ``audio``
+    offsets: tuple[int, ...]  # where each audio frame starts in ``audio``
 
     @property
     def samples(self) -> int:
@@ -257,7 +257,7 @@ def join(pieces: Sequence[Piece]) -> Iterable[bytes]:
         offsets: list[int] = []
         base = 0
         for p in pieces:
-            offsets.extend(base + o for o in (p.offsets or frame_offsets(p.audio)))
+            offsets.extend(base + o for o in p.offsets)
             base += len(p.audio)
         info[pos:pos + 100] = _toc(offsets, audio_bytes)
     lame = _lame_offset(bytes(info), at)
