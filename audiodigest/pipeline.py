@@ -471,7 +471,7 @@ def _make_audio(config: ShowConfig, paths: ShowPaths, script: Script,
     release_engines()
 
     from audiodigest.audio import EpisodeTags
-    from audiodigest.audio.assemble import load_tracks, master_rate, plan_layout
+    from audiodigest.audio.assemble import lay_out
     from audiodigest.audio.chunks import AudioReport, ChunkStore, encode_episode, plan_chunks
     from audiodigest.publish.chapters import chapters_json, published_chapters
     from audiodigest.publish.transcripts import to_srt, to_transcript_json, to_vtt
@@ -482,10 +482,7 @@ def _make_audio(config: ShowConfig, paths: ShowPaths, script: Script,
     # Every segment is in the cache now: pieces read the ones they need when they are made, so
     # an hour-long episode never holds its speech twice (and the voices' memory is released).
     pcms = CachedPcms(cache, _segment_keys(jobs))
-    shapes = pcms.shapes()
-    rate = master_rate((r for _, r in shapes), config.audio)
-    tracks = load_tracks(config.music, config.root, rate, config.audio)
-    layout = plan_layout(chapters, shapes, config.audio, tracks, rate)
+    layout, tracks = lay_out(chapters, pcms.shapes(), config.audio, config.music, config.root)
     pieces = plan_chunks(layout, pcms.keys, config.audio, tracks)
     fmt = config.audio.format
     rel = _audio_rel(episode_id, key, fmt)

@@ -20,8 +20,8 @@ from scipy.signal import correlate
 from audiodigest.audio import EpisodeTags, ffmpeg, measure, mp3join
 from audiodigest.audio.assemble import (
     Master,
+    lay_out,
     load_tracks,
-    master_rate,
     plan_layout,
     render,
     resample,
@@ -86,15 +86,14 @@ def _build(speech: list[Pcm], folder: Path, settings: AudioSettings,
     """Encode the test chapters; pieces are kept short so even this episode has several."""
     keys = [sha256_bytes(p.data) for p in speech]
     shapes = [(p.frames, p.sample_rate) for p in speech]
-    rate = master_rate((r for _, r in shapes), settings)
-    tracks = load_tracks(music, REPO / "episodes", rate, settings)
-    layout = plan_layout(CHAPTERS, shapes, settings, tracks, rate)
+    layout, tracks = lay_out(CHAPTERS, shapes, settings, music, REPO / "episodes")
     chunks = plan_chunks(layout, keys, settings, tracks, min_seconds=min_seconds)
     report = AudioReport()
     episode = encode_episode(layout, chunks, speech, tracks, settings,
                              folder / f"episode.{settings.format}", TAGS,
                              store or ChunkStore(folder / "pieces"), report=report)
-    reference = Master(render(layout, speech, tracks, settings), rate, layout.chapters, layout.cues)
+    reference = Master(render(layout, speech, tracks, settings), layout.rate, layout.chapters,
+                       layout.cues)
     return Built(reference, episode, settings, report)
 
 

@@ -302,13 +302,24 @@ def assemble(chapters: Sequence[SpokenChapter], pcms: Sequence[Pcm], settings: A
     this is the one-buffer view of it, for inspection and tests.
     """
     shapes = [(pcm.frames, pcm.sample_rate) for pcm in (pcms[i] for i in range(len(pcms)))]
-    rate = master_rate((r for _, r in shapes), settings)
-    tracks = load_tracks(music, music_root, rate, settings)
-    layout = plan_layout(chapters, shapes, settings, tracks, rate)
+    layout, tracks = lay_out(chapters, shapes, settings, music, music_root)
     samples = render(layout, pcms, tracks, settings, level=level)
     log.info("assembled %d sentences into %.1f s at %d Hz", len(layout.spans),
-             layout.total / rate, rate)
-    return Master(samples=samples, sample_rate=rate, chapters=layout.chapters, cues=layout.cues)
+             layout.total / layout.rate, layout.rate)
+    return Master(samples=samples, sample_rate=layout.rate, chapters=layout.chapters,
+                  cues=layout.cues)
+
+
+def lay_out(chapters: Sequence[SpokenChapter], shapes: Sequence[tuple[int, int]],
+            settings: AudioSettings, music: MusicSettings | None,
+            music_root: Path | None) -> tuple[Layout, Tracks]:
+    """The episode's layout and its music, at the master rate the speech calls for.
+
+    ``shapes[k]`` is (frames, sample rate) of the k-th sentence (see :func:`plan_layout`).
+    """
+    rate = master_rate((r for _, r in shapes), settings)
+    tracks = load_tracks(music, music_root, rate, settings)
+    return plan_layout(chapters, shapes, settings, tracks, rate), tracks
 
 
 def _bed_regions(music: MusicSettings, rate: int, starts: list[int],
