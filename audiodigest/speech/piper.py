@@ -109,6 +109,11 @@ class PiperEngine:
         model, config = self.model_files(voice)
         return f"{self.version()}; model {_model_hash(model)[:16]}; config {_model_hash(config)[:16]}"
 
+    def voice_identity(self, voice: Voice) -> str:
+        """A voice file counts by its name in cache keys: its content is hashed into
+        :meth:`voice_version`, so moving the show folder keeps the cache."""
+        return Path(voice.voice).name
+
     def voices(self) -> list[VoiceInfo]:
         return [VoiceInfo(BUNDLED_VOICE, "en-US", "bundled, offline (CC0); or a path to any Piper .onnx voice")]
 

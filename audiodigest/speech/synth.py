@@ -23,7 +23,7 @@ from audiodigest.errors import AudioDigestError, EngineError, Interrupted, Retry
 from audiodigest.models import Pcm, Voice
 from audiodigest.progress import Progress
 from audiodigest.speech.cache import SegmentCache
-from audiodigest.speech.engines import Engine, get_engine, version_for
+from audiodigest.speech.engines import Engine, get_engine, version_for, voice_identity
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +55,14 @@ class SynthesisReport:
 
 def job_keys(jobs: Sequence[SpeechJob]) -> list[str]:
     """The cache key of each job. Looks up engine versions (cheap) but loads no model."""
-    versions: dict[Voice, str] = {}
+    known: dict[Voice, tuple[str, str]] = {}  # voice -> (version, name in keys)
     keys = []
     for job in jobs:
-        if job.voice not in versions:
-            versions[job.voice] = version_for(get_engine(job.voice.engine), job.voice)
-        keys.append(SegmentCache.key(job.voice, versions[job.voice], job.text))
+        if job.voice not in known:
+            engine = get_engine(job.voice.engine)
+            known[job.voice] = (version_for(engine, job.voice), voice_identity(engine, job.voice))
+        version, name = known[job.voice]
+        keys.append(SegmentCache.key(job.voice, version, job.text, name))
     return keys
 
 
