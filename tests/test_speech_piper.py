@@ -48,8 +48,10 @@ def test_speech_is_22khz_audible_and_plausibly_long(engine: PiperEngine, normal:
 
 
 def test_rate_changes_duration(engine: PiperEngine, normal: Pcm) -> None:
+    # Piper draws phoneme lengths with noise (noise_w), so one run's length varies by about
+    # 15 %: rate 0.7 once measured only 1.199× the normal length. 0.6 should give 1.67×.
     fast = engine.synthesize(TEXT, voice(rate=1.6))
-    slow = engine.synthesize(TEXT, voice(rate=0.7))
+    slow = engine.synthesize(TEXT, voice(rate=0.6))
     assert fast.seconds < 0.8 * normal.seconds
     assert slow.seconds > 1.2 * normal.seconds
 
