@@ -108,6 +108,49 @@ def cmd_script(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_read(args: argparse.Namespace) -> int:
+    import json
+
+    from audiodigest.sources import read
+
+    digest = read(Path(args.file), args.format)
+    if args.json:
+        for warning in digest.warnings:
+            _say(args, f"warning: {warning}")
+        rows = [{"title": a.title, "summary": a.summary, "url": a.url, "source": a.source,
+                 "published": a.published.isoformat() if a.published else None,
+                 "tags": list(a.tags), "origin": a.origin} for a in digest.articles]
+        _out(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    count = len(digest.articles)
+    _out(f"{args.file}: {count} {'article' if count == 1 else 'articles'} ({digest.format})")
+    if digest.title:
+        _out(f"  issue title: {digest.title}")
+    if digest.summary:
+        _out(f"  issue summary: {_first_words(digest.summary)}")
+    for number, article in enumerate(digest.articles, 1):
+        _out("")
+        _out(f"{number}. {article.title}")
+        details = [("source", article.source), ("url", article.url),
+                   ("published", article.published.isoformat() if article.published else None),
+                   ("tags", ", ".join(article.tags) or None)]
+        for label, value in details:
+            if value:
+                _out(f"   {label}: {value}")
+        paragraphs = len(article.paragraphs)
+        more = f" ({paragraphs} paragraphs)" if paragraphs > 1 else ""
+        _out(f"   summary{more}: {_first_words(article.summary)}")
+        _out(f"   from: {article.origin}")
+    for warning in digest.warnings:
+        _say(args, f"warning: {warning}")
+    return 0
+
+
+def _first_words(text: str, words: int = 16) -> str:
+    parts = text.split()
+    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
+
+
 def cmd_voices(args: argparse.Namespace) -> int:
     from audiodigest.speech.engines import get_engine, list_voices
 
@@ -247,6 +290,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="render again, backing up the old script")
     p.add_argument("--spoken", action="store_true",
                    help="print exactly what the voice will say, one segment a line")
+
+    p = verb("read", "print the articles of a digest file as a build would read them", cmd_read)
+    p.add_argument("file", metavar="FILE", help="a digest file (text, Markdown, JSON, YAML, feed, ...)")
+    p.add_argument("--json", action="store_true",
+                   help="print a JSON array: title, summary, url, source, published, tags, origin")
+    p.add_argument("--format", help="read as this format instead of detecting it")
 
     p = verb("voices", "list the speech engines and voices available here", cmd_voices)
     p.add_argument("--engine", help="only this engine")

@@ -30,6 +30,25 @@ class Article:
     source: str | None = None
     published: datetime | None = None
     line: int | None = None  # 1-based line in the digest where the entry starts, if known
+    tags: tuple[str, ...] = ()
+    # Where the entry was found, for people: "digest.txt:12", "page.html: article 3", ...
+    origin: str | None = None
+
+    @property
+    def paragraphs(self) -> tuple[str, ...]:
+        """The summary's paragraphs (a summary keeps its paragraph breaks as blank lines)."""
+        return tuple(p for p in self.summary.split("\n\n") if p)
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A digest as read: its articles and what the reader learned about the issue as a whole."""
+
+    articles: tuple[Article, ...]
+    format: str  # the reader that read it ("text", "markdown", "html", ...)
+    title: str | None = None  # the issue's own title: an e-mail's Subject, a page's H1
+    summary: str | None = None  # an intro before the first article
+    warnings: tuple[str, ...] = ()  # where the reader had to guess, one line each
 
 
 # --- script (what the editor owns) -------------------------------------------------------------

@@ -255,6 +255,10 @@ def audio_key(config: ShowConfig, script: Script, chapters: Sequence[SpokenChapt
 
 
 def summary_for(script: Script) -> str:
+    """The episode's description: the script's ``summary`` key, else a list of its stories."""
+    written = dict(script.meta).get("summary", "").strip()
+    if written:
+        return written
     titles = [c.title for c in script.chapters if c.article_id or c.url]
     if not titles:
         return script.title
@@ -289,24 +293,28 @@ class ScriptStage:
     outcome: ScriptOutcome
 
 
-def _script_stage(config: ShowConfig, paths: ShowPaths, options: BuildOptions) -> ScriptStage:
+def _script_stage(config: ShowConfig, paths: ShowPaths, options: BuildOptions,
+                  notify: Notify = log.warning) -> ScriptStage:
     """sources -> script: read the digest and render, refresh or keep the episode's script.
 
     With ``options.dry_run`` nothing is written; the outcome says what a build would do.
     """
     from audiodigest.publish.index import load_index, next_number
     from audiodigest.script.store import prepare_script
-    from audiodigest.sources import newest_digest, read_digest
+    from audiodigest.sources import newest_digest, read
 
     digest = options.digest or newest_digest(config.path(config.digests))
     episode_id = episode_id_for(digest)
-    articles = read_digest(digest)
+    contents = read(digest)
+    for warning in contents.warnings:
+        notify(f"warning: {warning}")
     records = load_index(paths.index)
     existing = next((r for r in records if r.id == episode_id), None)
     number = existing.number if existing else next_number(records)
-    outcome = prepare_script(config, articles, sha256_file(digest), episode_id,
+    outcome = prepare_script(config, contents.articles, sha256_file(digest), episode_id,
                              episode_date=episode_date_for(digest), number=number,
-                             force=options.force, dry_run=options.dry_run)
+                             force=options.force, dry_run=options.dry_run,
+                             digest_title=contents.title, digest_summary=contents.summary)
     return ScriptStage(episode_id, records, existing, number, outcome)
 
 
@@ -319,7 +327,7 @@ def render_script(show_dir: Path, options: BuildOptions = BuildOptions(),
     config = config_mod.load(show_dir)
     paths = ShowPaths(config)
     with ShowLock(paths.lock):
-        outcome = _script_stage(config, paths, options).outcome
+        outcome = _script_stage(config, paths, options, notify).outcome
     for warning in outcome.warnings:
         notify(f"warning: {outcome.path}: {warning}")
     return outcome, plan_spoken(outcome.script, load_lexicon(paths.lexicon_file()))
@@ -333,7 +341,7 @@ def _build_locked(config: ShowConfig, paths: ShowPaths, options: BuildOptions,
     from audiodigest.script.spoken import plan_spoken
 
     # sources -> script
-    stage = _script_stage(config, paths, options)
+    stage = _script_stage(config, paths, options, notify)
     episode_id, records, existing, number = (stage.episode_id, stage.records, stage.existing,
                                              stage.number)
     outcome = stage.outcome

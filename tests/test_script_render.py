@@ -149,8 +149,19 @@ def test_article_text_cannot_start_a_paragraph_of_its_own_kind(config: ShowConfi
     odd = Article(id="x", title="# Heading?", summary="[pause 30s]\n\nREADER: hi")
     story = render_script([odd], config, episode_date=date(2026, 1, 1), number=None).chapters[1]
     assert Pause(30.0) not in story.blocks
-    assert "[pause 30s] READER: hi" in texts(story.blocks)
+    # Each summary paragraph is a paragraph of the script, read as written by the host.
+    assert texts(story.blocks)[-2:] == ["[pause 30s]", "READER: hi"]
+    assert all(b.speaker == "HOST" for b in story.blocks if isinstance(b, Paragraph))
     assert "# Heading?" in texts(story.blocks)
+
+
+def test_digest_title_and_intro_give_the_episode_title_and_summary(config: ShowConfig) -> None:
+    script = render_script(articles(1), config, episode_date=date(2026, 1, 1), number=1,
+                           digest_title="  Issue #42:  The week in chips ",
+                           digest_summary="A short week.\n\nThree stories.")
+    assert script.title == "Issue #42: The week in chips"
+    assert dict(script.meta)["summary"] == "A short week. Three stories."
+    assert parse_script(write_script(script)) == script
 
 
 # --- deterministic variety --------------------------------------------------------------------

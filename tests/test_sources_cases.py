@@ -31,6 +31,7 @@ REGEN = os.environ.get("AUDIODIGEST_REGEN") == "1"
 def _as_json(article: Article) -> dict[str, Any]:
     record = dataclasses.asdict(article)
     record["published"] = article.published.isoformat() if article.published else None
+    record["tags"] = list(article.tags)
     return record
 
 

@@ -71,19 +71,22 @@ class EpisodeInfo:
     article_count: int
     reading_minutes: int
     title: str
+    summary: str | None = None  # the digest's intro, when it has one
 
 
 @dataclass(frozen=True)
 class ArticleInfo:
     id: str
     title: str
-    summary: str
+    summary: str  # paragraphs separated by blank lines
     url: str | None
     source: str | None
     position: int  # 1-based
     is_first: bool
     is_last: bool
     words: int
+    paragraphs: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
 
 
 def _word_count(text: str) -> int:
@@ -217,17 +220,21 @@ def _clean_id(article: Article) -> str | None:
 
 
 def render_script(articles: Sequence[Article], config: ShowConfig, *, episode_date: date,
-                  number: int | None) -> Script:
+                  number: int | None, digest_title: str | None = None,
+                  digest_summary: str | None = None) -> Script:
     """Render the narration Script for ``articles`` (pure: reads templates, writes nothing).
 
     Chapter 0 is "Introduction", then one chapter per article (title, url and article_id from
-    the article), then "Wrap-up". Same inputs give the same Script. Raises ScriptError naming the
+    the article), then "Wrap-up". The digest's own title, when it has one (an e-mail's
+    Subject), titles the episode; its intro becomes the ``summary`` of the front matter (the
+    episode's description). Same inputs give the same Script. Raises ScriptError naming the
     template file and line for a template problem.
     """
     env = _environment(config.path(config.templates))
     words = sum(_word_count(a.title) + _word_count(a.summary) for a in articles)
     minutes = max(1, math.ceil(words / WORDS_PER_MINUTE)) if articles else 0
-    title = f"{config.title} — {written_date(episode_date)}"
+    title = " ".join((digest_title or "").split()) or f"{config.title} — {written_date(episode_date)}"
+    summary = " ".join((digest_summary or "").split()) or None
     show = ShowInfo(
         title=config.title, author=config.author, description=config.description,
         language=config.language, category=config.category, link=config.site_link,
@@ -236,12 +243,13 @@ def render_script(articles: Sequence[Article], config: ShowConfig, *, episode_da
     episode = EpisodeInfo(
         date=episode_date, spoken_date=spoken_date(episode_date),
         written_date=written_date(episode_date), number=number, article_count=len(articles),
-        reading_minutes=minutes, title=title,
+        reading_minutes=minutes, title=title, summary=summary,
     )
     infos = [
         ArticleInfo(id=a.id, title=" ".join(a.title.split()), summary=a.summary.strip(),
                     url=a.url, source=a.source, position=n, is_first=n == 1,
-                    is_last=n == len(articles), words=_word_count(a.summary))
+                    is_last=n == len(articles), words=_word_count(a.summary),
+                    paragraphs=a.paragraphs, tags=a.tags)
         for n, a in enumerate(articles, 1)
     ]
     common: dict[str, Any] = {"show": show, "episode": episode, "articles": infos,
@@ -259,5 +267,6 @@ def render_script(articles: Sequence[Article], config: ShowConfig, *, episode_da
                                       url=_clean_url(article.url), article_id=_clean_id(article)))
     chapters.append(ScriptChapter(OUTRO_TITLE, render("outro.j2",
                                                       {"position": len(articles) + 1})))
+    meta = (("summary", summary),) if summary else ()
     return canonical_script(Script(title=title, date=episode_date, chapters=tuple(chapters),
-                                   episode=number))
+                                   episode=number, meta=meta))

@@ -130,7 +130,8 @@ def _backup(path: Path, old: bytes, episode_id: str) -> Path:
 def prepare_script(config: ShowConfig, articles: Sequence[Article],
                    digest_hash: str, episode_id: str, *, episode_date: date,
                    number: int | None, force: bool = False,
-                   dry_run: bool = False) -> ScriptOutcome:
+                   dry_run: bool = False, digest_title: str | None = None,
+                   digest_summary: str | None = None) -> ScriptOutcome:
     """Make sure the episode's script file exists and return the Script to build from.
 
     Never overwrites an edited script unless ``force`` (which backs it up first). Writes are
@@ -138,7 +139,8 @@ def prepare_script(config: ShowConfig, articles: Sequence[Article],
     ``dry_run`` reports the same outcome without writing anything (``backup`` is then None).
     """
     path = script_path(config, episode_id)
-    rendered = stamp(render_script(articles, config, episode_date=episode_date, number=number),
+    rendered = stamp(render_script(articles, config, episode_date=episode_date, number=number,
+                                   digest_title=digest_title, digest_summary=digest_summary),
                      digest_hash)
     text = write_script(rendered)
     old_text = _read(path)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from audiodigest.errors import SourceError
-from audiodigest.models import Article
+from audiodigest.models import Article, Digest
 from audiodigest.sources.common import (
     MAX_DIGEST_BYTES,
     MAX_ENTRIES,
@@ -28,7 +28,10 @@ from audiodigest.sources.common import (
     MAX_TITLE_CHARS,
     MAX_URL_CHARS,
     Draft,
+    Reading,
     check_bytes,
+    clean_paragraphs,
+    clean_text,
     decode,
     finish,
 )
@@ -55,7 +58,9 @@ EXTENSIONS: dict[str, str] = {
     ".atom": "feed",
 }
 
-_READERS: dict[str, Callable[[bytes, str], list[Draft]]] = {
+# A reader takes the bytes and the file name and gives its drafts, alone or in a Reading with
+# what it learned about the digest as a whole (title, intro, warnings).
+_READERS: dict[str, Callable[[bytes, str], list[Draft] | Reading]] = {
     "text": parse_text,
     "markdown": parse_markdown,
     "json": parse_json,
@@ -96,11 +101,11 @@ def detect_format(data: bytes, name: str) -> str:
     return "text"
 
 
-def parse_digest(data: bytes, name: str, fmt: str | None = None) -> tuple[Article, ...]:
+def parse(data: bytes, name: str, fmt: str | None = None) -> Digest:
     """Parse a digest held in memory; ``name`` (a file name) is used in errors and to detect
     the format when ``fmt`` (one of :data:`FORMATS`) is None.
 
-    Returns the articles in file order, duplicates (same id) removed after the first. Raises
+    The articles come in file order, duplicates (same id) removed after the first. Raises
     :class:`SourceError` for anything wrong with the input, or an unknown ``fmt``. Touches no
     disk and no network.
     """
@@ -112,14 +117,29 @@ def parse_digest(data: bytes, name: str, fmt: str | None = None) -> tuple[Articl
     fmt = fmt or detect_format(data, name)
     if fmt != "feed" or not declares_other_encoding(data):
         decode(data, name)  # fail early, with a line number, on anything but UTF-8
-    drafts = _READERS[fmt](data, name)
-    articles = finish(drafts, name)
+    reading = _READERS[fmt](data, name)
+    if not isinstance(reading, Reading):
+        reading = Reading(reading)
+    warnings = list(reading.warnings)
+    articles = finish(reading.drafts, name, warnings)
     log.debug("%s: %d articles (%s)", name, len(articles), fmt)
-    return articles
+    title = clean_text(reading.title) if reading.title else None
+    summary = clean_paragraphs(reading.summary) if reading.summary else None
+    return Digest(articles, fmt, title or None, summary or None, tuple(warnings))
+
+
+def parse_digest(data: bytes, name: str, fmt: str | None = None) -> tuple[Article, ...]:
+    """The articles of a digest held in memory (see :func:`parse`)."""
+    return parse(data, name, fmt).articles
 
 
 def read_digest(path: Path, fmt: str | None = None) -> tuple[Article, ...]:
-    """Read and parse the digest file at ``path`` (see :func:`parse_digest`).
+    """The articles of the digest file at ``path`` (see :func:`read`)."""
+    return read(path, fmt).articles
+
+
+def read(path: Path, fmt: str | None = None) -> Digest:
+    """Read and parse the digest file at ``path`` (see :func:`parse`).
 
     Files larger than :data:`MAX_DIGEST_BYTES` are refused before they are read.
     """
@@ -137,7 +157,7 @@ def read_digest(path: Path, fmt: str | None = None) -> tuple[Article, ...]:
         raise SourceError("no such digest file", path=path) from None
     except OSError as exc:
         raise SourceError(f"cannot read the digest: {exc.strerror or exc}", path=path) from None
-    return parse_digest(data, str(path), fmt)
+    return parse(data, str(path), fmt)
 
 
 def newest_digest(folder: Path) -> Path:
@@ -188,6 +208,8 @@ __all__ = [
     "newest_digest",
     "normalise_title",
     "normalise_url",
+    "parse",
     "parse_digest",
+    "read",
     "read_digest",
 ]

@@ -13,7 +13,7 @@ import enum
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
@@ -49,6 +49,20 @@ def clean_text(text: str) -> str:
     return _SPACES.sub(" ", _CONTROL.sub("", text)).strip()
 
 
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\x0b\x0c]*\n\s*")
+
+
+def clean_paragraphs(text: str) -> str:
+    """Each blank-line-separated paragraph cleaned as by :func:`clean_text`, empty ones dropped,
+    the rest joined by one blank line.
+
+    >>> clean_paragraphs(" One\\nline.\\n\\n\\n  Two. \\n\\n")
+    'One line.\\n\\nTwo.'
+    """
+    paragraphs = (clean_text(part) for part in _PARAGRAPH_BREAK.split(text))
+    return "\n\n".join(part for part in paragraphs if part)
+
+
 def shorten(text: str, limit: int = 60) -> str:
     """``text`` cut to ``limit`` characters with an ellipsis, for error messages."""
     text = clean_text(text)
@@ -70,7 +84,12 @@ class Where:
 
 @dataclass
 class Draft:
-    """An entry as a reader found it, before cleaning and checks."""
+    """An entry as a reader found it, before cleaning and checks.
+
+    ``summary`` may hold several paragraphs separated by blank lines (``"\\n\\n"``); each is
+    cleaned on its own and the breaks are kept. ``origin`` says where the entry was found when a
+    line number does not (``"article 3"`` in a page); without it the origin is ``name:line``.
+    """
 
     where: Where
     title: str
@@ -78,6 +97,18 @@ class Draft:
     url: str | None = None
     source: str | None = None
     published: datetime | None = None
+    tags: list[str] = field(default_factory=list)
+    origin: str | None = None
+
+
+@dataclass
+class Reading:
+    """What a reader returns: its drafts, and what it learned about the digest as a whole."""
+
+    drafts: list[Draft]
+    title: str | None = None  # the issue's own title (an e-mail's Subject, a page's H1)
+    summary: str | None = None  # an intro paragraph or quote before the first article
+    warnings: list[str] = field(default_factory=list)  # one line each where it had to guess
 
 
 # --- bytes -> text ---------------------------------------------------------------------------
@@ -242,7 +273,7 @@ def _article(draft: Draft) -> Article:
             f"title is longer than {MAX_TITLE_CHARS} characters ({len(title)}): {shorten(title)!r}"
             " (is a blank line missing after it?)"
         )
-    summary = clean_text(draft.summary)
+    summary = clean_paragraphs(draft.summary)
     if not summary:
         raise where.error(f"title {shorten(title)!r} has no summary")
     if len(summary) > MAX_SUMMARY_CHARS:
@@ -254,6 +285,9 @@ def _article(draft: Draft) -> Article:
     if len(source) > MAX_SOURCE_CHARS:
         raise where.error(f"source is longer than {MAX_SOURCE_CHARS} characters")
     url = check_url(draft.url, where) if draft.url is not None and draft.url.strip() else None
+    tags = tuple(dict.fromkeys(tag for tag in map(clean_text, draft.tags) if tag))
+    origin = draft.origin or (f"{where.name}:{where.line}" if where.line
+                              else f"{where.name}: {where.label}" if where.label else where.name)
     return Article(
         id=article_id(url, title),
         title=title,
@@ -262,13 +296,17 @@ def _article(draft: Draft) -> Article:
         source=source or None,
         published=draft.published,
         line=where.line,
+        tags=tags,
+        origin=origin,
     )
 
 
-def finish(drafts: Iterable[Draft], name: str) -> tuple[Article, ...]:
+def finish(drafts: Iterable[Draft], name: str,
+           warnings: list[str] | None = None) -> tuple[Article, ...]:
     """Clean and check every draft, give each an id, and keep the first of any duplicates.
 
-    Raises :class:`SourceError` for the first bad entry, or when there is no entry at all.
+    A dropped duplicate is reported in ``warnings`` (when given) and in the log. Raises
+    :class:`SourceError` for the first bad entry, or when there is no entry at all.
     """
     articles: list[Article] = []
     seen: dict[str, Article] = {}
@@ -277,14 +315,12 @@ def finish(drafts: Iterable[Draft], name: str) -> tuple[Article, ...]:
         article = _article(draft)
         first = seen.get(article.id)
         if first is not None:
-            log.warning(
-                "%s:%s: %r repeats the article at line %s (same %s); keeping the first",
-                name,
-                article.line or "?",
-                shorten(article.title),
-                first.line or "?",
-                "URL" if article.url else "title",
-            )
+            message = (f"{article.origin}: {shorten(article.title)!r} repeats the article at "
+                       f"{first.origin} (same {'URL' if article.url else 'title'}); "
+                       "keeping the first")
+            log.warning("%s", message)
+            if warnings is not None:
+                warnings.append(message)
             continue
         seen[article.id] = article
         articles.append(article)
