@@ -366,6 +366,7 @@ def test_ids_survive_unparseable_urls() -> None:
         "audiodigest.sources.common",
         "audiodigest.sources.ids",
         "audiodigest.sources.feed",
+        "audiodigest.sources.boilerplate",
     ],
 )
 def test_doctests(module: str) -> None:

@@ -1,0 +1,111 @@
+"""Lines that decorate a digest rather than carry an article, shared by the line-based readers.
+
+Pasted pages and e-mails bring their own furniture: "View in browser", "Unsubscribe", "You are
+receiving this because…", reading times after titles ("(5 minute read)"), bylines ("— Reuters",
+"Source: Example Weekly"). Each rule here answers one question about one stripped line, so the
+text, Markdown, HTML and e-mail readers agree on what is furniture.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Whole lines an e-mail or a page adds around its articles. Matched against the start of a
+# short line only (see is_boilerplate), so an article that mentions "unsubscribe" stays.
+_BOILERPLATE = re.compile(
+    r"""(?ix)^[\W_]*(?:
+        view\s+(?:this\s+(?:e-?mail|newsletter|issue|post)\s+)?(?:in\s+(?:your\s+)?browser|online|on\s+the\s+web)
+      | (?:read|open)\s+(?:it\s+)?(?:in|on)\s+(?:the\s+)?(?:app|browser|web)
+      | (?:click\s+here\s+to\s+)?unsubscribe
+      | manage\s+(?:your\s+)?(?:subscription|preferences|e-?mail\s+preferences)
+      | update\s+your\s+(?:e-?mail\s+)?preferences
+      | you(?:'re|\s+are)?\s+(?:receiving|received|getting|subscribed)\b
+      | you\s+(?:received|got)\s+this\b
+      | (?:this\s+(?:e-?mail|newsletter)\s+was\s+)?forwarded\s+(?:to\s+you\s+)?by\b
+      | (?:was\s+this|did\s+someone)\s+(?:e-?mail\s+)?forward
+      | forward(?:ed)?\s+this\s+(?:e-?mail|newsletter)\b
+      | (?:not\s+)?subscribed\?\s
+      | (?:subscribe|sign\s+up)(?:\s+(?:here|now|for\s+free|to\s+\w+))?\s*[.!:→»>-]*$
+      | share\s+(?:this|on)\b
+      | follow\s+us\b
+      | privacy\s+policy
+      | (?:copyright\s+)?(?:©|\(c\))\s*\d{4}
+      | all\s+rights\s+reserved
+      | powered\s+by\b
+      | sent\s+(?:with|via|by)\s+\w+
+      | advertise\s+with\s+us
+      | (?:this\s+(?:issue|newsletter|e-?mail)\s+is\s+)?(?:sponsored|brought\s+to\s+you)\s+by\b
+    )""",
+)
+_MAX_BOILERPLATE_WORDS = 25
+
+# "(5 minute read)", "[3 min read]", "· 4 min", "(GitHub Repo)" after a title.
+_READING_TIME = re.compile(
+    r"""(?ix)\s*(?:
+        [(\[]\s*(?P<m1>\d{1,3})\s*(?:-\s*)?(?:minutes?|mins?|m)\.?(?:\s+read(?:ing)?)?(?:\s+time)?\s*[)\]]
+      | [·|•–—-]\s*(?P<m2>\d{1,3})\s*(?:minutes?|mins?)\.?(?:\s+read)?
+      | [(\[]\s*(?:github\s+repo|sponsor(?:ed)?|website|video|podcast|pdf)\s*[)\]]
+    )\s*$""",
+)
+
+# Bylines that name where an article comes from.
+_BYLINE = re.compile(
+    r"""(?ix)^(?:
+        (?:source|via|from|publication|published\s+(?:by|in))\s*[:\-–—]\s*(?P<a>\S.*?)
+      | via\s+(?P<b>\S.*?)
+      | [—–]\s*(?P<c>\S.*?)
+    )\s*$""",
+)
+_MAX_BYLINE_CHARS = 80
+
+
+def is_boilerplate(line: str) -> bool:
+    """True for a short line that an e-mail or page adds around its articles.
+
+    >>> is_boilerplate("View in browser")
+    True
+    >>> is_boilerplate("You are receiving this because you signed up at example.com.")
+    True
+    >>> is_boilerplate("Researchers found a way to unsubscribe bots from spam lists.")
+    False
+    """
+    if len(line.split()) > _MAX_BOILERPLATE_WORDS:
+        return False
+    return _BOILERPLATE.match(line) is not None
+
+
+def split_reading_time(title: str) -> tuple[str, int | None]:
+    """A title without its trailing reading time (or "(GitHub Repo)" marker), and the minutes.
+
+    >>> split_reading_time("Chips get cheaper (5 minute read)")
+    ('Chips get cheaper', 5)
+    >>> split_reading_time("A tool for diffs (GitHub Repo)")
+    ('A tool for diffs', None)
+    >>> split_reading_time("Windows 11 (2024)")
+    ('Windows 11 (2024)', None)
+    """
+    match = _READING_TIME.search(title)
+    if not match or match.start() == 0:
+        return title, None
+    minutes = match.group("m1") or match.group("m2")
+    return title[: match.start()].rstrip(), int(minutes) if minutes else None
+
+
+def byline(line: str) -> str | None:
+    """The publication a byline line names, or None when the line is not a byline.
+
+    >>> byline("— Reuters")
+    'Reuters'
+    >>> byline("Source: Example Weekly")
+    'Example Weekly'
+    >>> byline("via The Verge")
+    'The Verge'
+    >>> byline("— and then the market fell for the third day in a row, which nobody expected.")
+    """
+    match = _BYLINE.match(line)
+    if not match:
+        return None
+    name = (match.group("a") or match.group("b") or match.group("c") or "").strip(" *_.")
+    if not name or len(name) > _MAX_BYLINE_CHARS or len(name.split()) > 8:
+        return None
+    return name
