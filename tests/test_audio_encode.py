@@ -431,3 +431,24 @@ def test_peaks_pushed_over_by_coding_are_caught(speech: list[Pcm], tmp_path: Pat
     assert abs(built.episode.loudness.integrated_lufs + 16.0) <= 1.0
     assert abs(measure(built.episode.path).true_peak_dbtp
                - built.episode.loudness.true_peak_dbtp) < 0.05
+
+
+def test_chap_frames_are_stored_in_time_order(tmp_path: Path) -> None:
+    """Readers that list chapters in file order (ffmpeg, some players) see them in time order,
+    even when a later chapter's frame is the smallest (mutagen alone orders frames by size)."""
+    from audiodigest.audio.tags import write_id3
+    from audiodigest.models import ChapterMark
+
+    path = tmp_path / "silence.mp3"
+    exe = ffmpeg.find_ffmpeg()
+    subprocess.run([exe, "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-t",
+                    "12", "-b:a", "64k", str(path)], check=True)
+    titles = ["Introduction: a long opening title for the show", "A story with a long title "
+              "that takes many bytes to store", "Mid", "Wrap-up"]
+    marks = [ChapterMark(title=t, start=i * 3 * 44100, end=(i + 1) * 3 * 44100,
+                         url="https://example.com/" + "x" * (40 - 10 * i))
+             for i, t in enumerate(titles)]
+    write_id3(path, dataclasses.replace(TAGS, cover=None), marks, 44100)
+    stored = ID3(path).getall("CHAP")  # in the order the frames stand in the file
+    assert [c.sub_frames["TIT2"].text[0] for c in stored] == titles
+    assert [t for _, _, t in ffmetadata_chapters(str(path))] == titles

@@ -2,7 +2,7 @@
 
 MP3: ID3v2.3 written with mutagen (v2.3 because Apple Podcasts drops v2.4 chapter titles over
 about 51 characters): TIT2, TPE1, TALB, TYER (from TDRC), COMM, TRCK, APIC, WOAS + WXXX, one
-CHAP per chapter ("ch0", "ch1", ...) with TIT2 and WXXX, and a top-level ordered CTOC "toc"
+CHAP per chapter ("ch0", "ch1", ..., stored in time order) with TIT2 and WXXX, and a top-level ordered CTOC "toc"
 with its own TIT2 (Apple and Overcast ignore chapters without it).
 
 M4A: iTunes-style MP4 atoms with mutagen (©nam, ©ART, ©alb, ©day, ©cmt, trkn, covr); the
@@ -44,6 +44,29 @@ TOC_ID = "toc"
 NO_OFFSET = 0xFFFFFFFF  # CHAP byte offsets unused: players seek by time
 
 
+class _ChaptersInTimeOrder(ID3):
+    """An ID3 tag that stores its CHAP frames in time order.
+
+    mutagen orders the frames it writes by size, so a short "Wrap-up" chapter lands before the
+    long ones, and readers that list chapters in file order (ffprobe, some players) show it
+    first. This writes the same frames as mutagen would, in this order: the text and link
+    frames as they were added, the CHAP frames by start time, the CTOC, then the pictures.
+    """
+
+    def _write(self, config: object) -> bytearray:
+        from mutagen.id3._tags import save_frame  # the frame encoder mutagen itself uses
+
+        def rank(item: tuple[int, object]) -> tuple[int, int, int]:
+            position, frame = item
+            kind = getattr(frame, "FrameID", "")
+            if kind == "CHAP":
+                return (1, int(getattr(frame, "start_time", 0)), position)
+            return ({"CTOC": 2, "APIC": 3}.get(kind, 0), 0, position)
+
+        frames = [frame for _, frame in sorted(enumerate(self.values()), key=rank)]
+        return bytearray().join(save_frame(frame, config=config) for frame in frames)
+
+
 @dataclass(frozen=True)
 class EpisodeTags:
     """What the encoded file says about itself."""
@@ -70,7 +93,7 @@ def write_id3(path: Path, tags: EpisodeTags, chapters: Sequence[ChapterMark],
 
     Chapter positions are samples at ``sample_rate``.
     """
-    id3 = ID3()
+    id3 = _ChaptersInTimeOrder()
     id3.add(TIT2(encoding=3, text=[tags.title]))
     id3.add(TPE1(encoding=3, text=[tags.artist]))
     id3.add(TALB(encoding=3, text=[tags.album]))
