@@ -150,8 +150,11 @@ _SAFE_ID = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def episode_id_for(digest: Path) -> str:
-    """The episode id is the digest's file stem, made safe as a folder and file name."""
-    stem = _SAFE_ID.sub("-", digest.stem).strip("-._")
+    """The episode id is the digest's name without its extensions (``2026-12-01.rss.xml`` is
+    ``2026-12-01``), made safe as a folder and file name."""
+    from audiodigest.sources import digest_stem
+
+    stem = _SAFE_ID.sub("-", digest_stem(digest)).strip("-._")
     return stem[:80] or "episode"
 
 

@@ -16,7 +16,9 @@ from tests.conftest import make_show, run_cli
 @pytest.mark.parametrize(
     ("name", "expected"),
     [("2026-11-27.txt", "2026-11-27"), ("my digest (v2).md", "my-digest-v2"),
-     ("../../etc.txt", "etc"), ("...json", "episode"), ("CON.txt", "CON")],
+     ("../../etc.txt", "etc"), ("...json", "episode"), ("CON.txt", "CON"),
+     ("2026-12-01.rss.xml", "2026-12-01"), ("2026-12-01.feed.json", "2026-12-01"),
+     ("2026-12-01.atom", "2026-12-01"), ("notes.v2.txt", "notes.v2")],
 )
 def test_episode_ids_are_safe_folder_names(name: str, expected: str) -> None:
     episode_id = episode_id_for(Path(name))

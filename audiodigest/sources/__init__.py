@@ -160,22 +160,50 @@ def read(path: Path, fmt: str | None = None) -> Digest:
     return parse(data, str(path), fmt)
 
 
-def newest_digest(folder: Path) -> Path:
-    """The digest in ``folder`` whose file name sorts last (names are dates: 2026-11-27.txt).
+# Extensions a digest's name may carry on top of its format's (``2026-12-01.rss.xml``).
+_EXTRA_EXTENSIONS = (".rss", ".atom", ".feed", ".json", ".jsonfeed", ".digest")
+_DATED = re.compile(r"\d{4}-\d{2}-\d{2}(?:$|[^0-9])")
 
-    Only files with a known extension (:data:`EXTENSIONS`) count; hidden files are ignored.
-    Raises :class:`SourceError` naming the folder when it holds no digest, or when the newest
-    name exists with two extensions (which one is meant is unclear).
+
+def digest_stem(path: Path | str) -> str:
+    """A digest's name without its extensions: what names its episode.
+
+    >>> digest_stem("digests/2026-12-01.rss.xml")
+    '2026-12-01'
+    >>> digest_stem("2026-12-01-evening.feed.json")
+    '2026-12-01-evening'
+    >>> digest_stem("notes.v2.txt")
+    'notes.v2'
+    """
+    name = Path(path).name
+    for _ in range(3):
+        suffix = Path(name).suffix.lower()
+        if not suffix or (suffix not in EXTENSIONS and suffix not in _EXTRA_EXTENSIONS):
+            break
+        name = name[: -len(suffix)]
+    return name
+
+
+def newest_digest(folder: Path) -> Path:
+    """The digest in ``folder`` whose date-led name sorts last (2026-11-27.txt,
+    2026-11-27-evening.md).
+
+    Only files with a known extension (:data:`EXTENSIONS`) whose names start with a date
+    (YYYY-MM-DD) count, so a README or notes file beside the digests is never taken for one;
+    hidden files are ignored. Raises :class:`SourceError` naming the folder when it holds no
+    dated digest, or when the newest name exists with two extensions (which one is meant is
+    unclear).
     """
     folder = Path(folder)
     try:
-        candidates = [
+        known = [
             entry
             for entry in folder.iterdir()
             if not entry.name.startswith(".")
             and entry.suffix.lower() in EXTENSIONS
             and entry.is_file()
         ]
+        candidates = [entry for entry in known if _DATED.match(entry.name)]
     except FileNotFoundError:
         raise SourceError("the digest folder does not exist", path=folder) from None
     except OSError as exc:
@@ -183,13 +211,21 @@ def newest_digest(folder: Path) -> Path:
             f"cannot list the digest folder: {exc.strerror or exc}", path=folder
         ) from None
     if not candidates:
-        known = ", ".join(sorted(EXTENSIONS))
-        raise SourceError(f"no digest here (looked for files ending {known})", path=folder)
-    newest = max(candidates, key=lambda p: (p.stem, p.name))
-    twins = sorted(p.name for p in candidates if p.stem == newest.stem)
+        if known:
+            raise SourceError(
+                f"no digest named by date here ({', '.join(sorted(p.name for p in known)[:3])}"
+                f"{', …' if len(known) > 3 else ''} do not start with YYYY-MM-DD); name each"
+                " digest by its day, e.g. 2026-11-27.txt, or pass --digest FILE",
+                path=folder,
+            )
+        endings = ", ".join(sorted(EXTENSIONS))
+        raise SourceError(f"no digest here (looked for files ending {endings})", path=folder)
+    newest = max(candidates, key=lambda p: (digest_stem(p), p.name))
+    stem = digest_stem(newest)
+    twins = sorted(p.name for p in candidates if digest_stem(p) == stem)
     if len(twins) > 1:
         raise SourceError(
-            f"more than one digest for {newest.stem}: {', '.join(twins)}; keep one", path=folder
+            f"more than one digest for {stem}: {', '.join(twins)}; keep one", path=folder
         )
     return newest
 
@@ -205,6 +241,7 @@ __all__ = [
     "MAX_URL_CHARS",
     "article_id",
     "detect_format",
+    "digest_stem",
     "newest_digest",
     "normalise_title",
     "normalise_url",
