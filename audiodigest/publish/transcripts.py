@@ -4,7 +4,8 @@ Cues carry the editor's words (``Cue.text``), never the normalised text the engi
 Line limits: WebVTT lines hold at most :data:`VTT_LINE` visible characters (Apple ingests VTT
 with that limit); SRT cues at most :data:`SRT_LINES` lines of :data:`SRT_LINE` characters. A
 sentence that does not fit one cue is split into consecutive cues that share its time span in
-proportion to their characters.
+proportion to their characters, with the words shared out evenly and no cue shorter than
+:data:`MIN_CUE_MS` unless its sentence is.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ VTT_LINE = 65
 VTT_LINES = 2
 SRT_LINE = 32
 SRT_LINES = 2
+MIN_CUE_MS = 1000  # a cue shorter than this flashes by (unless its sentence is that short)
 JSON_TRANSCRIPT_VERSION = "1.0.0"
 
 
@@ -38,21 +40,51 @@ def _clock(ms: int, decimal: str) -> str:
     return f"{hours:02d}:{minutes:02d}:{secs:02d}{decimal}{frac:03d}"
 
 
+def _balanced(words: list[str], count: int) -> list[list[str]]:
+    """``words`` cut into ``count`` runs of about equal characters (no run left empty)."""
+    total = sum(len(w) + 1 for w in words)
+    groups: list[list[str]] = [[]]
+    done = 0
+    for index, word in enumerate(words):
+        words_left = len(words) - index
+        groups_left = count - len(groups)
+        # Cut before this word once the current run has its share, or when the remaining
+        # words are only just enough to give every remaining run one.
+        if groups[-1] and groups_left > 0 and (
+                done + (len(word) + 1) / 2 > total * len(groups) / count
+                or words_left <= groups_left):
+            groups.append([])
+        groups[-1].append(word)
+        done += len(word) + 1
+    return groups
+
+
 def _split(cue: Cue, sample_rate: int, width: int,
            lines_per_cue: int) -> list[tuple[int, int, list[str]]]:
-    """The cue's text wrapped to ``width`` and cut into groups of ``lines_per_cue`` lines.
+    """The cue's text cut into cues of at most ``lines_per_cue`` lines of ``width``.
 
-    Each group gets a slice of the cue's time (ms) proportional to its characters; the
-    slices tile the span with no gaps and never run backwards.
+    The words are shared out evenly, so no cue is left with a lone word, and no cue lasts
+    less than :data:`MIN_CUE_MS` unless the sentence itself does (then the cues may hold more
+    lines). Each cue gets a slice of the sentence's time (ms) proportional to its characters;
+    the slices tile the span with no gaps and never run backwards.
     """
-    lines = textwrap.wrap(" ".join(cue.text.split()), width=width, break_long_words=True,
-                          break_on_hyphens=False)
-    if not lines:
+    words = " ".join(cue.text.split()).split(" ")
+    if words == [""]:
         return []
-    groups = [lines[i:i + lines_per_cue] for i in range(0, len(lines), lines_per_cue)]
     start, end = _ms(cue.start, sample_rate), _ms(cue.end, sample_rate)
     end = max(end, start)
-    weights = [sum(len(line) for line in g) + len(g) - 1 for g in groups]
+    most = max(1, (end - start) // MIN_CUE_MS)  # cues this sentence's time allows
+
+    def wrap(group: list[str]) -> list[str]:
+        return textwrap.wrap(" ".join(group), width=width, break_long_words=True,
+                             break_on_hyphens=False)
+
+    count = min(most, -(-len(wrap(words)) // lines_per_cue))
+    groups = _balanced(words, count)
+    while count < min(most, len(words)) and any(len(wrap(g)) > lines_per_cue for g in groups):
+        count += 1
+        groups = _balanced(words, count)
+    weights = [len(" ".join(g)) for g in groups]
     total = sum(weights)
     out: list[tuple[int, int, list[str]]] = []
     done = 0
@@ -61,7 +93,7 @@ def _split(cue: Cue, sample_rate: int, width: int,
         done += weight
         t1 = start + round((end - start) * done / total)
         t1 = min(end, max(t1, t0 + 1)) if end - start >= len(groups) else max(t1, t0)
-        out.append((t0, t1, group))
+        out.append((t0, t1, wrap(group)))
         t0 = t1
     return out
 
