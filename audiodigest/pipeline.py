@@ -303,7 +303,7 @@ def _script_stage(config: ShowConfig, paths: ShowPaths, options: BuildOptions,
     With ``options.dry_run`` nothing is written; the outcome says what a build would do.
     """
     from audiodigest.publish.index import load_index, next_number
-    from audiodigest.script.store import prepare_script
+    from audiodigest.script.store import prepare_script, recorded_number
     from audiodigest.sources import newest_digest, read
 
     digest = options.digest or newest_digest(config.path(config.digests))
@@ -313,11 +313,16 @@ def _script_stage(config: ShowConfig, paths: ShowPaths, options: BuildOptions,
         notify(f"warning: {warning}")
     records = load_index(paths.index)
     existing = next((r for r in records if r.id == episode_id), None)
-    number = existing.number if existing else next_number(records)
+    # An episode's number is fixed when it is first built: the published record's, else the
+    # one its script already carries (an episode removed and built again), else the next.
+    number = (existing.number if existing else None) or recorded_number(config, episode_id) \
+        or next_number(records)
     outcome = prepare_script(config, contents.articles, sha256_file(digest), episode_id,
                              episode_date=episode_date_for(digest), number=number,
                              force=options.force, dry_run=options.dry_run,
                              digest_title=contents.title, digest_summary=contents.summary)
+    # The script is what the narration says: an editor's `episode:` is the number everywhere.
+    number = outcome.script.episode or number
     return ScriptStage(episode_id, records, existing, number, outcome)
 
 

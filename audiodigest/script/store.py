@@ -127,6 +127,22 @@ def _backup(path: Path, old: bytes, episode_id: str) -> Path:
     return target
 
 
+def recorded_number(config: ShowConfig, episode_id: str) -> int | None:
+    """The episode number the episode's script already carries (``episode:``), if any.
+
+    An episode keeps the number it was first built with, even after it was removed from the
+    feed and built again. A missing or unreadable script gives None (the build reports a
+    script that does not parse when it reads it properly).
+    """
+    text = _read(script_path(config, episode_id))
+    if text is None:
+        return None
+    try:
+        return parse_script(text).episode
+    except ScriptError:
+        return None
+
+
 def prepare_script(config: ShowConfig, articles: Sequence[Article],
                    digest_hash: str, episode_id: str, *, episode_date: date,
                    number: int | None, force: bool = False,
