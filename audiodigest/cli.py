@@ -219,6 +219,15 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from audiodigest.publish.deploy import publish_to
 
     config = config_mod.load(Path(args.show_dir))
+    if not args.allow_placeholders:
+        from audiodigest.errors import ConfigError
+        from audiodigest.identity import publish_problems
+
+        problems = publish_problems(config)
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise ConfigError(f"not ready for an audience: {problems[0]}{more}; fix show.toml "
+                              "or pass --allow-placeholders", path=config.root / "show.toml")
     report = publish_to(ShowPaths(config).output, Path(args.to), prune=args.prune)
     _out(f"Published to {args.to}: {report}")
     return 0
@@ -313,6 +322,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", required=True, metavar="DIR", help="the web root to copy into")
     p.add_argument("--prune", action="store_true",
                    help="also delete files this command published earlier that are gone now")
+    p.add_argument("--allow-placeholders", action="store_true",
+                   help="publish even with a loopback base_url or placeholder owner fields")
 
     p = verb("remove", "remove an episode from the feed and the site", cmd_remove)
     p.add_argument("show_dir", metavar="SHOW_DIR")

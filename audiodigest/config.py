@@ -84,6 +84,17 @@ class ShowConfig(_Model):
         pattern=r"^https?://[^\s]+$",
         description="Public URL of the output folder; the feed is at BASE_URL/feed.xml.",
     )
+    guid: str | None = Field(
+        None,
+        pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+        description="The show's permanent podcast:guid, written once by 'audiodigest new' (or the "
+                    "first build); podcast apps follow the show by it, so never change it.",
+    )
+    feed_moved_to: str | None = Field(
+        None, pattern=r"^https?://[^\s]+$",
+        description="The feed's new URL once the show has moved: written as itunes:new-feed-url, "
+                    "and 'serve' answers the old feed with a redirect there.",
+    )
     link: str | None = Field(None, description="The show's website; defaults to base_url.")
     copyright: str | None = Field(None, description="Copyright line for the feed.")
     type: Literal["episodic", "serial"] = Field("episodic", description="itunes:type.")

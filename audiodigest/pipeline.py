@@ -23,7 +23,6 @@ import logging
 import re
 import threading
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -176,10 +175,12 @@ def publication_time(day: date, now: datetime | None = None) -> datetime:
 
 
 def episode_guid(config: ShowConfig, episode_id: str) -> str:
-    """A guid derived once, when the episode is first published, then kept in the index."""
-    from audiodigest.publish.podcastindex import PODCAST_GUID_NAMESPACE, bare_feed_url
+    """A guid derived once, when the episode is first published, then kept in the index: from
+    the show's own guid, so no two shows share one."""
+    from audiodigest.identity import derived_guid
+    from audiodigest.identity import episode_guid as guid_in_show
 
-    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, f"{bare_feed_url(config.feed_url)}#{episode_id}"))
+    return guid_in_show(config.guid or derived_guid(config), episode_id)
 
 
 def _digest(obj: object) -> str:
@@ -276,10 +277,16 @@ def build(show_dir: Path, options: BuildOptions = BuildOptions(), notify: Notify
     started = time.monotonic()
     config = config_mod.load(show_dir)
     paths = ShowPaths(config)
+    from audiodigest.identity import ensure_guid, placeholders
+
+    for key in placeholders(config):
+        notify(f"warning: {config.root / config_mod.SHOW_FILE}: {key} is still the placeholder "
+               "that 'new' wrote; replace it before publishing")
     if options.dry_run:
         result = _dry_run(config, paths, options)
     else:
         with ShowLock(paths.lock):
+            config = ensure_guid(config, notify)
             result = _build_locked(config, paths, options, notify)
     result.wall_seconds = time.monotonic() - started
     return result

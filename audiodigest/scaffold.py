@@ -7,6 +7,7 @@ the help text lives in one place.
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from pydantic import BaseModel
 from audiodigest.config import SHOW_FILE, ShowConfig, parse
 from audiodigest.errors import UserError
 from audiodigest.fsutil import atomic_write
+from audiodigest.identity import PLACEHOLDER_NOTE, PLACEHOLDERS
 
 EXAMPLE_DIGEST = """\
 A quieter way to cool a data centre
@@ -44,8 +46,10 @@ def commented_toml(title: str) -> str:
     required = {
         "title": title,
         "description": f"{title}: the day's articles, read aloud.",
-        "author": "Your Name",
+        "author": PLACEHOLDERS["author"],
+        "guid": str(uuid.uuid4()),  # base_url is still the loopback preview: no URL to derive from
     }
+    note = f"  # {PLACEHOLDER_NOTE}"
     lines = ["# audiodigest show settings. Lines starting with '#' show the defaults.", ""]
     sections: list[tuple[str, type[BaseModel]]] = []
     for name, info in ShowConfig.model_fields.items():
@@ -59,7 +63,8 @@ def commented_toml(title: str) -> str:
             continue
         lines.append(f"# {info.description}")
         if name in required:
-            lines.append(f"{name} = {_toml_value(required[name])}")
+            marked = note if name in PLACEHOLDERS else ""
+            lines.append(f"{name} = {_toml_value(required[name])}{marked}")
         else:
             default = info.get_default(call_default_factory=True)
             if default is None:
@@ -68,7 +73,8 @@ def commented_toml(title: str) -> str:
                 lines.append(f"# {name} = {_toml_value(default)}")
         lines.append("")
     lines += ["# Contact for podcast directories (itunes:owner).", "[owner]",
-              'name = "Your Name"', 'email = "you@example.com"', ""]
+              f"name = {_toml_value(PLACEHOLDERS['owner.name'])}{note}",
+              f"email = {_toml_value(PLACEHOLDERS['owner.email'])}{note}", ""]
     lines += ["# Who reads: HOST reads untagged paragraphs; tag a paragraph 'READER:' to use READER.",
               "[voices.HOST]"]
     from audiodigest.config import VoiceSettings

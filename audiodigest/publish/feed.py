@@ -219,7 +219,11 @@ def build_feed(config: ShowConfig, records: Sequence[EpisodeRecord], artwork: st
     fg.podcast.itunes_type(config.type)  # type: ignore[attr-defined]
     ext.itunes_image(cover_url)
     ext.itunes_explicit(config.explicit)
-    ext.guid(podcast_guid(config.feed_url))
+    # The show's guid is assigned once and kept in show.toml (see audiodigest.identity); the
+    # feed URL's UUIDv5 only stands in for a show that was never built.
+    ext.guid(config.guid or podcast_guid(config.feed_url))
+    if config.feed_moved_to:
+        fg.podcast.itunes_new_feed_url(config.feed_moved_to)  # type: ignore[attr-defined]
     ext.locked(config.locked, owner=config.owner.email)
     ext.medium("podcast")
 

@@ -38,6 +38,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from audiodigest.config import ShowConfig
 from audiodigest.errors import ScriptError
+from audiodigest.identity import placeholders
 from audiodigest.models import Article, Block, Script, ScriptChapter
 from audiodigest.script.format import canonical_script, escape_text, parse_body
 from audiodigest.script.speakdate import cardinal_words, spoken_date, written_date
@@ -236,7 +237,9 @@ def render_script(articles: Sequence[Article], config: ShowConfig, *, episode_da
     title = " ".join((digest_title or "").split()) or f"{config.title} — {written_date(episode_date)}"
     summary = " ".join((digest_summary or "").split()) or None
     show = ShowInfo(
-        title=config.title, author=config.author, description=config.description,
+        # A placeholder author ("Your Name") is never read out.
+        title=config.title, author="" if "author" in placeholders(config) else config.author,
+        description=config.description,
         language=config.language, category=config.category, link=config.site_link,
         speakers=tuple(sorted(config.voices)),
     )
