@@ -74,6 +74,13 @@ class OutputError(AudioDigestError):
     """An output could not be written (disk full, read-only folder, permissions)."""
 
 
+class QualityError(AudioDigestError):
+    """The new episode failed its quality check (silent, cut short, broken): nothing was
+    published and the earlier feed stands. Exit code 4."""
+
+    exit_code = 4
+
+
 class BusyError(AudioDigestError):
     """Another build of the same show holds its lock."""
 

@@ -505,7 +505,12 @@ def _make_audio(config: ShowConfig, paths: ShowPaths, script: Script,
     # Every segment is in the cache now: pieces read the ones they need when they are made, so
     # an hour-long episode never holds its speech twice (and the voices' memory is released).
     pcms = CachedPcms(cache, _segment_keys(jobs))
-    layout, tracks = lay_out(chapters, pcms.shapes(), config.audio, config.music, config.root)
+    shapes = pcms.shapes()
+    from audiodigest.audio.gate import check_episode, check_speech
+
+    check_speech([job.label for job in jobs], [job.text for job in jobs],
+                 [frames / rate for frames, rate in shapes], iter(pcms))
+    layout, tracks = lay_out(chapters, shapes, config.audio, config.music, config.root)
     pieces = plan_chunks(layout, pcms.keys, config.audio, tracks)
     fmt = config.audio.format
     rel = _audio_rel(episode_id, key, fmt)
@@ -523,6 +528,7 @@ def _make_audio(config: ShowConfig, paths: ShowPaths, script: Script,
         encoded = encode_episode(layout, pieces, pcms, tracks, config.audio, paths.output / rel,
                                  tags, store, advance=progress.advance, report=audio_report)
     store.keep_only({p.key for p in pieces})
+    check_episode(encoded, layout.total / layout.rate, config.audio)
     assert encoded.loudness is not None
     loudness = result.loudness = encoded.loudness
     result.audio_seconds = encoded.duration
