@@ -228,6 +228,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             raise ConfigError(f"not ready for an audience: {problems[0]}{more}; fix show.toml "
                               "or pass --allow-placeholders", path=config.root / "show.toml")
+    from audiodigest.pipeline import release_due
+
+    if release_due(Path(args.show_dir)):
+        _say(args, "feed: scheduled episodes whose time has come were added")
     report = publish_to(ShowPaths(config).output, Path(args.to), prune=args.prune)
     _out(f"Published to {args.to}: {report}")
     return 0

@@ -100,6 +100,13 @@ class ShowConfig(_Model):
     type: Literal["episodic", "serial"] = Field("episodic", description="itunes:type.")
     locked: bool = Field(True, description="podcast:locked: forbid other platforms from importing the feed.")
     artwork: Path | None = Field(None, description="Square JPEG or PNG, 1400-3000 px; a cover is generated if absent.")
+    publish_time: str | None = Field(
+        None, pattern=r"^(?:[01]\d|2[0-3]):[0-5]\d$",
+        description="Local time (HH:MM, in 'timezone') each episode is published on its day; an "
+                    "episode whose time has not come is built but kept out of the feed until "
+                    "then. Unset: 06:00, or at once when built later that day.",
+    )
+    timezone: str = Field("UTC", description="Time zone of publish_time, e.g. Europe/Oslo.")
     feed_items: int = Field(50, ge=1, le=10000, description="How many of the newest episodes the feed lists.")
     digests: Path = Field(Path("digests"), description="Folder of digests; build takes the newest.")
     scripts: Path = Field(Path("scripts"), description="Folder of the editable narration scripts.")
@@ -129,6 +136,18 @@ class ShowConfig(_Model):
                 raise ValueError(f"speaker tag {name!r} must be upper-case letters, digits or _")
         if "HOST" not in value:
             raise ValueError("a HOST voice is required: it reads untagged paragraphs")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use a name such as Europe/Oslo or "
+                             "America/New_York)") from None
         return value
 
     @field_validator("description")

@@ -168,10 +168,31 @@ def episode_date_for(digest: Path, today: date | None = None) -> date:
     return today or datetime.now(UTC).date()
 
 
-def publication_time(day: date, now: datetime | None = None) -> datetime:
-    """When a new episode is dated: 06:00 UTC on its day, but never in the future."""
-    now = now or datetime.now(UTC).replace(microsecond=0)
-    return min(datetime.combine(day, dtime(6, 0), tzinfo=UTC), now)
+def publication_time(day: date, now: datetime | None = None, *, at: str | None = None,
+                     timezone: str = "UTC") -> datetime:
+    """When an episode is published, in the show's time zone.
+
+    With ``at`` (``publish_time``, HH:MM) it is that time on its day, even when that is still
+    to come: the episode then waits outside the feed. Without, it is 06:00 on its day, or the
+    moment of the build when that is earlier; an episode dated after today still waits for
+    06:00 on its day (its narration names that day).
+    """
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(timezone)
+    now = (now or datetime.now(UTC)).replace(microsecond=0).astimezone(zone)
+    if at is not None:
+        hour, minute = (int(part) for part in at.split(":"))
+        return datetime.combine(day, dtime(hour, minute), tzinfo=zone)
+    planned = datetime.combine(day, dtime(6, 0), tzinfo=zone)
+    return planned if day > now.date() else min(planned, now)
+
+
+def released(records: Sequence[EpisodeRecord], now: datetime | None = None
+             ) -> list[EpisodeRecord]:
+    """The records whose publication time has come: only these are in the feed and pages."""
+    now = now or datetime.now(UTC)
+    return [r for r in records if r.pub_date <= now]
 
 
 def episode_guid(config: ShowConfig, episode_id: str) -> str:
@@ -385,6 +406,9 @@ def _build_locked(config: ShowConfig, paths: ShowPaths, options: BuildOptions,
         notify("audio: up to date")
     # What does not shape the audio follows the script on every build.
     record = replace(record, summary=summary_for(script), number=number)
+    if record.pub_date > datetime.now(UTC):
+        notify(f"episode {episode_id} is scheduled for {record.pub_date.isoformat(' ')}: it joins "
+               "the feed at the first build or publish after that")
     result.audio_path = paths.output / record.audio.path
     result.page_path = paths.output / record.page
 
@@ -552,7 +576,7 @@ def _make_audio(config: ShowConfig, paths: ShowPaths, script: Script,
         guid=existing.guid if existing else episode_guid(config, episode_id),
         number=number,
         title=script.title,
-        pub_date=existing.pub_date if existing else publication_time(script.date),
+        pub_date=_pub_date(config, existing, script.date),
         summary=summary_for(script),
         audio=PublishedFile(rel, encoded.mime_type),
         audio_size=encoded.size,
@@ -564,11 +588,39 @@ def _make_audio(config: ShowConfig, paths: ShowPaths, script: Script,
     )
 
 
+def release_due(show_dir: Path, now: datetime | None = None) -> bool:
+    """Rewrite the feed and pages when a scheduled episode's time has come (for ``publish``);
+    ``now`` is the clock's time unless given. True if anything was written.
+    """
+    from audiodigest.publish.index import load_index
+
+    config = config_mod.load(show_dir)
+    paths = ShowPaths(config)
+    if not paths.index.exists():
+        return False
+    with ShowLock(paths.lock):
+        return _publish(config, paths, load_index(paths.index), cover_file(config)[0], now)
+
+
+def _pub_date(config: ShowConfig, existing: EpisodeRecord | None, day: date) -> datetime:
+    """A published episode keeps its date; one still waiting follows the schedule as it is now."""
+    now = datetime.now(UTC)
+    if existing is not None and existing.pub_date <= now:
+        return existing.pub_date
+    return publication_time(day, now, at=config.publish_time, timezone=config.timezone)
+
+
 def _publish(config: ShowConfig, paths: ShowPaths, records: Sequence[EpisodeRecord],
-             artwork: str) -> bool:
-    """Write pages and then the feed, unless neither would change. True if anything was written."""
+             artwork: str, now: datetime | None = None) -> bool:
+    """Write pages and then the feed, unless neither would change. True if anything was written.
+
+    Only episodes whose publication time has come are written; one still scheduled joins at
+    the first build, publish or remove after its time.
+    """
     from audiodigest.publish import write_outputs
     from audiodigest.publish.index import record_to_dict
+
+    records = released(records, now)
 
     stamp = _digest({
         "version": __version__,
