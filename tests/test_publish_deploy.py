@@ -95,17 +95,15 @@ def test_feed_is_replaced_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyP
     old_feed = (dest / "feed.xml").read_bytes()
     (out / "feed.xml").write_bytes(old_feed.replace(b"Signal &amp; Noise", b"Renamed", 1))
 
-    import shutil
+    real_write = Path.write_bytes
 
-    real_copy = shutil.copyfile
-
-    def failing_copy(src: str, dst: str) -> str:
-        if str(src).endswith("feed.xml"):
-            Path(dst).write_bytes(b"<rss half")  # a half-written temp file...
+    def failing_write(self: Path, data: bytes) -> int:
+        if self.name.startswith(".feed.xml."):
+            real_write(self, b"<rss half")  # a half-written temp file...
             raise OSError(28, "No space left on device")
-        return real_copy(src, dst)
+        return real_write(self, data)
 
-    monkeypatch.setattr(shutil, "copyfile", failing_copy)
+    monkeypatch.setattr(Path, "write_bytes", failing_write)
     from audiodigest.errors import OutputError
 
     with pytest.raises(OutputError, match="feed.xml"):
@@ -126,6 +124,7 @@ def test_prune_removes_only_files_it_published(tmp_path: Path) -> None:
     import shutil
 
     shutil.rmtree(out / "episodes" / gone.id)
+    write_outputs(make_config(tmp_path / "show"), records[1:], out)
     without = publish_to(out, dest)  # no prune: old files stay, still remembered
     assert without.removed == ()
     assert (dest / gone.audio.path).is_file()
