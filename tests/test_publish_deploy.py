@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from audiodigest.errors import UserError
+from audiodigest.errors import OutputError, UserError
 from audiodigest.publish import write_outputs
 from audiodigest.publish.deploy import MANIFEST, publish_to
 from tests.publish_support import daily_records, make_config, write_episode_files
@@ -199,3 +199,63 @@ def test_published_files_are_world_readable(tmp_path: Path) -> None:
     report = publish_to(out, dest)
     for rel in report.copied:
         assert os.stat(dest / rel).st_mode & 0o444 == 0o444
+
+
+def test_prune_never_deletes_through_a_link_out_of_the_destination(tmp_path: Path) -> None:
+    out, _ = built_site(tmp_path)
+    dest = tmp_path / "www"
+    publish_to(out, dest)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "db.sqlite").write_text("the application's data")
+    (elsewhere / "notes.txt").write_text("kept")
+    os.symlink(elsewhere, dest / "uploads")
+    os.symlink(elsewhere / "notes.txt", dest / "notes.txt")
+    manifest = json.loads((dest / MANIFEST).read_text())
+    manifest["files"]["uploads/db.sqlite"] = {"size": 22, "sha256": "x"}
+    manifest["files"]["notes.txt"] = {"size": 4, "sha256": "x"}
+    (dest / MANIFEST).write_text(json.dumps(manifest))
+    report = publish_to(out, dest, prune=True)
+    assert report.removed == ()
+    assert (elsewhere / "db.sqlite").read_text() == "the application's data"
+    assert (elsewhere / "notes.txt").read_text() == "kept"
+    assert (dest / "notes.txt").is_symlink()
+
+
+def test_publish_never_writes_through_a_link_out_of_the_destination(tmp_path: Path) -> None:
+    out, records = built_site(tmp_path)
+    dest = tmp_path / "www"
+    dest.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    os.symlink(elsewhere, dest / "episodes")
+    with pytest.raises(OutputError, match="symbolic link leading out"):
+        publish_to(out, dest)
+    assert list(elsewhere.iterdir()) == []
+    assert not (dest / "feed.xml").exists()
+    # A link that stays inside the destination is fine.
+    (dest / "episodes").unlink()
+    (dest / "media").mkdir()
+    os.symlink(dest / "media", dest / "episodes")
+    publish_to(out, dest)
+    assert (dest / "media" / records[0].audio.path.removeprefix("episodes/")).is_file()
+
+
+def test_a_file_the_feed_names_must_be_in_the_output(tmp_path: Path) -> None:
+    out, records = built_site(tmp_path)
+    (out / records[0].chapters_file.path).unlink()
+    dest = tmp_path / "www"
+    with pytest.raises(UserError, match="the feed names .*chapters.json"):
+        publish_to(out, dest)
+    assert not (dest / "feed.xml").exists()
+
+
+def test_files_outside_the_snapshot_are_not_published(tmp_path: Path) -> None:
+    out, _ = built_site(tmp_path)
+    # A build in progress has written the next episode's audio; no feed or page names it yet.
+    (out / "episodes" / "2026-12-24").mkdir(parents=True)
+    (out / "episodes" / "2026-12-24" / "next.mp3").write_bytes(b"ID3 not yet published")
+    dest = tmp_path / "www"
+    report = publish_to(out, dest)
+    assert not (dest / "episodes" / "2026-12-24").exists()
+    assert report.copied[-1] == "feed.xml"
