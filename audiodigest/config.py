@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from audiodigest.errors import ConfigError
+from audiodigest.urls import check_setting_url
 
 SHOW_FILE = "show.toml"
 
@@ -119,6 +120,11 @@ class ShowConfig(_Model):
         if "HOST" not in value:
             raise ValueError("a HOST voice is required: it reads untagged paragraphs")
         return value
+
+    @field_validator("base_url", "link")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return check_setting_url(value)
 
     @field_validator("description")
     @classmethod
