@@ -74,6 +74,8 @@ class ShowLock:
         if not self.shared:
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        elif os.fstat(fd).st_size:
+            os.ftruncate(fd, 0)  # a pid left by a killed writer: no writer holds the lock now
         self._fd = fd
         return self
 

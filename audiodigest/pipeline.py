@@ -275,7 +275,8 @@ def build(show_dir: Path, options: BuildOptions = BuildOptions(), notify: Notify
     config = config_mod.load(show_dir)
     paths = ShowPaths(config)
     if options.dry_run:
-        result = _dry_run(config, paths, options)
+        with ShowLock(paths.output_lock, shared=True, wait=True, on_wait=notify):
+            result = _dry_run(config, paths, options)
     else:
         with ShowLock(paths.lock):
             result = _build_locked(config, paths, options, notify)
