@@ -34,9 +34,8 @@ def test_readers_share_and_a_writer_waits_until_the_reader_is_killed(tmp_path: P
     try:
         with ShowLock(lock, shared=True):  # a second reader does not wait
             pass
-        with pytest.raises(BusyError):
-            with ShowLock(lock):
-                pass
+        with pytest.raises(BusyError), ShowLock(lock):
+            pass
         told: list[str] = []
         got = threading.Event()
 
