@@ -259,3 +259,14 @@ def test_files_outside_the_snapshot_are_not_published(tmp_path: Path) -> None:
     report = publish_to(out, dest)
     assert not (dest / "episodes" / "2026-12-24").exists()
     assert report.copied[-1] == "feed.xml"
+
+
+def test_a_show_link_under_base_url_need_not_be_a_file_of_ours(tmp_path: Path) -> None:
+    config = make_config(tmp_path / "show", 'link = "https://podcasts.example.com/signal/about/"')
+    out = tmp_path / "show" / "public"
+    records = [write_episode_files(out, r) for r in daily_records(1)]
+    write_outputs(config, records, out)
+    report = publish_to(out, tmp_path / "www")
+    assert report.copied[-1] == "feed.xml"
+    assert feed_targets(tmp_path / "www" / "feed.xml", tmp_path / "www")
+    assert all(p.is_file() for p in feed_targets(tmp_path / "www" / "feed.xml", tmp_path / "www"))

@@ -108,6 +108,10 @@ class _Links(HTMLParser):
         self.links += [v for k, v in attrs if k in ("href", "src") and v]
 
 
+# Elements naming one of our files, by local name, and the attribute holding its URL.
+_FILE_ATTRIBUTES = {"enclosure": "url", "chapters": "url", "transcript": "url", "image": "href"}
+
+
 def _feed_files(feed: bytes) -> set[str]:
     """The output files ``feed`` names: every URL under the folder of its own (self) URL."""
     try:
@@ -123,9 +127,13 @@ def _feed_files(feed: bytes) -> set[str]:
     base = selves[0][: -len(FEED_FILE)]
     values: list[str] = []
     for element in root.iter():
-        values += [v for k, v in element.attrib.items() if k in ("url", "href")]
-        if str(element.tag).rsplit("}", 1)[-1] in ("url", "link") and element.text:
-            values.append(element.text.strip())
+        name = str(element.tag).rsplit("}", 1)[-1]
+        if name in _FILE_ATTRIBUTES:
+            values += [v for k, v in element.attrib.items() if k == _FILE_ATTRIBUTES[name]]
+    # The cover's <url> and each episode's page; the channel's own <link> is the show's site,
+    # which need not be ours.
+    values += [e.text.strip() for e in root.iterfind("./channel/image/url") if e.text]
+    values += [e.text.strip() for e in root.iterfind("./channel/item/link") if e.text]
     found = set()
     for value in values:
         if value.startswith(base):
