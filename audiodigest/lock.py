@@ -47,6 +47,10 @@ class ShowLock:
         return f"pid {pid}" if pid.isdigit() else "an audiodigest command reading the output"
 
     def __enter__(self) -> ShowLock:
+        if self.shared and not self.path.parent.is_dir():
+            # No state folder: no build has written this show yet, so there is nothing to
+            # keep consistent; a reader (build --dry-run, status) must not create it.
+            return self
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)

@@ -30,6 +30,7 @@ def _holder(path: Path, mode: str) -> subprocess.Popen[str]:
 
 def test_readers_share_and_a_writer_waits_until_the_reader_is_killed(tmp_path: Path) -> None:
     lock = tmp_path / ".audiodigest" / "output.lock"
+    lock.parent.mkdir()  # a show that has been built
     reader = _holder(lock, "shared")
     try:
         with ShowLock(lock, shared=True):  # a second reader does not wait
@@ -57,6 +58,7 @@ def test_readers_share_and_a_writer_waits_until_the_reader_is_killed(tmp_path: P
 
 def test_a_reader_waits_for_a_writer_and_names_it(tmp_path: Path) -> None:
     lock = tmp_path / ".audiodigest" / "output.lock"
+    lock.parent.mkdir()
     writer = _holder(lock, "exclusive")
     try:
         told: list[str] = []
@@ -76,3 +78,9 @@ def test_a_reader_waits_for_a_writer_and_names_it(tmp_path: Path) -> None:
     finally:
         writer.kill()
         writer.wait()
+
+
+def test_a_reader_of_a_show_never_built_writes_nothing(tmp_path: Path) -> None:
+    with ShowLock(tmp_path / ".audiodigest" / "output.lock", shared=True):
+        pass
+    assert list(tmp_path.iterdir()) == []
