@@ -11,8 +11,11 @@ Two locks, always taken in this order:
   ``remove`` of the same show is refused (:class:`BusyError`, exit code 3);
 * the output lock (``output.lock``): commands that change the output folder's feed, pages or
   published files hold it exclusively while they do (seconds, at the end of a build); commands
-  that read the output as a whole (``publish``, ``status``) hold it shared. Each waits for the
-  other, so a reader sees the output either before or after a writer's change, never during.
+  that read the output as a whole (``publish``, ``status``, ``build --dry-run``) hold it
+  shared. Each waits for the other, so a reader sees the output either before or after a
+  writer's change, never during. (``serve`` takes no lock: each answer is one whole file, and
+  a podcast app's requests span time no lock could hold.) A reader of a show that was never
+  built (no state folder) holds nothing and creates nothing.
 """
 
 from __future__ import annotations
