@@ -215,6 +215,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_publish(args: argparse.Namespace) -> int:
     from audiodigest import config as config_mod
+    from audiodigest.lock import ShowLock
     from audiodigest.pipeline import ShowPaths
     from audiodigest.publish.deploy import publish_to
 
@@ -232,7 +233,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
     if release_due(Path(args.show_dir)):
         _say(args, "feed: scheduled episodes whose time has come were added")
-    report = publish_to(ShowPaths(config).output, Path(args.to), prune=args.prune)
+    paths = ShowPaths(config)
+    # One consistent state of the output: a build's feed and page changes wait for the copy.
+    with ShowLock(paths.output_lock, shared=True, wait=True, on_wait=lambda m: _say(args, m)):
+        report = publish_to(paths.output, Path(args.to), prune=args.prune)
     _out(f"Published to {args.to}: {report}")
     return 0
 

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from audiodigest.errors import ConfigError
+from audiodigest.urls import check_setting_url
 
 SHOW_FILE = "show.toml"
 
@@ -150,6 +151,11 @@ class ShowConfig(_Model):
                              "America/New_York)") from None
         return value
 
+    @field_validator("base_url", "link", "feed_moved_to")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return check_setting_url(value)
+
     @field_validator("description")
     @classmethod
     def _description(cls, value: str) -> str:
@@ -196,7 +202,7 @@ def parse(text: str, root: Path, source: str | Path = SHOW_FILE) -> ShowConfig:
     if "root" in raw:
         raise ConfigError("unknown key 'root'", path=source)
     try:
-        return ShowConfig.model_validate({**raw, "root": root})
+        config = ShowConfig.model_validate({**raw, "root": root})
     except ValidationError as exc:
         first = exc.errors()[0]
         key = _field_path(first["loc"])
@@ -210,6 +216,36 @@ def parse(text: str, root: Path, source: str | Path = SHOW_FILE) -> ShowConfig:
         if more:
             msg += f" (and {more} more problem{'s' if more > 1 else ''})"
         raise ConfigError(msg, path=source) from exc
+    if problem := _check_output(config):
+        raise ConfigError(f"bad value for 'output': {problem}", path=source)
+    return config
+
+
+def _check_output(config: ShowConfig) -> str | None:
+    """Why ``output`` may not be used, or None: the output folder is served and published
+    whole, so it must not be the show folder, hold it, or hold (or sit in) any of the show's
+    own files and folders (symbolic links resolved)."""
+    out = config.path(config.output).resolve()
+    root = config.root.resolve()
+    if out == root or root.is_relative_to(out):
+        return f"{config.output} would publish the show folder itself (show.toml, digests, " \
+               "scripts); use a folder inside it, e.g. output = \"public\""
+    owned: list[tuple[str, Path]] = [(SHOW_FILE, Path(SHOW_FILE)), ("state", Path(".audiodigest"))]
+    owned += [(key, value) for key in ("digests", "scripts", "templates", "lexicon", "cache",
+                                       "artwork") if (value := getattr(config, key)) is not None]
+    owned += [(f"music.{key}", value) for key in ("intro", "outro", "bed")
+              if (value := getattr(config.music, key)) is not None]
+    owned += [(f"voices.{tag}.voice", Path(v.voice)) for tag, v in config.voices.items()
+              if v.voice.endswith(".onnx") or "/" in v.voice]
+    for key, value in owned:
+        mine = config.path(value).resolve()
+        if mine == out or mine.is_relative_to(out):
+            return f"{config.output} holds the show's own {key} ({value}), which serve and " \
+                   "publish would then expose; choose a folder of its own"
+        if out.is_relative_to(mine):
+            return f"{config.output} is inside the show's {key} ({value}); choose a folder of " \
+                   "its own"
+    return None
 
 
 def load(show_dir: str | Path) -> ShowConfig:

@@ -104,6 +104,11 @@ class ShowPaths:
         return self.state / "lock"
 
     @property
+    def output_lock(self) -> Path:
+        """Shared by readers of the output, exclusive while its feed and pages change."""
+        return self.state / "output.lock"
+
+    @property
     def index(self) -> Path:
         return self.state / "episodes.json"
 
@@ -304,7 +309,8 @@ def build(show_dir: Path, options: BuildOptions = BuildOptions(), notify: Notify
         notify(f"warning: {config.root / config_mod.SHOW_FILE}: {key} is still the placeholder "
                "that 'new' wrote; replace it before publishing")
     if options.dry_run:
-        result = _dry_run(config, paths, options)
+        with ShowLock(paths.output_lock, shared=True, wait=True, on_wait=notify):
+            result = _dry_run(config, paths, options)
     else:
         with ShowLock(paths.lock):
             config = ensure_guid(config, notify)
@@ -412,13 +418,14 @@ def _build_locked(config: ShowConfig, paths: ShowPaths, options: BuildOptions,
     result.audio_path = paths.output / record.audio.path
     result.page_path = paths.output / record.page
 
-    # publish: index, then pages, then the feed last
+    # publish: index, then pages, then the feed last; readers of the output wait for it
     new_records = upsert(records, record)
-    if new_records != records or not paths.index.exists():
-        save_index(paths.index, new_records)
-    if _publish(config, paths, new_records, artwork):
-        result.stages.append("publish")
-    _remove_stale_files(paths.output, new_records)
+    with ShowLock(paths.output_lock, wait=True, on_wait=notify):
+        if new_records != records or not paths.index.exists():
+            save_index(paths.index, new_records)
+        if _publish(config, paths, new_records, artwork):
+            result.stages.append("publish")
+        _remove_stale_files(paths.output, new_records)
     return result
 
 
@@ -598,7 +605,9 @@ def release_due(show_dir: Path, now: datetime | None = None) -> bool:
     paths = ShowPaths(config)
     if not paths.index.exists():
         return False
-    with ShowLock(paths.lock):
+    # The output lock alone: builds change the index, pages and feed under it, so this waits
+    # for a build's last step instead of refusing while the build synthesizes.
+    with ShowLock(paths.output_lock, wait=True):
         return _publish(config, paths, load_index(paths.index), cover_file(config)[0], now)
 
 
@@ -717,6 +726,14 @@ class EpisodeStatus:
 
 def status(show_dir: Path) -> list[EpisodeStatus]:
     """Each episode with a script or a published record: what a build would have to do."""
+    config = config_mod.load(show_dir)
+    paths = ShowPaths(config)
+    # The index, the feed and the output's files, read as one state.
+    with ShowLock(paths.output_lock, shared=True, wait=True):
+        return _status(config, paths)
+
+
+def _status(config: ShowConfig, paths: ShowPaths) -> list[EpisodeStatus]:
     from audiodigest.publish.index import load_index
     from audiodigest.script.format import parse_script
     from audiodigest.script.lexicon import load_lexicon
@@ -725,8 +742,6 @@ def status(show_dir: Path) -> list[EpisodeStatus]:
     from audiodigest.speech.cache import SegmentCache
     from audiodigest.speech.synth import missing_jobs
 
-    config = config_mod.load(show_dir)
-    paths = ShowPaths(config)
     records = {r.id: r for r in load_index(paths.index)}
     feed = paths.feed.read_text(encoding="utf-8") if paths.feed.is_file() else ""
     ids = sorted({p.stem for p in paths.scripts.glob("*.md")} | set(records), reverse=True)
@@ -814,7 +829,7 @@ def remove_episode(show_dir: Path, episode_id: str) -> None:
 
     config = config_mod.load(show_dir)
     paths = ShowPaths(config)
-    with ShowLock(paths.lock):
+    with ShowLock(paths.lock), ShowLock(paths.output_lock, wait=True):
         records = load_index(paths.index)
         if not any(r.id == episode_id for r in records):
             known = ", ".join(r.id for r in records) or "none"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from audiodigest.errors import UserError
+from audiodigest.errors import OutputError, UserError
 from audiodigest.publish import write_outputs
 from audiodigest.publish.deploy import MANIFEST, publish_to
 from tests.publish_support import daily_records, make_config, write_episode_files
@@ -95,17 +95,15 @@ def test_feed_is_replaced_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyP
     old_feed = (dest / "feed.xml").read_bytes()
     (out / "feed.xml").write_bytes(old_feed.replace(b"Signal &amp; Noise", b"Renamed", 1))
 
-    import shutil
+    real_write = Path.write_bytes
 
-    real_copy = shutil.copyfile
-
-    def failing_copy(src: str, dst: str) -> str:
-        if str(src).endswith("feed.xml"):
-            Path(dst).write_bytes(b"<rss half")  # a half-written temp file...
+    def failing_write(self: Path, data: bytes) -> int:
+        if self.name.startswith(".feed.xml."):
+            real_write(self, b"<rss half")  # a half-written temp file...
             raise OSError(28, "No space left on device")
-        return real_copy(src, dst)
+        return real_write(self, data)
 
-    monkeypatch.setattr(shutil, "copyfile", failing_copy)
+    monkeypatch.setattr(Path, "write_bytes", failing_write)
     from audiodigest.errors import OutputError
 
     with pytest.raises(OutputError, match="feed.xml"):
@@ -126,6 +124,7 @@ def test_prune_removes_only_files_it_published(tmp_path: Path) -> None:
     import shutil
 
     shutil.rmtree(out / "episodes" / gone.id)
+    write_outputs(make_config(tmp_path / "show"), records[1:], out)
     without = publish_to(out, dest)  # no prune: old files stay, still remembered
     assert without.removed == ()
     assert (dest / gone.audio.path).is_file()
@@ -200,3 +199,74 @@ def test_published_files_are_world_readable(tmp_path: Path) -> None:
     report = publish_to(out, dest)
     for rel in report.copied:
         assert os.stat(dest / rel).st_mode & 0o444 == 0o444
+
+
+def test_prune_never_deletes_through_a_link_out_of_the_destination(tmp_path: Path) -> None:
+    out, _ = built_site(tmp_path)
+    dest = tmp_path / "www"
+    publish_to(out, dest)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "db.sqlite").write_text("the application's data")
+    (elsewhere / "notes.txt").write_text("kept")
+    os.symlink(elsewhere, dest / "uploads")
+    os.symlink(elsewhere / "notes.txt", dest / "notes.txt")
+    manifest = json.loads((dest / MANIFEST).read_text())
+    manifest["files"]["uploads/db.sqlite"] = {"size": 22, "sha256": "x"}
+    manifest["files"]["notes.txt"] = {"size": 4, "sha256": "x"}
+    (dest / MANIFEST).write_text(json.dumps(manifest))
+    report = publish_to(out, dest, prune=True)
+    assert report.removed == ()
+    assert (elsewhere / "db.sqlite").read_text() == "the application's data"
+    assert (elsewhere / "notes.txt").read_text() == "kept"
+    assert (dest / "notes.txt").is_symlink()
+
+
+def test_publish_never_writes_through_a_link_out_of_the_destination(tmp_path: Path) -> None:
+    out, records = built_site(tmp_path)
+    dest = tmp_path / "www"
+    dest.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    os.symlink(elsewhere, dest / "episodes")
+    with pytest.raises(OutputError, match="symbolic link leading out"):
+        publish_to(out, dest)
+    assert list(elsewhere.iterdir()) == []
+    assert not (dest / "feed.xml").exists()
+    # A link that stays inside the destination is fine.
+    (dest / "episodes").unlink()
+    (dest / "media").mkdir()
+    os.symlink(dest / "media", dest / "episodes")
+    publish_to(out, dest)
+    assert (dest / "media" / records[0].audio.path.removeprefix("episodes/")).is_file()
+
+
+def test_a_file_the_feed_names_must_be_in_the_output(tmp_path: Path) -> None:
+    out, records = built_site(tmp_path)
+    (out / records[0].chapters_file.path).unlink()
+    dest = tmp_path / "www"
+    with pytest.raises(UserError, match="the feed names .*chapters.json"):
+        publish_to(out, dest)
+    assert not (dest / "feed.xml").exists()
+
+
+def test_files_outside_the_snapshot_are_not_published(tmp_path: Path) -> None:
+    out, _ = built_site(tmp_path)
+    # A build in progress has written the next episode's audio; no feed or page names it yet.
+    (out / "episodes" / "2026-12-24").mkdir(parents=True)
+    (out / "episodes" / "2026-12-24" / "next.mp3").write_bytes(b"ID3 not yet published")
+    dest = tmp_path / "www"
+    report = publish_to(out, dest)
+    assert not (dest / "episodes" / "2026-12-24").exists()
+    assert report.copied[-1] == "feed.xml"
+
+
+def test_a_show_link_under_base_url_need_not_be_a_file_of_ours(tmp_path: Path) -> None:
+    config = make_config(tmp_path / "show", 'link = "https://podcasts.example.com/signal/about/"')
+    out = tmp_path / "show" / "public"
+    records = [write_episode_files(out, r) for r in daily_records(1)]
+    write_outputs(config, records, out)
+    report = publish_to(out, tmp_path / "www")
+    assert report.copied[-1] == "feed.xml"
+    assert feed_targets(tmp_path / "www" / "feed.xml", tmp_path / "www")
+    assert all(p.is_file() for p in feed_targets(tmp_path / "www" / "feed.xml", tmp_path / "www"))

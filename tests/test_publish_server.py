@@ -185,3 +185,62 @@ def test_writing_methods_are_refused_with_405(server: Server, site_root: Path,
     assert status == 405
     assert "GET" in headers.get("allow", "")
     assert (site_root / "feed.xml").read_bytes() == before
+
+
+@pytest.mark.parametrize("path", ["//episodes/2026-11-27", "///episodes/2026-11-27",
+                                  "//episodes//2026-11-27?next=//evil.example/"])
+def test_redirects_stay_on_this_server(server: Server, path: str) -> None:
+    status, headers, _ = server.request("GET", path)
+    assert status == 301
+    location = headers["location"]
+    assert location.startswith("/episodes/2026-11-27/")
+    assert not location.startswith("//")  # '//host/...' would leave for another host
+
+
+def test_ranges_are_answered_cleanly_on_one_kept_alive_connection(
+        server: Server, site_root: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Every kind of Range a client may send gets a proper answer, no traceback on the server,
+    and the client goes on using the same connection."""
+    import http.client
+
+    data = (site_root / MP3).read_bytes()
+    size = len(data)
+    _, head, _ = server.request("HEAD", "/" + MP3)
+    cases = [
+        ({"Range": "bytes=0-1,2-3"}, 200, data),
+        ({"Range": "items=0-1"}, 200, data),
+        ({"Range": "bytes=100-10"}, 200, data),
+        ({"Range": "bytes=0-9", "If-Range": '"stale"'}, 200, data),
+        ({"Range": "bytes=0-9", "If-Range": "Tue, 01 Jan 1980 00:00:00 GMT"}, 200, data),
+        ({"Range": "bytes=0-9", "If-Range": head["etag"]}, 206, data[:10]),
+        ({"Range": "bytes=0-9", "If-Range": head["last-modified"]}, 206, data[:10]),
+        ({"Range": "bytes=0-" + "9" * 4400}, 200, data),
+        ({"Range": "bytes=" + "0" * 4400 + "1-"}, 200, data),
+        ({"Range": "bytes=10-" + "9" * 40}, 206, data[10:]),
+        ({"Range": "bytes=" + "9" * 40 + "-"}, 416, b""),
+        ({"Range": "bytes=-" + "9" * 40}, 206, data),
+        ({"Range": f"bytes={size}-"}, 416, b""),
+        ({"Range": "bytes=-0"}, 416, b""),
+    ]
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    caplog.set_level("ERROR")
+    try:
+        conn.connect()
+        sock = conn.sock
+        for headers, status, body in cases:
+            conn.request("GET", "/" + MP3, headers=headers)
+            resp = conn.getresponse()
+            got = resp.read()
+            assert resp.status == status, headers
+            assert got == body, headers
+            if status == 416:
+                assert resp.getheader("Content-Range") == f"bytes */{size}"
+            assert not resp.will_close, headers
+            # The same connection answers the next request.
+            conn.request("GET", "/feed.xml")
+            follow = conn.getresponse()
+            assert follow.status == 200 and follow.read().startswith(b"<?xml"), headers
+            assert conn.sock is sock, f"the connection was dropped after {headers}"
+    finally:
+        conn.close()
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []

@@ -37,6 +37,7 @@ from mutagen.mp4 import MP4, MP4Cover
 
 from audiodigest.errors import OutputError
 from audiodigest.models import ChapterMark
+from audiodigest.urls import safe_url
 
 log = logging.getLogger(__name__)
 
@@ -105,16 +106,16 @@ def write_id3(path: Path, tags: EpisodeTags, chapters: Sequence[ChapterMark],
     if tags.cover:
         id3.add(APIC(encoding=3, mime=tags.cover_mime, type=PictureType.COVER_FRONT,
                      desc="Cover", data=tags.cover))
-    if tags.url:
-        id3.add(WOAS(url=tags.url))
-        id3.add(WXXX(encoding=3, desc="", url=tags.url))
+    if url := safe_url(tags.url):
+        id3.add(WOAS(url=url))
+        id3.add(WXXX(encoding=3, desc="", url=url))
     ids = []
     for i, mark in enumerate(chapters):
         element = f"ch{i}"
         ids.append(element)
         sub: list[TIT2 | WXXX] = [TIT2(encoding=3, text=[mark.title])]
-        if mark.url:
-            sub.append(WXXX(encoding=3, desc="", url=mark.url))
+        if url := safe_url(mark.url):
+            sub.append(WXXX(encoding=3, desc="", url=url))
         id3.add(CHAP(element_id=element, start_time=to_ms(mark.start, sample_rate),
                      end_time=to_ms(mark.end, sample_rate), start_offset=NO_OFFSET,
                      end_offset=NO_OFFSET, sub_frames=sub))

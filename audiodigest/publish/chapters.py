@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 
 from audiodigest.models import ChapterMark, PublishedChapter
+from audiodigest.urls import safe_url
 
 JSON_CHAPTERS_VERSION = "1.2.0"
 
@@ -27,8 +28,8 @@ def chapters_json(chapters: Sequence[PublishedChapter]) -> str:
     for ch in sorted(chapters, key=lambda c: c.start):
         item: dict[str, object] = {"startTime": _ms(ch.start), "endTime": _ms(ch.end),
                                    "title": ch.title}
-        if ch.url:
-            item["url"] = ch.url
+        if url := safe_url(ch.url):
+            item["url"] = url
         items.append(item)
     return json.dumps({"version": JSON_CHAPTERS_VERSION, "chapters": items},
                       ensure_ascii=False, indent=2) + "\n"

@@ -1,11 +1,15 @@
 """``publish --to``: copy the output folder into a web root without ever exposing a feed that
-points at files that are not there yet.
+points at files that are not there.
 
-Order: media and other files first, then the HTML pages, then ``feed.xml`` last; each file is
-copied to a temporary name beside its target and renamed into place, so a web server only ever
-serves whole files. Files whose size and SHA-256 already match are left alone, so a second run
-copies nothing. A manifest in the destination (:data:`MANIFEST`) remembers what was published,
-so ``prune`` removes only files this tool put there.
+What is published is one snapshot of the output (:func:`snapshot`, read under the show's
+output lock): the feed is read first and decides the file list, exactly the files it names
+plus the pages and the files they link to; that same feed is written last. Order: media and
+other files first, then the HTML pages, then ``feed.xml``; each file is copied to a temporary
+name beside its target and renamed into place, so a web server only ever serves whole files.
+Files whose size and SHA-256 already match are left alone, so a second run copies nothing. A
+manifest in the destination (:data:`MANIFEST`) remembers what was published, so ``prune``
+removes only files this tool put there. Nothing is written or deleted through a symbolic link
+that leads out of the destination.
 """
 
 from __future__ import annotations
@@ -13,13 +17,17 @@ from __future__ import annotations
 import json
 import logging
 import os
+import posixpath
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from html.parser import HTMLParser
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
+from xml.etree import ElementTree
 
 from audiodigest.errors import OutputError, UserError
-from audiodigest.fsutil import atomic_path, atomic_write, sha256_file
+from audiodigest.fsutil import atomic_path, atomic_write, sha256_bytes, sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -59,20 +67,154 @@ def publish_order(files: list[str]) -> list[str]:
     return sorted(files, key=lambda rel: (_stage(rel), rel))
 
 
-def _site_files(src: Path) -> list[str]:
-    """Every regular file under ``src`` as a '/'-separated relative path, hidden ones excluded
-    (they include half-written temporary files of a build in progress)."""
+def _safe_rel(rel: str) -> bool:
+    """True if ``rel`` is a plain relative path that cannot climb out of its folder."""
+    path = PurePosixPath(rel)
+    return bool(rel) and not path.is_absolute() and ".." not in path.parts and "\\" not in rel \
+        and "\x00" not in rel
+
+
+def contained(root: Path, rel: str) -> Path | None:
+    """``root / rel`` if it stays inside ``root`` (already resolved) with every symbolic link
+    on the way resolved, else None. The last component itself is not followed: replacing or
+    unlinking a link never touches what it points at, and callers check what it is."""
+    if not _safe_rel(rel):
+        return None
+    path = root / rel
+    try:
+        parent = path.parent.resolve()
+    except (OSError, RuntimeError):
+        return None
+    if parent != root and not parent.is_relative_to(root):
+        return None
+    return path
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One consistent state of the output: the feed's bytes and the files it and the pages
+    need (relative paths, in publish order, the feed last)."""
+
+    feed: bytes
+    files: tuple[str, ...]
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.links += [v for k, v in attrs if k in ("href", "src") and v]
+
+
+# Elements naming one of our files, by local name, and the attribute holding its URL.
+_FILE_ATTRIBUTES = {"enclosure": "url", "chapters": "url", "transcript": "url", "image": "href"}
+
+
+def _feed_files(feed: bytes) -> set[str]:
+    """The output files ``feed`` names: every URL under the folder of its own (self) URL."""
+    try:
+        root = ElementTree.fromstring(feed)
+    except ElementTree.ParseError as exc:
+        raise UserError(f"the feed is not valid XML ({exc}); run a build again",
+                        path=FEED_FILE) from exc
+    atom = "{http://www.w3.org/2005/Atom}link"
+    selves = [e.get("href", "") for e in root.iter(atom) if e.get("rel") == "self"]
+    if not selves or not selves[0].endswith("/" + FEED_FILE):
+        raise UserError("the feed has no self link ending in /feed.xml, so the files it names "
+                        "cannot be told; run a build again", path=FEED_FILE)
+    base = selves[0][: -len(FEED_FILE)]
+    values: list[str] = []
+    for element in root.iter():
+        name = str(element.tag).rsplit("}", 1)[-1]
+        if name in _FILE_ATTRIBUTES:
+            values += [v for k, v in element.attrib.items() if k == _FILE_ATTRIBUTES[name]]
+    # The cover's <url> and each episode's page; the channel's own <link> is the show's site,
+    # which need not be ours.
+    values += [e.text.strip() for e in root.iterfind("./channel/image/url") if e.text]
+    values += [e.text.strip() for e in root.iterfind("./channel/item/link") if e.text]
+    found = set()
+    for value in values:
+        if value.startswith(base):
+            rel = unquote(urlsplit(value[len(base):]).path)
+            if rel and rel != FEED_FILE:
+                found.add(rel + "index.html" if rel.endswith("/") else rel)
+    return found
+
+
+def _page_files(src: Path, page: str) -> set[str]:
+    """The output files the page at ``page`` links to by a relative URL."""
+    parser = _Links()
+    parser.feed((src / page).read_text(encoding="utf-8", errors="replace"))
+    found = set()
+    for link in parser.links:
+        parts = urlsplit(link)
+        if parts.scheme or parts.netloc or not parts.path or parts.path.startswith("/"):
+            continue  # elsewhere, or a fragment of this page
+        rel = posixpath.normpath(posixpath.join(posixpath.dirname(page), unquote(parts.path)))
+        if rel == "." or link.endswith("/"):
+            rel = posixpath.join(rel, "index.html") if rel != "." else "index.html"
+        if _safe_rel(rel) and rel != FEED_FILE:
+            found.add(rel)
+    return found
+
+
+def _pages(src: Path) -> list[str]:
+    """Every page (``*.html``) under ``src``, hidden files and folders excluded."""
     found: list[str] = []
     for folder, dirs, files in os.walk(src):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         rel_dir = Path(folder).relative_to(src)
-        for name in sorted(files):
-            if name.startswith("."):
-                continue
-            path = Path(folder) / name
-            if path.is_file():
-                found.append((rel_dir / name).as_posix())
+        found += [(rel_dir / n).as_posix() for n in sorted(files)
+                  if not n.startswith(".") and n.endswith((".html", ".htm"))]
     return found
+
+
+def _source(src: Path, rel: str) -> Path | None:
+    """The regular file ``rel`` names inside ``src`` (no link leading out of it), or None."""
+    path = contained(src, rel)
+    if path is None:
+        return None
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    return real if real.is_relative_to(src) and real.is_file() else None
+
+
+def snapshot(src: Path) -> Snapshot:
+    """Read the output in ``src`` as one state: the feed first, then what it names, then the
+    pages and what they link to. Hold the show's output lock (shared) around this and the
+    copy, so no build changes the output in between.
+
+    A file the feed names that is not in the output is an error: publishing that feed would
+    point podcast apps at a missing file. A page's link to a missing file is only logged.
+    """
+    try:
+        feed = (src / FEED_FILE).read_bytes()
+    except FileNotFoundError:
+        raise UserError("nothing to publish: there is no feed.xml in the output folder; run "
+                        "a build first", path=src) from None
+    except OSError as exc:
+        raise OutputError(f"cannot read: {exc.strerror or exc}", path=src / FEED_FILE) from exc
+    named = _feed_files(feed)
+    missing = sorted(rel for rel in named if _source(src, rel) is None)
+    if missing:
+        raise UserError(f"the feed names {missing[0]}, which is not a file in the output folder"
+                        f"{f' (and {len(missing) - 1} more)' if len(missing) > 1 else ''}; "
+                        "run a build again", path=src / FEED_FILE)
+    files = set(named)
+    for page in _pages(src):
+        if _source(src, page) is None:
+            continue
+        files.add(page)
+        for rel in _page_files(src, page):
+            if _source(src, rel) is None:
+                log.warning("%s links to %s, which is not in the output folder", page, rel)
+            else:
+                files.add(rel)
+    return Snapshot(feed=feed, files=tuple(publish_order(sorted(files)) + [FEED_FILE]))
 
 
 def _load_manifest(path: Path, *, strict: bool) -> dict[str, dict[str, object]]:
@@ -110,23 +252,23 @@ def _check_paths(src: Path, dest: Path) -> tuple[Path, Path]:
     return real_src, real_dest
 
 
-def _same(src: Path, dest: Path, src_size: int, src_hash: str) -> bool:
+def _same(dest: Path, size: int, digest: str) -> bool:
     try:
-        if not dest.is_file() or dest.stat().st_size != src_size:
+        if dest.is_symlink() or not dest.is_file() or dest.stat().st_size != size:
             return False
-        return sha256_file(dest) == src_hash
+        return sha256_file(dest) == digest
     except OSError:
         return False
 
 
-def _copy(src: Path, dest: Path) -> None:
+def _copy(write: Callable[[Path], None], dest: Path) -> None:
     try:
         with atomic_path(dest) as tmp:
-            shutil.copyfile(src, tmp)
+            write(tmp)
     except OutputError:
         raise
     except OSError as exc:
-        raise OutputError(f"cannot copy {src}: {exc.strerror or exc}", path=dest) from exc
+        raise OutputError(f"cannot copy: {exc.strerror or exc}", path=dest) from exc
 
 
 def _remove_empty_parents(path: Path, stop: Path) -> None:
@@ -139,37 +281,65 @@ def _remove_empty_parents(path: Path, stop: Path) -> None:
         folder = folder.parent
 
 
+def _in_target(target: Path, rel: str) -> Path:
+    path = contained(target, rel)
+    if path is None:
+        raise OutputError(f"{rel} would be written through a symbolic link leading out of the "
+                          "destination; remove the link or publish elsewhere", path=target)
+    return path
+
+
 def publish_to(output_dir: Path, dest: Path, *, prune: bool = False,
                on_copy: Callable[[str], None] | None = None) -> PublishReport:
     """Copy the site in ``output_dir`` to the web root ``dest``; ``feed.xml`` goes last.
 
+    What is published is one :func:`snapshot`: the feed read first, exactly the files it
+    names, the pages and what they link to, and then that same feed. The caller holds the
+    show's output lock (shared) so no build changes the output meanwhile.
+
     Identical files (same size and SHA-256) are skipped. With ``prune``, files an earlier
-    publish put in ``dest`` that are no longer in the output are removed (after the new feed
-    is in place, so the feed never points at a removed file). ``on_copy`` is called with each
-    relative path right after it has been put in place. Refuses a ``dest`` inside
-    ``output_dir`` or the other way round.
+    publish put in ``dest`` that are no longer published are removed (after the new feed is
+    in place, so the feed never points at a removed file). Nothing is written or removed
+    through a symbolic link leading out of ``dest``. ``on_copy`` is called with each relative
+    path right after it has been put in place. Refuses a ``dest`` inside ``output_dir`` or the
+    other way round.
     """
     src, target = _check_paths(Path(output_dir), Path(dest))
     manifest_path = target / MANIFEST
     previous = _load_manifest(manifest_path, strict=prune)
-    files = publish_order(_site_files(src))
+    shot = snapshot(src)
+    # Every destination is checked before anything is copied.
+    destinations = {rel: _in_target(target, rel) for rel in shot.files}
 
     copied: list[str] = []
     skipped: list[str] = []
     entries: dict[str, dict[str, object]] = {}
-    for rel in files:
-        source = src / rel
-        try:
-            size = source.stat().st_size
-            digest = sha256_file(source)
-        except OSError as exc:
-            raise OutputError(f"cannot read: {exc.strerror or exc}", path=source) from exc
+    for rel in shot.files:
+        write: Callable[[Path], None]
+        if rel == FEED_FILE:
+            size, digest = len(shot.feed), sha256_bytes(shot.feed)
+
+            def write(tmp: Path) -> None:
+                tmp.write_bytes(shot.feed)
+        else:
+            source = _source(src, rel)
+            try:
+                if source is None:
+                    raise FileNotFoundError(f"{rel} is gone from the output folder")
+                size = source.stat().st_size
+                digest = sha256_file(source)
+            except OSError as exc:
+                raise OutputError(f"cannot read: {exc.strerror or exc}",
+                                  path=src / rel) from exc
+
+            def write(tmp: Path, source: Path = source) -> None:
+                shutil.copyfile(source, tmp)
         entries[rel] = {"size": size, "sha256": digest}
-        destination = target / rel
-        if _same(source, destination, size, digest):
+        destination = destinations[rel]
+        if _same(destination, size, digest):
             skipped.append(rel)
             continue
-        _copy(source, destination)
+        _copy(write, destination)
         copied.append(rel)
         log.debug("published %s", rel)
         if on_copy is not None:
@@ -179,20 +349,23 @@ def publish_to(output_dir: Path, dest: Path, *, prune: bool = False,
     for rel in sorted(previous):
         if rel in entries:
             continue
-        old = target / rel
-        # A manifest entry must stay inside the destination, whatever the file says.
-        if not prune or ".." in Path(rel).parts or Path(rel).is_absolute():
-            if old.is_file():
-                entries[rel] = previous[rel]
+        # A manifest entry is untrusted: it must name a file inside the destination, reached
+        # without following a link out of it, and the file itself must not be a link.
+        old = contained(target, rel)
+        if old is None or old.is_symlink() or not old.is_file():
+            if old is not None and old.is_symlink():
+                log.warning("not removing %s: it is a symbolic link now", old)
             continue
-        if old.is_file():
-            try:
-                old.unlink()
-            except OSError as exc:
-                raise OutputError(f"cannot remove an old file: {exc.strerror or exc}",
-                                  path=old) from exc
-            _remove_empty_parents(old, target)
-            removed.append(rel)
+        if not prune:
+            entries[rel] = previous[rel]
+            continue
+        try:
+            old.unlink()
+        except OSError as exc:
+            raise OutputError(f"cannot remove an old file: {exc.strerror or exc}",
+                              path=old) from exc
+        _remove_empty_parents(old, target)
+        removed.append(rel)
 
     manifest = {"version": 1, "files": dict(sorted(entries.items()))}
     atomic_write(manifest_path, json.dumps(manifest, indent=1) + "\n")

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from feedgen.feed import FeedGenerator
 
@@ -34,6 +34,7 @@ from audiodigest.publish.podcastindex import (
     Transcript,
     podcast_guid,
 )
+from audiodigest.urls import safe_url
 
 log = logging.getLogger(__name__)
 
@@ -51,22 +52,6 @@ _TRANSCRIPT_REL = {"text/vtt": "captions", "application/x-subrip": "captions"}
 def xml_text(value: str) -> str:
     """``value`` without the characters XML 1.0 cannot hold (control characters, lone surrogates)."""
     return _XML_ILLEGAL.sub("", value)
-
-
-_SAFE_SCHEMES = ("http", "https", "mailto")
-
-
-def safe_link(url: str | None) -> str | None:
-    """``url`` if it is an http(s) or mailto link, else None: article links end up in HTML
-    (show notes, pages), where a ``javascript:`` URL would run code."""
-    if not url:
-        return None
-    url = xml_text(url).strip()
-    try:
-        scheme = urlsplit(url).scheme.lower()
-    except ValueError:
-        return None
-    return url if scheme in _SAFE_SCHEMES else None
 
 
 def public_url(config: ShowConfig, path: str) -> str:
@@ -136,7 +121,7 @@ def _esc(value: str) -> str:
 
 def _chapter_html(chapter: PublishedChapter) -> str:
     title = _esc(chapter.title)
-    url = safe_link(chapter.url)
+    url = safe_url(chapter.url)
     if url:
         title = f'<a href="{_esc(url)}">{title}</a>'
     return f"<li>{clock(chapter.start)} {title}</li>"
@@ -157,7 +142,7 @@ def item_description(record: EpisodeRecord) -> str:
     """The item's short ``description``: the summary and the linked article titles, kept within
     Apple's 4000-byte limit (links are dropped first, then the summary is shortened)."""
     links = [f'<li><a href="{_esc(url)}">{_esc(c.title)}</a></li>'
-             for c in record.chapters if (url := safe_link(c.url))]
+             for c in record.chapters if (url := safe_url(c.url))]
     summary = xml_text(record.summary)
     while True:
         body = f"<p>{_esc(summary)}</p>"
@@ -261,7 +246,7 @@ def _add_item(fg: FeedGenerator, config: ShowConfig, record: EpisodeRecord) -> N
     ext.episode(record.number)
     ext.psc_chapters([
         PscChapter(start=psc_time(c.start), title=xml_text(c.title),
-                   href=safe_link(c.url))
+                   href=safe_url(c.url))
         for c in record.chapters
     ])
 

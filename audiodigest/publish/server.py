@@ -6,18 +6,26 @@ Last-Modified with conditional GET). This module adds what a podcast host needs 
 * the right types for feeds, audio, chapters and transcripts;
 * safe path resolution: no ``..``, no dotfiles, no absolute or encoded escapes, no symlinks
   leading out of the folder, no directory listings;
-* RFC 9110 range details FileResponse lacks: a Range header that is malformed, uses another
-  unit or asks for several ranges is ignored (200 with the whole file), ``bytes=-0`` is
-  unsatisfiable (416), and an ``If-Range`` ETag that no longer matches gives the whole file.
+* its own bounded Range parser (:func:`choose_range`), so aiohttp never sees a Range it would
+  mishandle: a header that is malformed, too long, uses another unit or asks for several
+  ranges is ignored (a clean 200 with the whole file), a range past the end or ``bytes=-0`` is
+  unsatisfiable (416 with ``Content-Range: bytes */SIZE``), and an ``If-Range`` that no longer
+  names the file gives the whole file; no Range makes a traceback or drops the connection;
+* redirects (``/episodes/x`` -> ``/episodes/x/``) only ever to a path on this server.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from aiohttp import hdrs, web
+from aiohttp.abc import AbstractStreamWriter
 
 from audiodigest.errors import UserError
 
@@ -48,6 +56,8 @@ ROOT = web.AppKey("root", Path)  # the served folder, for code holding the app
 
 _TEXT_TYPES = ("text/", "application/rss+xml", "application/json", "application/x-subrip",
                "image/svg+xml")
+_PATH_SAFE = "!$&'()*+,;=:@-._~"
+_QUERY_SAFE = _PATH_SAFE + "/?"
 _SINGLE_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$", re.ASCII | re.IGNORECASE)
 
 
@@ -62,6 +72,10 @@ def content_type(path: Path) -> str:
     return kind
 
 
+def _parts(url_path: str) -> list[str]:
+    return [p for p in url_path.split("/") if p]
+
+
 def resolve(root: Path, url_path: str) -> Path | None:
     """The file under ``root`` that ``url_path`` (already percent-decoded) names, or None.
 
@@ -70,7 +84,7 @@ def resolve(root: Path, url_path: str) -> Path | None:
     """
     if "\x00" in url_path or "\\" in url_path:
         return None
-    parts = [p for p in url_path.split("/") if p]
+    parts = _parts(url_path)
     if any(p.startswith(".") for p in parts):  # '..', '.', dotfiles and dot-folders
         return None
     candidate = root.joinpath(*parts) if parts else root
@@ -87,29 +101,97 @@ def resolve(root: Path, url_path: str) -> Path | None:
     return real if real.is_file() else None
 
 
-def _range_action(header: str | None, size: int) -> str:
-    """How to treat a Range header: 'none' (ignore it), 'pass' (let FileResponse serve it)
-    or 'unsatisfiable'."""
-    if header is None:
-        return "none"
+# A Range header longer than this is not one a podcast app sends: it is ignored, unparsed.
+_MAX_RANGE_HEADER = 200
+_HUGE = 10**18  # stands for any byte position with more digits than a file can have
+
+
+def _position(digits: str) -> int:
+    """A byte position, without converting thousands of digits (Python refuses > 4300)."""
+    digits = digits.lstrip("0") or "0"
+    return _HUGE if len(digits) > 18 else int(digits)
+
+
+@dataclass(frozen=True)
+class RangeChoice:
+    """What to send for a request's Range: ``whole`` (200), ``part`` (206 of bytes
+    ``start..end`` inclusive) or ``unsatisfiable`` (416)."""
+
+    kind: str
+    start: int = 0
+    end: int = 0
+
+
+_WHOLE = RangeChoice("whole")
+
+
+def choose_range(header: str | None, size: int) -> RangeChoice:
+    """RFC 9110 section 14: one byte range is served; anything else a server may ignore is
+    ignored (other units, several ranges, a last position before the first, junk); a range
+    that starts past the end or a zero-length suffix is unsatisfiable.
+
+    >>> choose_range("bytes=0-9", 100), choose_range("bytes=-0", 100).kind
+    (RangeChoice(kind='part', start=0, end=9), 'unsatisfiable')
+    >>> choose_range("bytes=0-1,2-3", 100).kind, choose_range("bytes=90-" + "9" * 150, 100)
+    ('whole', RangeChoice(kind='part', start=90, end=99))
+    >>> choose_range("bytes=" + "9" * 150 + "-", 100).kind, choose_range("bytes=0-" + "9" * 4400, 100).kind
+    ('unsatisfiable', 'whole')
+    """
+    if header is None or len(header) > _MAX_RANGE_HEADER:
+        return _WHOLE
     match = _SINGLE_RANGE.match(header.strip())
     if not match:
-        return "none"  # other units, several ranges, or malformed: RFC 9110 allows ignoring
+        return _WHOLE
     first, last = match.groups()
     if not first and not last:
-        return "none"
-    if first and last and int(last) < int(first):
-        return "none"  # syntactically invalid byte-range-spec: must be ignored
-    if not first and int(last) == 0:
-        return "unsatisfiable"  # a zero-length suffix selects nothing
-    if first and int(first) >= size:
-        return "unsatisfiable"
-    return "pass"
+        return _WHOLE
+    if not first:  # the last N bytes
+        length = _position(last)
+        if length == 0 or size == 0:
+            return RangeChoice("unsatisfiable")
+        return RangeChoice("part", max(0, size - length), size - 1)
+    start = _position(first)
+    end = _position(last) if last else _HUGE
+    if end < start:
+        return _WHOLE  # syntactically invalid byte-range-spec: must be ignored
+    if start >= size:
+        return RangeChoice("unsatisfiable")
+    return RangeChoice("part", start, min(end, size - 1))
 
 
-def _etag(path: Path) -> str:
+def _if_range_holds(value: str, path: Path) -> bool:
+    """Whether an If-Range validator still names the current file (RFC 9110 13.1.5): a strong
+    ETag equal to ours, or exactly our Last-Modified date; a weak ETag never holds."""
+    value = value.strip()
     st = path.stat()
-    return f'"{st.st_mtime_ns:x}-{st.st_size:x}"'  # the same value FileResponse sends
+    if value.startswith('"'):
+        return value == f'"{st.st_mtime_ns:x}-{st.st_size:x}"'  # the ETag FileResponse sends
+    if value.startswith("W/"):
+        return False
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return False
+    # aiohttp sends the modification time rounded up to the second; accept either rounding.
+    return when.tzinfo is not None and \
+        math.floor(st.st_mtime) <= when.timestamp() <= math.ceil(st.st_mtime)
+
+
+class _FileResponse(web.FileResponse):
+    """FileResponse serving the byte range this module chose (or the whole file): the
+    request's own Range and If-Range never reach aiohttp's parser."""
+
+    def __init__(self, path: Path, headers: dict[str, str], choice: RangeChoice) -> None:
+        super().__init__(path, headers=headers)
+        self._choice = choice
+
+    async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
+        headers = request.headers.copy()
+        headers.popall(hdrs.RANGE, None)
+        headers.popall(hdrs.IF_RANGE, None)
+        if self._choice.kind == "part":
+            headers[hdrs.RANGE] = f"bytes={self._choice.start}-{self._choice.end}"
+        return await super().prepare(request.clone(headers=headers))
 
 
 def make_app(root: Path) -> web.Application:
@@ -127,32 +209,27 @@ def make_app(root: Path) -> web.Application:
             raise web.HTTPNotFound()
         if path.name == "index.html" and not raw.endswith("index.html") and raw and \
                 not request.path.endswith("/"):
-            # /episodes/x -> /episodes/x/ so the page's relative links resolve.
-            location = request.path + "/"
+            # /episodes/x -> /episodes/x/ so the page's relative links resolve. The location is
+            # rebuilt from the path's parts: always one leading slash, so it stays on this
+            # server ('//host/x' would send the client to another one).
+            location = "/" + "".join(quote(p, safe=_PATH_SAFE) + "/" for p in _parts(raw))
             if request.query_string:
-                location += "?" + request.query_string
+                location += "?" + quote(request.query_string, safe=_QUERY_SAFE)
             raise web.HTTPMovedPermanently(location)
 
-        size = path.stat().st_size
         headers = {hdrs.CONTENT_TYPE: content_type(path),
                    hdrs.CACHE_CONTROL: _cache_control(path),
                    "X-Content-Type-Options": "nosniff"}
-        action = _range_action(request.headers.get(hdrs.RANGE), size)
-        if_range = request.headers.get(hdrs.IF_RANGE, "").strip()
-        if action == "pass" and if_range[:1] in ('"', "W") and if_range != _etag(path):
-            action = "none"  # the client's copy is outdated: send the whole current file
-        if action == "unsatisfiable":
+        choice = choose_range(request.headers.get(hdrs.RANGE), path.stat().st_size)
+        if_range = request.headers.get(hdrs.IF_RANGE)
+        if choice.kind != "whole" and if_range is not None and not _if_range_holds(if_range,
+                                                                                   path):
+            choice = _WHOLE  # the client's copy is outdated: send the whole current file
+        if choice.kind == "unsatisfiable":
             return web.Response(status=416, headers={
-                hdrs.CONTENT_RANGE: f"bytes */{size}", hdrs.ACCEPT_RANGES: "bytes"})
-        response = web.FileResponse(path, headers=headers)
-        if action == "none" and hdrs.RANGE in request.headers:
-            # Serve the whole file as if no Range had been sent.
-            stripped = request.headers.copy()
-            del stripped[hdrs.RANGE]
-            stripped.pop(hdrs.IF_RANGE, None)
-            await response.prepare(request.clone(headers=stripped))
-            return response
-        return response
+                hdrs.CONTENT_RANGE: f"bytes */{path.stat().st_size}",
+                hdrs.ACCEPT_RANGES: "bytes"})
+        return _FileResponse(path, headers, choice)
 
     app = web.Application()
     app.router.add_get("/{path:.*}", handle, allow_head=True)

@@ -25,9 +25,10 @@ from audiodigest.config import ShowConfig
 from audiodigest.errors import UserError
 from audiodigest.fsutil import atomic_write
 from audiodigest.models import EpisodeRecord, PublishedChapter
-from audiodigest.publish.feed import clock, safe_link
+from audiodigest.publish.feed import clock
 from audiodigest.publish.podcastindex import bare_feed_url
 from audiodigest.script.speakdate import written_date
+from audiodigest.urls import safe_url
 
 log = logging.getLogger(__name__)
 
@@ -212,7 +213,7 @@ def _episode_summary(record: EpisodeRecord, page: str) -> dict[str, Any]:
 def _episode_context(config: ShowConfig, record: EpisodeRecord, output_dir: Path) -> dict[str, Any]:
     page = record.page
     chapters = [{"title": c.title, "start": seconds_attr(c.start), "label": clock(c.start),
-                 "url": safe_link(c.url)} for c in record.chapters]
+                 "url": safe_url(c.url)} for c in record.chapters]
     json_file = next((t for t in record.transcripts if t.mime_type == "application/json"), None)
     segments = read_transcript(output_dir / json_file.path) if json_file else []
     downloads = [{"label": f"Transcript ({_TRANSCRIPT_LABELS.get(t.mime_type, t.mime_type)})",
