@@ -587,7 +587,7 @@ def _remove_stale_files(output: Path, records: Sequence[EpisodeRecord]) -> None:
             # left behind; only the lock holder writes here, so any of them is stale now.
             if not path.name.startswith(".") or ".tmp" in path.name:
                 log.debug("removing stale %s", rel)
-                remove_inside(folder, path)
+                remove_inside(output, path)
 
 
 # --- dry run and status ------------------------------------------------------------------------
