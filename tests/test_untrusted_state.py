@@ -26,6 +26,11 @@ from tests.conftest import REPO, make_show, run_cli
 from tests.test_publish_deploy import built_site
 
 EPISODE = "2026-11-20"
+ONE_ENTRY = """\
+Chips get a cooler
+A lab in Zurich cooled a GPU rack with water at 45 degrees, saving 30% of the energy.
+Read more → https://example.com/cooler-chips
+"""
 
 
 def _victim(tmp_path: Path) -> Path:
@@ -54,6 +59,7 @@ def _one_line_error(result, path: Path) -> None:
 # --- 1. the episode index ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_tampered_episode_id_deletes_nothing_outside_the_show(tmp_path: Path,
                                                                 shared_cache: Path) -> None:
     root = make_show(tmp_path / "show", cache=shared_cache)
@@ -62,13 +68,16 @@ def test_a_tampered_episode_id_deletes_nothing_outside_the_show(tmp_path: Path,
     # show/public/episodes/../../../victimdir is tmp_path/victimdir
     _set_id(root, "../../../victimdir")
     (victim / "stale.mp3").write_text("a file a build would call stale")
-    for args in (("build", root), ("remove", root, EPISODE), ("status", root)):
-        _one_line_error(run_cli(*args), _index(root))
-    assert run_cli("remove", root, "../../../victimdir").code == 2
+    results = [run_cli(*args) for args in (("build", root), ("remove", root, EPISODE),
+                                           ("status", root), ("remove", root, "../../../victimdir"))]
     assert sorted(p.name for p in victim.iterdir()) == ["db.sqlite", "stale.mp3"]
+    for result in results[:3]:
+        _one_line_error(result, _index(root))
+    assert results[3].code == 2 and "is not an episode id" in results[3].err
     assert (root / "public" / "episodes" / EPISODE).is_dir()  # nothing of the show lost either
 
 
+@pytest.mark.slow
 def test_an_episode_folder_linked_out_of_the_show_is_never_followed(tmp_path: Path,
                                                                     shared_cache: Path) -> None:
     root = make_show(tmp_path / "show", cache=shared_cache)
@@ -138,8 +147,9 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+@pytest.mark.slow
 def test_a_flipped_sample_rate_in_the_cache_is_synthesized_again(tmp_path: Path) -> None:
-    root = make_show(tmp_path / "show", cache=tmp_path / "cache")
+    root = make_show(tmp_path / "show", ONE_ENTRY, cache=tmp_path / "cache")
     assert run_cli("build", root).code == 0
     before = _duration(root)
     for rate, preexec in ((44100, None), (1, _limit_memory)):
@@ -150,9 +160,9 @@ def test_a_flipped_sample_rate_in_the_cache_is_synthesized_again(tmp_path: Path)
                               capture_output=True, text=True, timeout=300, cwd=REPO,
                               preexec_fn=preexec)
         assert proc.returncode == 0, proc.stderr
-        assert f"{count} segments synthesized, 0 reused" in proc.stdout + proc.stderr
         # Piper's timing varies a little from run to run; double speed would lose about half.
         assert abs(_duration(root) - before) < 0.1 * before, (rate, _duration(root), before)
+        assert f"{count} segments synthesized, 0 reused" in proc.stdout + proc.stderr
 
 
 # --- 3. the publish manifest ---------------------------------------------------------------
@@ -197,6 +207,7 @@ def test_bad_manifest_entries_are_dropped_not_carried_on(tmp_path: Path) -> None
 # --- 3. the script's front matter ----------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("value", ["not-a-hash", "ZZ" * 32, "0" * 10_000])
 def test_a_generated_hash_that_is_not_hex_is_named_and_the_script_kept(
         tmp_path: Path, shared_cache: Path, value: str) -> None:
@@ -217,6 +228,7 @@ def test_a_generated_hash_that_is_not_hex_is_named_and_the_script_kept(
 # --- 4. remove, killed half-way ------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("step", ["remove:index-saved", "remove:published"])
 def test_remove_killed_half_way_is_finished_by_the_next_remove(tmp_path: Path, step: str,
                                                                shared_cache: Path) -> None:
