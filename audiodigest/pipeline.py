@@ -552,9 +552,9 @@ def _publish(config: ShowConfig, paths: ShowPaths, records: Sequence[EpisodeReco
     })
     try:
         previous = json.loads(paths.publish_stamp.read_text())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # unreadable: publish again, the safe miss
         previous = {}
-    if previous.get("stamp") == stamp and paths.feed.is_file():
+    if isinstance(previous, dict) and previous.get("stamp") == stamp and paths.feed.is_file():
         return False
     write_outputs(config, records, paths.output)
     atomic_write(paths.publish_stamp, json.dumps({"stamp": stamp}))

@@ -245,3 +245,17 @@ def test_remove_killed_half_way_is_finished_by_the_next_remove(tmp_path: Path, s
     assert not folder.exists() and not (root / ".audiodigest" / "pieces" / EPISODE).exists()
     assert (root / "scripts" / f"{EPISODE}.md").is_file()
     assert run_cli("remove", root, EPISODE).code == 2  # now it is really gone
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stamp", ["[]", '"stamp"', "[" * 100_000, "\xff"])
+def test_a_damaged_publish_stamp_means_publish_again(tmp_path: Path, shared_cache: Path,
+                                                     stamp: str) -> None:
+    root = make_show(tmp_path / "show", cache=shared_cache)
+    assert run_cli("build", root).code == 0
+    (root / ".audiodigest" / "published.json").write_text(stamp, encoding="latin-1")
+    (root / "show.toml").write_text((root / "show.toml").read_text().replace(
+        "A show made by the test suite.", "A show the test suite changed."))
+    result = run_cli("build", root)
+    assert result.code == 0, result.err
+    assert "A show the test suite changed." in (root / "public" / "feed.xml").read_text()
