@@ -2,7 +2,8 @@
 
 Every file the tool produces goes through :func:`atomic_write` (or :func:`atomic_path`): the data
 is written to a temporary file in the same folder, flushed to disk, then renamed over the target,
-so a reader sees either the old file or the new one, never half of one.
+so a reader sees either the old file or the new one, never half of one. Every deletion goes
+through :func:`remove_inside`, which refuses to reach outside the folder it is given.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ import contextlib
 import errno
 import hashlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from audiodigest.errors import OutputError
+from audiodigest.errors import OutputError, UserError
 
 
 def _explain(exc: OSError, path: Path) -> OutputError:
@@ -81,3 +83,31 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+def remove_inside(root: str | Path, path: str | Path) -> bool:
+    """Delete ``path`` (a file, a symlink or a folder tree) only if it lies inside ``root``.
+
+    The containment check resolves ``path``'s parent, so neither ``..`` nor a symlinked folder
+    on the way leads out of ``root``; a symlink at ``path`` itself is removed as a link, never
+    followed (and ``shutil.rmtree`` never follows the links inside a tree). Returns whether
+    anything was removed; a path outside ``root``, or ``root`` itself, raises
+    :class:`UserError` and nothing is touched.
+    """
+    real_root = Path(root).resolve()
+    path = Path(path)
+    if path.name in ("", ".", ".."):
+        raise UserError(f"refusing to delete {path}: not a file or folder name", path=path)
+    target = path.parent.resolve() / path.name
+    if not target.is_relative_to(real_root) or target == real_root:
+        raise UserError(f"refusing to delete {path}: it is not inside {root}", path=path)
+    try:
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        else:
+            target.unlink()
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise OutputError(f"cannot delete: {exc.strerror or exc}", path=path) from exc
+    return True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import struct
 import subprocess
 import sys
 import time
@@ -13,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from audiodigest.errors import EngineError
 from audiodigest.models import Pcm, Voice
 from audiodigest.speech.cache import SegmentCache, decode_entry, encode_entry
 
@@ -99,9 +101,57 @@ def test_any_bytes_decode_or_raise_valueerror(blob: bytes) -> None:
     assert encode_entry(pcm) == blob
 
 
-@given(st.binary(max_size=2000).map(lambda b: b[: len(b) // 2 * 2]), st.integers(1, 192000))
+@given(st.binary(max_size=2000).map(lambda b: b[: len(b) // 2 * 2]), st.integers(8000, 192000))
 def test_entries_round_trip(data: bytes, rate: int) -> None:
     assert decode_entry(encode_entry(Pcm(data, rate))) == Pcm(data, rate)
+
+
+def _tamper(path: Path, offset: int, fmt: str, value: int) -> None:
+    blob = bytearray(path.read_bytes())
+    struct.pack_into(fmt, blob, offset, value)
+    path.write_bytes(bytes(blob))
+
+
+@pytest.mark.parametrize(("what", "offset", "fmt", "value"), [
+    pytest.param("rate", 8, "<I", 44100, id="rate-doubled"),  # would play at double speed
+    pytest.param("rate", 8, "<I", 1, id="rate-one"),  # would be resampled to 24 GB
+    pytest.param("rate", 8, "<I", 0, id="rate-zero"),
+    pytest.param("frames", 12, "<Q", 2**40, id="frames-huge"),
+    pytest.param("frames", 12, "<Q", 3, id="frames-short"),
+])
+def test_a_tampered_header_is_a_miss_never_a_shape(tmp_path: Path, what: str, offset: int,
+                                                   fmt: str, value: int) -> None:
+    cache = SegmentCache(tmp_path)
+    k = key()
+    cache.put(k, PCM)
+    _tamper(cache.path(k), offset, fmt, value)
+    assert cache.shape(k) is None  # the layout is never sized by a header that lies
+    assert cache.get(k) is None
+    assert not cache.path(k).exists()  # removed, so the segment is synthesized again
+
+
+def test_a_single_flipped_bit_in_the_rate_is_caught_by_the_checksum(tmp_path: Path) -> None:
+    cache = SegmentCache(tmp_path)
+    k = key()
+    cache.put(k, Pcm(PCM.data, 16000))
+    blob = bytearray(cache.path(k).read_bytes())
+    blob[9] ^= 0x80  # 16000 -> 48768 Hz: in range, so only the checksum can tell
+    cache.path(k).write_bytes(bytes(blob))
+    assert cache.get(k) is None
+
+
+def test_an_entry_at_another_rate_than_the_voice_is_a_miss(tmp_path: Path) -> None:
+    cache = SegmentCache(tmp_path)
+    k = key()
+    cache.put(k, PCM)
+    assert cache.get(k, 22050) == PCM
+    assert cache.get(k, 24000) is None
+    assert k not in cache
+
+
+def test_a_rate_the_cache_cannot_keep_is_an_engine_error(tmp_path: Path) -> None:
+    with pytest.raises(EngineError, match="1 Hz"):
+        SegmentCache(tmp_path).put(key(), Pcm(b"\0\0", 1))
 
 
 WRITER = """

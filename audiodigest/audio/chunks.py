@@ -42,7 +42,7 @@ import numpy as np
 
 from audiodigest.config import AudioSettings
 from audiodigest.errors import OutputError, ToolError
-from audiodigest.fsutil import atomic_path, atomic_write
+from audiodigest.fsutil import atomic_path, atomic_write, remove_inside
 from audiodigest.models import ChapterMark, Cue, EncodedEpisode, Loudness, Pcm
 
 from . import encode as enc
@@ -162,10 +162,9 @@ class ChunkStore:
         if not self.folder.is_dir():
             return
         for path in self.folder.iterdir():
-            if path.is_dir():  # scratch space of a build that was killed
-                shutil.rmtree(path, ignore_errors=True)
-            elif path.name.split(".")[0] not in keys or ".tmp" in path.name:
-                path.unlink(missing_ok=True)
+            # A folder is scratch space of a build that was killed.
+            if path.is_dir() or path.name.split(".")[0] not in keys or ".tmp" in path.name:
+                remove_inside(self.folder, path)
 
 
 def _read_piece(data: bytes, target: Path) -> mp3join.Piece:

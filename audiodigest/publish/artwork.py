@@ -19,7 +19,7 @@ from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
 from audiodigest.config import ShowConfig
 from audiodigest.errors import ConfigError, OutputError
-from audiodigest.fsutil import atomic_write
+from audiodigest.fsutil import atomic_write, remove_inside
 
 log = logging.getLogger(__name__)
 
@@ -162,11 +162,7 @@ def remove_old_covers(output_dir: Path, keep: str) -> None:
     for path in output_dir.glob("cover-*"):
         if path.name != keep and _COVER_NAME.fullmatch(path.name):
             log.debug("removing old cover %s", path)
-            try:
-                path.unlink()
-            except OSError as exc:
-                raise OutputError(f"cannot remove an old cover: {exc.strerror}",
-                                  path=path) from exc
+            remove_inside(output_dir, path)
 
 
 def cover_file(config: ShowConfig) -> tuple[str, bytes]:

@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import posixpath
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -217,22 +218,62 @@ def snapshot(src: Path) -> Snapshot:
     return Snapshot(feed=feed, files=tuple(publish_order(sorted(files)) + [FEED_FILE]))
 
 
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def _manifest_problem(rel: object, entry: object) -> str | None:
+    """Why a manifest entry cannot be trusted, or None: the manifest is read from the web root,
+    and prune deletes by it."""
+    if not isinstance(rel, str) or not rel or "\0" in rel or "\\" in rel:
+        return f"{rel!r} is not a file path"
+    parts = rel.split("/")
+    if rel.startswith("/") or any(part in ("", ".", "..") for part in parts):
+        return f"{rel!r} is not a plain path inside the destination"
+    if not isinstance(entry, dict):
+        return f"the entry for {rel!r} is not an object"
+    size, digest = entry.get("size"), entry.get("sha256")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        return f"the size of {rel!r} is not a number of bytes"
+    if not isinstance(digest, str) or not _HEX64.fullmatch(digest):
+        return f"the sha256 of {rel!r} is not a SHA-256 in hex"
+    return None
+
+
 def _load_manifest(path: Path, *, strict: bool) -> dict[str, dict[str, object]]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        files = data["files"]
-        if not isinstance(files, dict):
-            raise TypeError("'files' is not an object")
-        return files
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    """The files an earlier publish recorded, each checked: a relative path inside the
+    destination with its size and SHA-256.
+
+    A bad entry is dropped with a warning (so it is never deleted). A damaged file is a
+    one-line UserError naming it when ``strict`` (prune, which deletes by it), else ignored
+    with a warning.
+    """
+    def bad(why: str, exc: BaseException | None = None) -> dict[str, dict[str, object]]:
         if strict:
-            raise UserError(f"the publish manifest is damaged ({exc}); without it the files "
+            raise UserError(f"the publish manifest is damaged ({why}); without it the files "
                             "to remove are unknown: delete it and publish again without "
                             "removing", path=path) from exc
-        log.warning("ignoring a damaged publish manifest %s: %s", path, exc)
+        log.warning("ignoring a damaged publish manifest %s: %s", path, why)
         return {}
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError, RecursionError) as exc:  # also undecodable, too deep
+        return bad(str(exc) or type(exc).__name__, exc)
+    if not isinstance(data, dict) or data.get("version") != 1:
+        return bad("not a version 1 manifest")
+    files = data.get("files")
+    if not isinstance(files, dict):
+        return bad("'files' is not an object")
+    good: dict[str, dict[str, object]] = {}
+    for rel, entry in files.items():
+        problem = _manifest_problem(rel, entry)
+        if problem is None:
+            good[rel] = entry
+        else:  # never deleted, never carried on into the next manifest
+            log.warning("%s: ignoring a bad entry: %s", path, problem)
+    return good
 
 
 def _check_paths(src: Path, dest: Path) -> tuple[Path, Path]:

@@ -4,12 +4,19 @@ The index is the memory that keeps an episode's guid and number stable across re
 skips episodes whose guid changes or repeats). It lives in ``SHOW_DIR/.audiodigest/`` and is
 rewritten atomically; a damaged file is reported, never silently replaced, because replacing it
 would hand out new guids.
+
+The file is untrusted input: the build deletes and the feed links by what it says. So every entry
+is checked on load (the id is an episode id, every file it names is a plain file in
+``episodes/<id>/``, numbers are finite and in range, strings are strings), and a bad entry is a
+one-line error naming the file, never an action.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -24,6 +31,17 @@ log = logging.getLogger(__name__)
 
 INDEX_VERSION = 1
 _EPISODE_TYPES = ("full", "trailer", "bonus")
+# What ``pipeline.episode_id_for`` makes: one safe folder name, never '.' or '..'.
+EPISODE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
+_FILE_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+MAX_NUMBER = 10**9 - 1  # as the script's 'episode:' allows
+MAX_SECONDS = 1e7  # far beyond any episode; a bound so a damaged value is caught, not used
+MAX_SIZE = 2**62
+
+
+def is_episode_id(value: str) -> bool:
+    """True if ``value`` is a valid episode id (a safe, single folder name)."""
+    return EPISODE_ID_RE.fullmatch(value) is not None
 
 
 class _Bad(ValueError):
@@ -69,6 +87,20 @@ def _get(raw: Mapping[str, Any], key: str, kind: type | tuple[type, ...]) -> Any
     return value
 
 
+def _seconds(raw: Mapping[str, Any], key: str) -> float:
+    value = float(_get(raw, key, (int, float)))
+    if not (math.isfinite(value) and 0.0 <= value <= MAX_SECONDS):
+        raise _Bad(f"'{key}' must be a number of seconds from 0 to {MAX_SECONDS:.0f}")
+    return value
+
+
+def _in_episode_folder(item: PublishedFile, episode_id: str, key: str) -> None:
+    """Refuse a path that is not a plain file name in ``episodes/<id>/``: builds delete by it."""
+    folder, _, name = item.path.rpartition("/")
+    if folder != f"episodes/{episode_id}" or not _FILE_NAME_RE.fullmatch(name):
+        raise _Bad(f"'{key}' path {item.path!r} is not a file in episodes/{episode_id}/")
+
+
 def _file_from_json(raw: Any, key: str) -> PublishedFile:
     if not isinstance(raw, Mapping):
         raise _Bad(f"'{key}' must be an object")
@@ -93,31 +125,36 @@ def record_from_dict(raw: Any) -> EpisodeRecord:
         url = ch.get("url")
         if url is not None and not isinstance(url, str):
             raise _Bad("a chapter 'url' must be a string or null")
-        chapters.append(PublishedChapter(
-            title=_get(ch, "title", str),
-            start=float(_get(ch, "start", (int, float))),
-            end=float(_get(ch, "end", (int, float))),
-            url=url,
-        ))
+        start, end = _seconds(ch, "start"), _seconds(ch, "end")
+        if end < start:
+            raise _Bad("a chapter ends before it starts")
+        chapters.append(PublishedChapter(title=_get(ch, "title", str), start=start, end=end,
+                                         url=url))
     number = _get(raw, "number", int)
-    if number < 1:
-        raise _Bad("'number' must be at least 1")
+    if not 1 <= number <= MAX_NUMBER:
+        raise _Bad(f"'number' must be from 1 to {MAX_NUMBER}")
     episode_type = _get(raw, "episode_type", str)
     if episode_type not in _EPISODE_TYPES:
         raise _Bad(f"'episode_type' must be one of {', '.join(_EPISODE_TYPES)}")
     size = _get(raw, "audio_size", int)
-    if size < 0:
-        raise _Bad("'audio_size' must not be negative")
-    return EpisodeRecord(
-        id=_get(raw, "id", str),
-        guid=_get(raw, "guid", str),
+    if not 0 <= size <= MAX_SIZE:
+        raise _Bad("'audio_size' must be a size in bytes")
+    episode_id = _get(raw, "id", str)
+    if not is_episode_id(episode_id):
+        raise _Bad(f"'id' {episode_id!r} is not an episode id (letters, digits, '.', '_', '-')")
+    guid = _get(raw, "guid", str)
+    if not guid.strip():
+        raise _Bad("'guid' is empty")
+    record = EpisodeRecord(
+        id=episode_id,
+        guid=guid,
         number=number,
         title=_get(raw, "title", str),
         pub_date=pub_date,
         summary=_get(raw, "summary", str),
         audio=_file_from_json(_get(raw, "audio", dict), "audio"),
         audio_size=size,
-        duration=float(_get(raw, "duration", (int, float))),
+        duration=_seconds(raw, "duration"),
         chapters=tuple(chapters),
         chapters_file=_file_from_json(_get(raw, "chapters_file", dict), "chapters_file"),
         transcripts=tuple(
@@ -126,6 +163,12 @@ def record_from_dict(raw: Any) -> EpisodeRecord:
         page=_get(raw, "page", str),
         episode_type=episode_type,
     )
+    files = [("audio", record.audio), ("chapters_file", record.chapters_file),
+             *(("transcripts", t) for t in record.transcripts),
+             ("page", PublishedFile(record.page, "text/html"))]
+    for key, item in files:
+        _in_episode_folder(item, episode_id, key)
+    return record
 
 
 def _sorted(records: Iterable[EpisodeRecord]) -> list[EpisodeRecord]:
@@ -152,6 +195,8 @@ def load_index(path: Path) -> list[EpisodeRecord]:
             f"the episode index is not valid JSON ({exc.msg}); restore it from a backup or fix it",
             path=path, line=exc.lineno, column=exc.colno,
         ) from exc
+    except (ValueError, RecursionError) as exc:  # a 5000-digit number, nesting 10**5 deep
+        raise UserError(f"the episode index cannot be read as JSON: {exc}", path=path) from exc
     if not isinstance(data, dict) or not isinstance(data.get("episodes"), list):
         raise UserError("the episode index has no 'episodes' list", path=path)
     if data.get("version") != INDEX_VERSION:

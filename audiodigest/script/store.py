@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -42,6 +43,7 @@ logger = logging.getLogger(__name__)
 GENERATED_KEY = "generated"
 DIGEST_KEY = "digest"
 BACKUP_DIR = ".backup"
+_HASH_RE = re.compile(r"[0-9a-f]{64}")
 DIGEST_CHANGED = ("the digest changed since this script was written; building the edited "
                   "script (use --force to re-render)")
 
@@ -86,6 +88,16 @@ def is_generated(script: Script) -> bool:
     """True if the script is exactly as the tool wrote it (its ``generated`` hash matches)."""
     recorded = dict(script.meta).get(GENERATED_KEY)
     return recorded is not None and recorded == fingerprint(script)
+
+
+def _hash_warnings(script: Script) -> tuple[str, ...]:
+    """A warning if the recorded ``generated`` hash is not one (someone changed it): the script
+    then counts as edited, the safe reading, but the user should know why it is not refreshed."""
+    recorded = dict(script.meta).get(GENERATED_KEY)
+    if recorded is None or _HASH_RE.fullmatch(recorded):
+        return ()
+    return (f"front matter '{GENERATED_KEY}' is not a hash audiodigest wrote; the script is "
+            "treated as edited",)
 
 
 def _read(path: Path) -> str | None:
@@ -176,10 +188,10 @@ def prepare_script(config: ShowConfig, articles: Sequence[Article],
 
     old = parse_script(old_text, path)
     if not is_generated(old):
-        warnings: tuple[str, ...] = ()
+        warnings = _hash_warnings(old)
         recorded = dict(old.meta).get(DIGEST_KEY)
         if recorded is not None and recorded != digest_hash:
-            warnings = (DIGEST_CHANGED,)
+            warnings += (DIGEST_CHANGED,)
         return ScriptOutcome(path, old, "edited", warnings=warnings)
 
     if old_text == text:

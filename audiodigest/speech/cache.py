@@ -2,9 +2,12 @@
 
 The key is a SHA-256 over everything that changes a segment's audio (engine, engine version,
 voice, settings, spoken text, cache format). Entries live at ``root/ab/abcdef....pcm``, each a
-52-byte header (magic, sample rate, frame count, SHA-256 of the samples) followed by the mono
-int16 samples, so a truncated or damaged entry is detected on read, removed and treated as a
-miss. Entries are written atomically; readers touch them so pruning by age keeps what builds use.
+52-byte header (magic, sample rate, frame count, SHA-256 of magic, rate, frame count and samples)
+followed by the mono int16 samples. An entry is untrusted input: a truncated or damaged one, a
+header that disagrees with its samples, a sample rate outside 8-192 kHz or other than the one
+the engine speaks at is a miss (removed, and synthesized again), never audio at the wrong speed
+or a giant allocation. Entries are written atomically; readers touch them so pruning by age
+keeps what builds use.
 """
 
 from __future__ import annotations
@@ -22,14 +25,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from audiodigest.fsutil import atomic_write
+from audiodigest.errors import EngineError
+from audiodigest.fsutil import atomic_write, remove_inside
 from audiodigest.models import Pcm, Voice
 
 log = logging.getLogger(__name__)
 
 CACHE_FORMAT = 1
-MAGIC = b"ADSEG01\n"
-_HEADER = struct.Struct("<8sIQ32s")  # magic, sample rate, frames, sha256(samples)
+# 02: the checksum covers the header too (01 left the sample rate outside it); 01 entries are
+# misses, so they are made again once.
+MAGIC = b"ADSEG02\n"
+_HEADER = struct.Struct("<8sIQ32s")  # magic, sample rate, frames, sha256(fields + samples)
+_FIELDS = struct.Struct("<8sIQ")
+MIN_RATE, MAX_RATE = 8000, 192000
 _KEY_RE = re.compile(r"^[0-9a-f]{64}$")
 _STALE_TEMP_SECONDS = 3600.0
 
@@ -50,28 +58,47 @@ class PruneResult:
     kept_bytes: int
 
 
+def _checksum(rate: int, frames: int, samples: bytes) -> bytes:
+    digest = hashlib.sha256(_FIELDS.pack(MAGIC, rate, frames))
+    digest.update(samples)
+    return digest.digest()
+
+
 def encode_entry(pcm: Pcm) -> bytes:
     """The on-disk form of a segment: header + samples."""
+    if not MIN_RATE <= pcm.sample_rate <= MAX_RATE:
+        raise ValueError(f"a segment at {pcm.sample_rate} Hz cannot be cached")
     samples = pcm.data[: pcm.frames * 2]  # a stray odd byte is not a sample
-    digest = hashlib.sha256(samples).digest()
+    digest = _checksum(pcm.sample_rate, pcm.frames, samples)
     return _HEADER.pack(MAGIC, pcm.sample_rate, pcm.frames, digest) + samples
 
 
-def decode_entry(blob: bytes) -> Pcm:
-    """Parse an entry; raises ValueError saying what is wrong if it is not intact."""
-    if len(blob) < _HEADER.size:
-        raise ValueError(f"shorter than its header ({len(blob)} bytes)")
-    magic, rate, frames, digest = _HEADER.unpack_from(blob)
+def _check_header(head: bytes, size: int, rate_wanted: int | None) -> tuple[int, int, bytes]:
+    """(rate, frames, checksum) of a header that fits an entry of ``size`` bytes; else ValueError."""
+    if len(head) < _HEADER.size:
+        raise ValueError(f"shorter than its header ({len(head)} bytes)")
+    magic, rate, frames, digest = _HEADER.unpack_from(head)
     if magic != MAGIC:
-        raise ValueError("not a segment file (bad magic)")
+        raise ValueError("not a segment file of this version (bad magic)")
+    if size - _HEADER.size != frames * 2:
+        raise ValueError(f"{size - _HEADER.size} sample bytes where the header says {frames * 2}")
+    if not MIN_RATE <= rate <= MAX_RATE:
+        raise ValueError(f"sample rate {rate} Hz is out of range")
+    if rate_wanted is not None and rate != rate_wanted:
+        raise ValueError(f"sample rate {rate} Hz, but the voice speaks at {rate_wanted} Hz")
+    return rate, frames, digest
+
+
+def decode_entry(blob: bytes, rate: int | None = None) -> Pcm:
+    """Parse an entry; raises ValueError saying what is wrong if it is not intact.
+
+    ``rate``, when known, is the sample rate the entry must have (the engine's for the voice).
+    """
+    found, frames, digest = _check_header(blob[: _HEADER.size], len(blob), rate)
     data = blob[_HEADER.size:]
-    if len(data) != frames * 2:
-        raise ValueError(f"truncated: {len(data)} of {frames * 2} sample bytes")
-    if rate <= 0:
-        raise ValueError("bad sample rate")
-    if hashlib.sha256(data).digest() != digest:
+    if _checksum(found, frames, data) != digest:
         raise ValueError("checksum mismatch")
-    return Pcm(data, rate)
+    return Pcm(data, found)
 
 
 class SegmentCache:
@@ -106,8 +133,11 @@ class SegmentCache:
     def __contains__(self, key: str) -> bool:
         return self.path(key).is_file()
 
-    def get(self, key: str) -> Pcm | None:
-        """The segment for ``key``, or None on a miss (a damaged entry is deleted and missed)."""
+    def get(self, key: str, rate: int | None = None) -> Pcm | None:
+        """The segment for ``key``, or None on a miss (a damaged entry is deleted and missed).
+
+        ``rate``, when given, is the sample rate the segment must have; any other is damage.
+        """
         path = self.path(key)
         try:
             blob = path.read_bytes()
@@ -117,35 +147,32 @@ class SegmentCache:
             log.warning("cache entry %s unreadable (%s); synthesising again", path, exc)
             return None
         try:
-            pcm = decode_entry(blob)
+            pcm = decode_entry(blob, rate)
         except ValueError as exc:
             log.warning("cache entry %s is damaged (%s); removing it", path, exc)
-            path.unlink(missing_ok=True)
+            remove_inside(self.root, path)
             return None
         # Mark the last use, for prune(older_than_days=...); a read-only cache still serves hits.
         with contextlib.suppress(OSError):
             os.utime(path)
         return pcm
 
-    def shape(self, key: str) -> tuple[int, int] | None:
-        """(frames, sample rate) of a stored segment from its header alone, or None.
+    def shape(self, key: str, rate: int | None = None) -> tuple[int, int] | None:
+        """(frames, sample rate) of a stored segment, or None on a miss (as :meth:`get`).
 
-        The samples are checked when the segment itself is read (:meth:`get`).
+        The whole entry is checked, not only its header: the layout is sized by this answer.
         """
-        try:
-            with open(self.path(key), "rb") as fh:
-                head = fh.read(_HEADER.size)
-        except OSError:
-            return None
-        if len(head) < _HEADER.size:
-            return None
-        magic, rate, frames, _digest = _HEADER.unpack(head)
-        return (frames, rate) if magic == MAGIC else None
+        pcm = self.get(key, rate)
+        return None if pcm is None else (pcm.frames, pcm.sample_rate)
 
     def put(self, key: str, pcm: Pcm) -> None:
         """Store ``pcm`` atomically; concurrent writers of one key both succeed (last wins,
         and both wrote the same bytes for the same key)."""
-        atomic_write(self.path(key), encode_entry(pcm))
+        try:
+            entry = encode_entry(pcm)
+        except ValueError as exc:
+            raise EngineError(f"the speech engine made audio the cache cannot keep: {exc}") from exc
+        atomic_write(self.path(key), entry)
 
     def _entries(self) -> Iterator[tuple[Path, os.stat_result]]:
         if not self.root.is_dir():
@@ -205,9 +232,8 @@ class SegmentCache:
         self._remove_stale_temps(now)
         return PruneResult(removed, freed, len(survivors), sum(st.st_size for _p, st in survivors))
 
-    @staticmethod
-    def _remove(path: Path) -> int:
-        path.unlink(missing_ok=True)
+    def _remove(self, path: Path) -> int:
+        remove_inside(self.root, path)
         return 1
 
     def _remove_stale_temps(self, now: float) -> None:
@@ -216,6 +242,6 @@ class SegmentCache:
         for temp in self.root.glob("??/.*.tmp*"):
             try:
                 if now - temp.stat().st_mtime > _STALE_TEMP_SECONDS:
-                    temp.unlink(missing_ok=True)
+                    remove_inside(self.root, temp)
             except FileNotFoundError:
                 continue

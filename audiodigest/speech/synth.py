@@ -247,6 +247,20 @@ def synthesize_jobs(jobs: Sequence[SpeechJob], cache: SegmentCache, *, workers: 
                           "run again to continue") from None
 
 
+def _expected_rates(voices: set[Voice]) -> dict[Voice, int]:
+    """The sample rate each voice speaks at, where its engine can tell without synthesizing.
+
+    A cached segment at any other rate is damage (it would play at the wrong speed).
+    """
+    rates: dict[Voice, int] = {}
+    for voice in voices:
+        try:
+            rates[voice] = int(get_engine(voice.engine).sample_rate(voice))
+        except AudioDigestError as exc:  # an unloadable voice is reported where it is used
+            log.debug("no sample rate for %s: %s", voice, exc)
+    return rates
+
+
 def _synthesize(jobs: Sequence[SpeechJob], cache: SegmentCache, workers: int,
                 progress: Progress | None, start: float, keep_audio: bool) -> SynthesisReport:
     keys = job_keys(jobs)
@@ -258,8 +272,9 @@ def _synthesize(jobs: Sequence[SpeechJob], cache: SegmentCache, workers: int,
     run.keep_audio = keep_audio
     reused = 0
     by_engine: dict[str, list[tuple[str, SpeechJob]]] = {}
+    rates = _expected_rates({job.voice for job in first.values()})
     for key, job in first.items():
-        pcm = cache.get(key)
+        pcm = cache.get(key, rates.get(job.voice))
         if pcm is not None:
             run.seconds[key] = pcm.seconds
             if keep_audio:
