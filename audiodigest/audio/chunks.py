@@ -42,13 +42,14 @@ import numpy as np
 
 from audiodigest.config import AudioSettings
 from audiodigest.errors import OutputError, ToolError
-from audiodigest.fsutil import atomic_path, atomic_write
+from audiodigest.fsutil import atomic_path
 from audiodigest.models import ChapterMark, Cue, EncodedEpisode, Loudness, Pcm
 
 from . import encode as enc
 from . import ffmpeg, mp3join
 from . import master as master_mod
 from .assemble import Layout, Tracks, render
+from .store import ChunkStore, Measured
 from .tags import EpisodeTags, ffmetadata
 
 log = logging.getLogger(__name__)
@@ -117,55 +118,6 @@ def _chunk_key(layout: Layout, start: int, end: int, segment_keys: Sequence[str]
                                               "loudness", "true_peak", "fade_ms"}),
     }
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class Measured:
-    """What a decoded piece measured: its true peak and its K-weighted energy per 10 ms."""
-
-    true_peak: float  # dBTP
-    energy: tuple[float, ...]
-    frames: int
-
-
-class ChunkStore:
-    """Encoded pieces of one episode, kept in a folder: ``<key>.mp3`` plus ``<key>.json``.
-
-    The JSON (written last) holds the measurements; a piece without it is not there.
-    """
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = Path(folder)
-
-    def _paths(self, key: str) -> tuple[Path, Path]:
-        return self.folder / f"{key}.mp3", self.folder / f"{key}.json"
-
-    def get(self, key: str) -> tuple[mp3join.Piece, Measured] | None:
-        audio, meta = self._paths(key)
-        try:
-            info = json.loads(meta.read_text(encoding="utf-8"))
-            piece = mp3join.read_piece(audio.read_bytes())
-            measured = Measured(float(info["true_peak"]), tuple(info["energy"]), int(info["frames"]))
-        except (OSError, ValueError, KeyError, TypeError):
-            return None  # missing or damaged: made again
-        if measured.frames != piece.samples:  # the audio is not the one that was measured
-            return None
-        return piece, measured
-
-    def put(self, key: str, data: bytes, measured: Measured) -> None:
-        audio, meta = self._paths(key)
-        atomic_write(audio, data)
-        atomic_write(meta, json.dumps(dataclasses.asdict(measured)))
-
-    def keep_only(self, keys: set[str]) -> None:
-        """Remove pieces not in ``keys`` (and leftovers of interrupted writes)."""
-        if not self.folder.is_dir():
-            return
-        for path in self.folder.iterdir():
-            if path.is_dir():  # scratch space of a build that was killed
-                shutil.rmtree(path, ignore_errors=True)
-            elif path.name.split(".")[0] not in keys or ".tmp" in path.name:
-                path.unlink(missing_ok=True)
 
 
 def _read_piece(data: bytes, target: Path) -> mp3join.Piece:
