@@ -232,7 +232,7 @@ def plan_layout(chapters: Sequence[SpokenChapter], shapes: Sequence[tuple[int, i
                                    intro_end, music_end):
             music.append(("bed", r0, r1))
 
-    ends = [*starts[1:], total]
+    ends = [*starts[1:], total][:len(starts)]
     marks = tuple(ChapterMark(title=ch.title, start=s, end=e, url=ch.url)
                   for ch, s, e in zip(chapters, starts, ends, strict=True))
     cues = tuple(Cue(text=sent.text, speaker=sent.speaker, start=s0, end=s1)
