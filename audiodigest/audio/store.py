@@ -15,6 +15,7 @@ import math
 import os
 import shutil
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,9 +57,12 @@ def _number(value: object) -> float:
     return float(value)
 
 
-def parse_meta(text: bytes, piece: mp3join.Piece) -> tuple[Measured, str]:
+def parse_meta(text: bytes, piece: mp3join.Piece, frames_measured: int | None = None
+               ) -> tuple[Measured, str]:
     """The measurements and MP3 hash in a piece's JSON; :class:`ValueError` unless every
-    value has its type, is in range and agrees with ``piece``."""
+    value has its type, is in range and agrees with ``piece`` (which measured
+    ``frames_measured`` samples: by default its length)."""
+    expected = piece.samples if frames_measured is None else frames_measured
     info = json.loads(text)
     if not isinstance(info, dict):
         raise ValueError("not an object")
@@ -66,7 +70,7 @@ def parse_meta(text: bytes, piece: mp3join.Piece) -> tuple[Measured, str]:
     peak = _number(info["true_peak"])
     if not isinstance(digest, str) or len(digest) != 64:
         raise ValueError("bad hash")
-    if isinstance(frames, bool) or not isinstance(frames, int) or frames != piece.samples:
+    if isinstance(frames, bool) or not isinstance(frames, int) or frames != expected:
         raise ValueError("the audio is not the one that was measured")
     if not (peak == -math.inf or TRUE_PEAK_RANGE[0] <= peak <= TRUE_PEAK_RANGE[1]):
         raise ValueError("true peak out of range")
@@ -87,13 +91,19 @@ class ChunkStore:
     def _paths(self, key: str) -> tuple[Path, Path]:
         return self.folder / f"{key}.mp3", self.folder / f"{key}.json"
 
-    def get(self, key: str) -> tuple[mp3join.Piece, Measured] | None:
-        """The piece and its measurements, or None if missing or damaged in any way."""
+    def get(self, key: str, measured_frames: Callable[[mp3join.Piece], int] | None = None
+            ) -> tuple[mp3join.Piece, Measured] | None:
+        """The piece and its measurements, or None if missing or damaged in any way.
+
+        ``measured_frames(piece)`` says how many samples its measurements must cover
+        (default: its length).
+        """
         audio, meta = self._paths(key)
         try:
             data = _read_regular(audio, MAX_PIECE_BYTES)
             piece = mp3join.read_piece(data)
-            measured, digest = parse_meta(_read_regular(meta, MAX_META_BYTES), piece)
+            frames = None if measured_frames is None else measured_frames(piece)
+            measured, digest = parse_meta(_read_regular(meta, MAX_META_BYTES), piece, frames)
         except (OSError, ValueError, KeyError, TypeError, OverflowError):
             return None  # missing or damaged: made again (mp3join.Mp3Error is a ValueError)
         if hashlib.sha256(data).hexdigest() != digest:
