@@ -59,7 +59,7 @@ PEAK = textwrap.dedent("""
     print(json.dumps({"mb": int(hwm.split()[1]) / 1024, "seconds": episode.duration,
                       "pieces": report.pieces, "made": report.made,
                       "longest": max(c.end - c.start for c in chunks) / layout.rate,
-                      "seamless": sum(c.joined for c in chunks),
+                      "seamless": sum(getattr(c, "joined", False) for c in chunks),
                       "lufs": episode.loudness.integrated_lufs}))
 """)
 

@@ -11,7 +11,9 @@ import pytest
 from audiodigest.audio import ffmpeg
 from audiodigest.audio.assemble import lay_out, render
 from audiodigest.audio.chunks import AudioReport, ChunkStore, encode_episode, plan_chunks
+from audiodigest.audio.cuts import Grid, render_range
 from audiodigest.audio.encode import ffmpeg_args, pipe
+from audiodigest.audio.music import looped, mix_bed
 from audiodigest.config import AudioSettings, MusicSettings
 from audiodigest.fsutil import sha256_bytes
 from audiodigest.models import Pcm, Sentence, SpokenChapter
@@ -89,3 +91,53 @@ def test_pieces_under_the_bed_join_without_a_seam(speech: list[Pcm], tmp_path: P
     keys[-5] = "edited"
     again = _build(chapters, pcms, keys, tmp_path, ChunkStore(tmp_path / "pieces"))[0]
     assert 1 <= again.made <= 2, again
+
+
+def test_any_slice_of_the_bed_is_exactly_that_part_of_the_whole() -> None:
+    rng = np.random.default_rng(7)
+    bed = rng.standard_normal(5000).astype(np.float32)
+    speech = [(900, 4000), (9000, 15000), (21000, 21500)]
+    n = 23456
+    whole = np.zeros(n, dtype=np.float32)
+    mix_bed(whole, bed, 0, n, speech, MUSIC, 22050)
+    assert np.array_equal(looped(bed, n, 22050, 0, n), looped(bed, n, 22050))
+    for _ in range(40):
+        a, b = sorted(int(v) for v in rng.integers(0, n, 2))
+        part = np.zeros(b - a, dtype=np.float32)
+        # The region seen from a window that starts at sample a of it.
+        mix_bed(part, bed, -a, n - a, [(s0 - a, s1 - a) for s0, s1 in speech], MUSIC, 22050,
+                window=(0, b - a))
+        assert np.array_equal(part, whole[a:b]), (a, b)
+        assert np.array_equal(looped(bed, n, 22050, a, b), looped(bed, n, 22050)[a:b])
+
+
+def test_pieces_rendered_apart_agree_with_the_whole_where_they_are_kept(
+        speech: list[Pcm]) -> None:
+    chapters, pcms = _long_intro(speech, 12)
+    keys = [str(k) for k in range(len(pcms))]
+    layout, tracks = lay_out(chapters, [(p.frames, p.sample_rate) for p in pcms], SETTINGS,
+                             MUSIC, REPO / "episodes")
+    chunks = plan_chunks(layout, keys, SETTINGS, tracks, min_seconds=3.0, max_seconds=6.0)
+    grid = Grid.of(layout.rate, SETTINGS)
+    whole = render(layout, pcms, tracks, SETTINGS, seamless=True)
+    assert sum(c.joined for c in chunks) >= 3
+    for chunk in (c for c in chunks if c.seamless):
+        lo, hi = render_range(chunk, layout, grid)
+        part = render(layout, pcms, tracks, SETTINGS, lo, hi, seamless=True)
+        keep = slice(chunk.start - lo, chunk.end - lo)
+        assert np.allclose(part[keep], whole[chunk.start:chunk.end], atol=1e-6)
+
+
+def test_speech_without_gaps_and_one_endless_sentence_are_still_cut() -> None:
+    settings = AudioSettings(sentence_gap=0.0, paragraph_gap=0.0, chapter_gap=0.0)
+    said = [Sentence(f"s{k}", f"s{k}", "HOST", k) for k in range(60)]
+    chapters = [SpokenChapter("Run-on", tuple(said))]
+    shapes = [(22050 * 3, 22050)] * 59 + [(22050 * 300, 22050)]  # the last: five minutes
+    layout, tracks = lay_out(chapters, shapes, settings, None, None)
+    chunks = plan_chunks(layout, [str(k) for k in range(60)], settings, tracks)
+    # At most 40 s, and up to 20 s more where the next point to cut at is inside a sentence.
+    assert max(c.end - c.start for c in chunks) / layout.rate <= 61
+    assert len(chunks) >= 10
+    assert all(c.joined for c in chunks[1:])
+    assert chunks[-1].end == layout.total and chunks[0].start == 0
+    assert all(a.end == b.start for a, b in zip(chunks, chunks[1:], strict=False))
