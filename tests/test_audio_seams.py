@@ -141,3 +141,17 @@ def test_speech_without_gaps_and_one_endless_sentence_are_still_cut() -> None:
     assert all(c.joined for c in chunks[1:])
     assert chunks[-1].end == layout.total and chunks[0].start == 0
     assert all(a.end == b.start for a, b in zip(chunks, chunks[1:], strict=False))
+
+
+def test_m4a_renders_seamless_pieces_into_one_stream(speech: list[Pcm], tmp_path: Path) -> None:
+    chapters, pcms = _long_intro(speech, 12)
+    settings = AudioSettings(format="m4a")
+    layout, tracks = lay_out(chapters, [(p.frames, p.sample_rate) for p in pcms], settings,
+                             MUSIC, REPO / "episodes")
+    chunks = plan_chunks(layout, [str(k) for k in range(len(pcms))], settings, tracks,
+                         min_seconds=3.0, max_seconds=6.0)
+    assert sum(c.joined for c in chunks) >= 3
+    episode = encode_episode(layout, chunks, pcms, tracks, settings, tmp_path / "e.m4a", TAGS)
+    assert abs(episode.duration - layout.total / layout.rate) < 0.1
+    decoded = ffmpeg.decode(tmp_path / "e.m4a", settings.sample_rate)
+    assert abs(decoded.shape[0] / settings.sample_rate - layout.total / layout.rate) < 0.1

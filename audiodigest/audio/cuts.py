@@ -134,17 +134,17 @@ def _candidates(layout: Layout, half: int, lead: int) -> Iterator[_Candidate]:
     spans = layout.spans
     stretches = [(0, spans[0][0] if spans else layout.total, "start")]
     for k, (s0, s1) in enumerate(spans):
-        stretches.append((s0, s1, "sentence"))
+        stretches.append((s0, s1, "inside"))  # a sentence itself
         stretches.append((s1, spans[k + 1][0] if k + 1 < len(spans) else layout.total,
                           layout.joints[k] if k + 1 < len(spans) else "end"))
     for g0, g1, joint in stretches:
-        silent = joint != "sentence"
+        silent = joint != "inside"
         if g1 - g0 > 2 * half:
             cut = g0 + half
             while cut + 2 * lead < g1:
                 yield _Candidate(g0, g1, cut, silent, True, silent)
                 cut += half
-        elif joint not in ("start", "end", "sentence"):
+        elif joint not in ("start", "end", "inside"):
             yield _Candidate(g0, g1, (g0 + g1) // 2, joint in ("paragraph", "chapter", "pause"),
                              False, True)
 

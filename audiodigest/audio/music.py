@@ -101,16 +101,6 @@ def looped(bed: np.ndarray, n: int, sample_rate: int, start: int = 0,
     return out
 
 
-def _moving_average(x: np.ndarray, width: int) -> np.ndarray:
-    """Centered moving average with edge values held, as smooth ramps between levels."""
-    if width <= 1:
-        return x
-    pad = width // 2
-    padded = np.concatenate([np.full(pad, x[0]), x, np.full(width - pad - 1, x[-1])])
-    csum = np.concatenate([[0.0], np.cumsum(padded, dtype=np.float64)])
-    return (csum[width:] - csum[:-width]) / width
-
-
 def _edge_fades(n: int, fade: int, start: int, end: int) -> np.ndarray:
     """The gain of :func:`fade_edges` (``fade`` in and out over ``n`` samples) at ``start..end``."""
     gain = np.ones(end - start, dtype=np.float32)
@@ -125,6 +115,45 @@ def _edge_fades(n: int, fade: int, start: int, end: int) -> np.ndarray:
         if a < b:
             gain[a - start:b - start] = ramp[::-1][a - (n - fade):b - (n - fade)]
     return gain
+
+
+def _duck_gain(settings: MusicSettings, speech: Sequence[tuple[int, int]], start: int, n: int,
+               sample_rate: int, lo: int, hi: int) -> np.ndarray:
+    """The bed's gain at samples ``lo..hi`` of its region (``n`` samples from ``start``).
+
+    The duck works on a coarse 5 ms grid of the whole region, smoothed by a moving average;
+    only the grid points a slice needs are computed (an hour's grid per piece would cost
+    tens of megabytes), and since the grid holds 0 or 1 the sums are exact: every slice
+    gets exactly the gain the whole region would.
+    """
+    hop = max(1, sample_rate // 200)
+    blocks = -(-n // hop)
+    width = max(1, int(DUCK_RAMP * sample_rate) // hop)
+    pad = width // 2
+    first, stop = max(0, lo // hop - 1), min(blocks, hi // hop + 2)
+    # Grid points first - pad .. stop + width - pad - 1, the region's edge values held.
+    index = np.clip(np.arange(first - pad, stop + width - pad - 1), 0, blocks - 1)
+    base = int(index[0])
+    mask = np.zeros(int(index[-1]) - base + 1, dtype=np.float64)
+    attack, release = int(DUCK_ATTACK * sample_rate), int(DUCK_RELEASE * sample_rate)
+    end = start + n
+    for s0, s1 in speech:
+        a, b = max(s0 - attack, start), min(s1 + release, end)
+        i0 = max((a - start) // hop, base)
+        i1 = min(-(-(b - start) // hop), base + mask.shape[0])
+        if a < b and i0 < i1:
+            mask[i0 - base:i1 - base] = 1.0
+    window = mask[index - base]
+    if width > 1:
+        csum = np.concatenate([[0.0], np.cumsum(window)])
+        smooth = (csum[width:] - csum[:-width]) / width
+    else:
+        smooth = window
+    gain_db = settings.bed_volume + settings.duck * smooth
+    # Interpolate between block centres so the gain glides sample by sample (no zipper noise).
+    centres = np.arange(first, stop) * hop + hop / 2.0
+    gain = 10.0 ** (np.interp(np.arange(lo, hi), centres, gain_db) / 20.0)
+    return gain.astype(np.float32)
 
 
 def bed_reach(settings: MusicSettings, sample_rate: int) -> tuple[int, int]:
@@ -153,22 +182,8 @@ def mix_bed(out: np.ndarray, bed: np.ndarray, start: int, end: int,
     music = looped(bed, n, sample_rate, a - start, b - start)
     fade = int(round(settings.fade * sample_rate))
     music *= _edge_fades(n, fade, a - start, b - start)
-    # The duck works on a coarse 5 ms grid of the whole region (cheap even for an hour), so
-    # the gain at a sample is the same whatever slice of the region is rendered.
-    hop = max(1, sample_rate // 200)
-    blocks = -(-n // hop)
-    mask = np.zeros(blocks, dtype=np.float64)
-    attack, release = int(DUCK_ATTACK * sample_rate), int(DUCK_RELEASE * sample_rate)
-    for s0, s1 in speech:
-        lo, hi = max(s0 - attack, start), min(s1 + release, end)
-        if lo < hi:
-            mask[(lo - start) // hop: -(-(hi - start) // hop)] = 1.0
-    smooth = _moving_average(mask, max(1, int(DUCK_RAMP * sample_rate) // hop))
-    gain_db = settings.bed_volume + settings.duck * smooth
-    # Interpolate between block centres so the gain glides sample by sample (no zipper noise).
-    centres = np.arange(blocks) * hop + hop / 2.0
-    gain = (10.0 ** (np.interp(np.arange(a - start, b - start), centres, gain_db) / 20.0))
-    music *= gain.astype(np.float32)
+    gain = _duck_gain(settings, speech, start, n, sample_rate, a - start, b - start)
+    music *= gain
     out[a:b] += music
     log.debug("bed samples %d..%d of %d mixed", a - start, b - start, n)
 
