@@ -78,7 +78,7 @@ def test_an_hour_of_pauses_needs_no_more_memory_than_a_piece(tmp_path: Path) -> 
     assert found["longest"] <= 45, found
     # The silent pieces are all alike: one is made and used again.
     assert found["made"] <= 4 < found["pieces"], found
-    # Measured: 2,600 MB before pauses were cut (two 30-minute pieces), 150 MB now.
+    # Measured: 1,944 MB before pauses were cut (the hour was one piece), 162 MB now.
     assert found["mb"] < 400, found
 
 
@@ -88,6 +88,6 @@ def test_an_hour_under_a_music_bed_needs_no_more_memory_than_a_piece(tmp_path: P
     assert 3600 < found["seconds"] < 3700, found
     assert found["longest"] <= 45 and found["seamless"] >= 80, found
     assert abs(found["lufs"] + 16) < 1, found
-    # Measured: 369 MB for 5 minutes before (one piece, growing with its length), 250 MB now
-    # for the hour.
+    # Measured: 329 MB for 5 minutes before (one piece, growing with its length: about
+    # 3.5 GB for the hour), 268 MB now for the hour.
     assert found["mb"] < 400, found
