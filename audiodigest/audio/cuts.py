@@ -1,7 +1,8 @@
 """Where the episode is cut into pieces, and the key of each piece's sound.
 
-Pieces are 10-40 seconds long, so no step holds more than one piece's samples whatever the
-episode's length. A cut is made in one of two ways:
+Pieces are 10-40 seconds long (up to 20 s more where a long stretch offers fewer points to cut
+at), so no step holds more than a piece's samples whatever the episode's length. A cut is
+made in one of two ways:
 
 - **In silence** (between sentences, or anywhere in a long pause): the pieces are encoded on
   their own. Each MP3 piece starts with the encoder's priming, so the next piece starts
