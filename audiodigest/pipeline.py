@@ -251,6 +251,16 @@ def speech_jobs(chapters: Sequence[SpokenChapter], config: ShowConfig, script_pa
     return jobs
 
 
+def require_speech(jobs: Sequence, script_path: Path) -> None:
+    """An episode needs at least one sentence: pauses, punctuation and music alone are no
+    episode (and a silent episode must never be published)."""
+    from audiodigest.errors import ScriptError
+
+    if not jobs:
+        raise ScriptError("nothing to say: the script has no sentence to speak (only front "
+                          "matter, titles, pauses or punctuation)", path=script_path)
+
+
 def cover_file(config: ShowConfig) -> tuple[str, bytes]:
     from audiodigest.publish.artwork import cover_file as _cover_file
 
@@ -398,6 +408,7 @@ def _build_locked(config: ShowConfig, paths: ShowPaths, options: BuildOptions,
     script = outcome.script
     chapters = plan_spoken(script, load_lexicon(paths.lexicon_file()))
     jobs = speech_jobs(chapters, config, outcome.path)
+    require_speech(jobs, outcome.path)
     result.segments_total = len(jobs)
 
     # speech + audio, when anything that shapes the audio changed
@@ -702,6 +713,7 @@ def _dry_run(config: ShowConfig, paths: ShowPaths, options: BuildOptions) -> Bui
     }.get(state, f"script: {state}"))
     chapters = plan_spoken(script, load_lexicon(paths.lexicon_file()))
     jobs = speech_jobs(chapters, config, script_path)
+    require_speech(jobs, script_path)
     missing = missing_jobs(jobs, SegmentCache(paths.cache))
     result.segments_total = len(jobs)
     result.plan.append(f"speech: {len(missing)} of {len(jobs)} segments to synthesize, "

@@ -413,8 +413,9 @@ def test_peaks_pushed_over_by_coding_are_caught(speech: list[Pcm], tmp_path: Pat
     real = chunks_mod._measure_decoded
     seen: dict[str, int] = {}
 
-    def first_reads_over(path: Path, settings: AudioSettings):  # type: ignore[no-untyped-def]
-        measured = real(path, settings)
+    def first_reads_over(path: Path, settings: AudioSettings,  # type: ignore[no-untyped-def]
+                         *span: int | None):
+        measured = real(path, settings, *span)
         seen[path.name] = seen.get(path.name, 0) + 1
         if seen[path.name] == 1:
             return dataclasses.replace(measured, true_peak=max(measured.true_peak,

@@ -1,9 +1,10 @@
 """The audio stage: sentences' PCM -> levelled, mixed pieces -> one encoded, tagged file.
 
     lay_out(chapters, shapes, settings, music) -> Layout, Tracks   (assemble.py, music.py)
-    plan_chunks(Layout, segment keys, settings, tracks) -> [Chunk]  (chunks.py)
+    plan_chunks(Layout, segment keys, settings, tracks) -> [Chunk]  (cuts.py)
     encode_episode(Layout, chunks, pcms, ...) -> EncodedEpisode    (chunks.py, encode.py,
-                                                                    mp3join.py, tags.py)
+                                                                    mp3join.py, store.py,
+                                                                    tags.py)
 Levelling, limiting and loudness measurement live in master.py.
 """
 

@@ -232,7 +232,7 @@ def plan_layout(chapters: Sequence[SpokenChapter], shapes: Sequence[tuple[int, i
                                    intro_end, music_end):
             music.append(("bed", r0, r1))
 
-    ends = [*starts[1:], total]
+    ends = [*starts[1:], total][:len(starts)]
     marks = tuple(ChapterMark(title=ch.title, start=s, end=e, url=ch.url)
                   for ch, s, e in zip(chapters, starts, ends, strict=True))
     cues = tuple(Cue(text=sent.text, speaker=sent.speaker, start=s0, end=s1)
@@ -242,17 +242,23 @@ def plan_layout(chapters: Sequence[SpokenChapter], shapes: Sequence[tuple[int, i
 
 def render(layout: Layout, pcms: Sequence[Pcm], tracks: Tracks, settings: AudioSettings,
            start: int = 0, end: int | None = None, ceiling_db: float | None = None,
-           level: bool = True) -> np.ndarray:
+           level: bool = True, seamless: bool = False) -> np.ndarray:
     """The mixed, levelled and limited audio of ``layout`` from sample ``start`` to ``end``.
 
     Each sentence is brought to the target loudness on its own (a leveller: Piper's
     sentences vary by a few dB), faded at its edges, and the music mixed in; the range is then
     brought to the target loudness with its 4x-oversampled peaks limited under ``ceiling_db``
-    (default: the true-peak ceiling less :data:`~audiodigest.audio.master.LIMITER_HEADROOM_DB`). Ranges must not cut
-    through a sentence or a music region (:func:`audiodigest.audio.chunks.plan_chunks` cuts
-    in silence), so every range renders the same whatever else is in the episode.
-    ``pcms[k]`` is read only for the sentences inside the range. ``level=False`` gives the
-    plain mix (no levelling, loudness or limiting), to check placement and mixing.
+    (default: the true-peak ceiling less :data:`~audiodigest.audio.master.LIMITER_HEADROOM_DB`).
+    Ranges must not cut through a sentence or a music region, so every range renders the same
+    whatever else is in the episode; ``pcms[k]`` is read only for the sentences inside it.
+
+    ``seamless=True`` renders one piece of a stretch cut under music
+    (:mod:`audiodigest.audio.cuts`): the range may cut through anything, the bed is its slice
+    of the region, ducked under every sentence near enough to matter, and the range is only
+    limited (its sentences are levelled already), so ranges rendered apart agree sample for
+    sample where they overlap, except within the limiter's reach of their ends.
+    ``level=False`` gives the plain mix (no levelling, loudness or limiting), to check
+    placement and mixing.
     """
     end = layout.total if end is None else end
     rate = layout.rate
@@ -276,6 +282,13 @@ def render(layout: Layout, pcms: Sequence[Pcm], tracks: Tracks, settings: AudioS
         if m1 <= start or m0 >= end:
             continue
         if name == "bed" and tracks.bed is not None and tracks.settings is not None:
+            if seamless:
+                reach = music_mod.bed_reach(tracks.settings, rate)[0]
+                near = [(s0 - start, s1 - start) for s0, s1 in layout.spans
+                        if s0 < end + reach and s1 > start - reach]
+                music_mod.mix_bed(out, tracks.bed, m0 - start, m1 - start, near,
+                                  tracks.settings, rate, window=(0, end - start))
+                continue
             if m0 < start or m1 > end:
                 raise ValueError(f"samples {start}..{end} cut through the music bed")
             music_mod.mix_bed(out, tracks.bed, m0 - start, m1 - start, inside, tracks.settings,
@@ -289,7 +302,10 @@ def render(layout: Layout, pcms: Sequence[Pcm], tracks: Tracks, settings: AudioS
     if level:
         if ceiling_db is None:
             ceiling_db = settings.true_peak - master_mod.LIMITER_HEADROOM_DB
-        master_mod.normalize(out, rate, settings.loudness, 10.0 ** (ceiling_db / 20.0))
+        if seamless:
+            master_mod.limit(out, rate, 10.0 ** (ceiling_db / 20.0))
+        else:
+            master_mod.normalize(out, rate, settings.loudness, 10.0 ** (ceiling_db / 20.0))
     return out
 
 

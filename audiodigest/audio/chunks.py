@@ -1,22 +1,20 @@
 """The episode file, made in pieces so a rebuild re-does only what changed.
 
-The layout (:mod:`audiodigest.audio.assemble`) is cut into pieces of 10-40 seconds, always in
-the silence between two sentences and never under music. Each piece is rendered (levelled,
-mixed, limited), encoded to MP3 by ffmpeg, decoded again and measured (true peak, loudness
-per 100 ms). The encoded piece and its measurements are kept under a key made from
-everything that shapes its sound: the sentences' cache keys and positions within the piece,
-the music in it, and the audio settings. The episode file is the pieces' frames joined behind
-one Info frame (:mod:`audiodigest.audio.mp3join`), then tagged.
+The layout (:mod:`audiodigest.audio.assemble`) is cut into pieces of 10-40 seconds
+(:mod:`audiodigest.audio.cuts`: in the silence between sentences, in long pauses, and
+seamlessly under music). Each piece is rendered (levelled, mixed, limited), encoded to MP3 by
+ffmpeg, decoded again and measured (true peak, loudness per 10 ms). The encoded piece and its
+measurements are kept (:mod:`audiodigest.audio.store`) under a key made from everything that
+shapes its sound: the sentences' cache keys and positions within the piece, the music in it,
+and the audio settings. The episode file is the pieces' frames joined behind one Info frame
+(:mod:`audiodigest.audio.mp3join`), then tagged.
 
 So a one-sentence edit renders and encodes one piece of about 20 seconds and re-joins the
-rest, and no step ever holds the whole episode's samples: memory stays flat with length.
+rest, and no step holds more than a few pieces' samples: memory stays flat with length.
 Pieces are cut where the paragraph (or chapter) changes once a piece is at least
 :data:`CHUNK_MIN_SECONDS` long, so an edit that changes a sentence's length moves only the
-cut after it, not every cut to the end of the episode.
-
-A stretch under music is never cut: each join adds up to one frame of silence, which would
-be heard in the music. A music bed under a long intro chapter (``bed_under = "intro"``)
-therefore makes one long piece, re-made whenever anything in that chapter changes.
+cut after it, not every cut to the end of the episode. Under music, an edit that changes a
+length re-makes the pieces after it up to the end of that music (the music moves with it).
 
 M4A (AAC) streams cannot be joined this way; they are rendered piece by piece into one
 ffmpeg run, measured as a whole, and made again from scratch on every audio change.
@@ -27,8 +25,7 @@ from __future__ import annotations
 import bisect
 import concurrent.futures
 import dataclasses
-import hashlib
-import json
+import functools
 import logging
 import math
 import os
@@ -42,129 +39,32 @@ import numpy as np
 
 from audiodigest.config import AudioSettings
 from audiodigest.errors import OutputError, ToolError
-from audiodigest.fsutil import atomic_path, atomic_write, remove_inside
+from audiodigest.fsutil import atomic_path
 from audiodigest.models import ChapterMark, Cue, EncodedEpisode, Loudness, Pcm
 
 from . import encode as enc
 from . import ffmpeg, mp3join
 from . import master as master_mod
 from .assemble import Layout, Tracks, render
+from .cuts import (
+    CHUNK_MAX_SECONDS,
+    CHUNK_MIN_SECONDS,
+    DECODER_DELAY,
+    PRIMING,
+    Chunk,
+    Grid,
+    plan_chunks,
+    render_range,
+)
+from .store import ChunkStore, Measured
 from .tags import EpisodeTags, ffmetadata
+
+__all__ = ["CHUNK_MAX_SECONDS", "CHUNK_MIN_SECONDS", "AudioReport", "Chunk", "ChunkStore",
+           "Measured", "encode_episode", "plan_chunks"]
 
 log = logging.getLogger(__name__)
 
-CHUNK_FORMAT = 2  # bump when rendering or encoding changes what a piece sounds like
-CHUNK_MIN_SECONDS = 10.0  # a piece ends at the first paragraph change after this long
-CHUNK_MAX_SECONDS = 40.0  # ... or at any sentence gap after this long
-# Every MP3 piece starts with the encoder's priming: 576 samples of LAME encoder delay plus
-# the decoder's 529 (measured with ffmpeg's libmp3lame). A piece starts this much later
-# into its silence so the gap at a cut keeps its designed length (timing is exact either way).
-PRIMING = 1105
 PEAK_RETRIES = 2  # re-encodes of a piece whose coded true peak is over the ceiling
-DECODER_DELAY = 529  # samples every MP3 decoder adds before the encoder's own delay
-MIN_CUT_GAP = 0.1  # seconds of silence a gap needs before a piece may end in it
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """One piece: samples ``start``..``end`` of the layout, and the key of its sound."""
-
-    start: int
-    end: int
-    key: str
-
-
-def plan_chunks(layout: Layout, segment_keys: Sequence[str], settings: AudioSettings,
-                tracks: Tracks, min_seconds: float = CHUNK_MIN_SECONDS,
-                max_seconds: float = CHUNK_MAX_SECONDS) -> list[Chunk]:
-    """Cut ``layout`` into pieces in the silence between sentences (see the module doc).
-
-    A piece ends at the first paragraph, chapter or pause gap once it is ``min_seconds``
-    long, or at any sentence gap once it is ``max_seconds`` long.
-    """
-    rate = layout.rate
-    music = [(m0, m1) for _, m0, m1 in layout.music]
-    lead = PRIMING * rate // settings.sample_rate
-    bounds: list[tuple[int, int]] = []  # (where the previous piece ends, where the next starts)
-    begin = 0
-    for k in range(len(layout.spans) - 1):
-        g0, g1 = layout.spans[k][1], layout.spans[k + 1][0]
-        if g1 - g0 < MIN_CUT_GAP * rate or any(g0 < m1 and m0 < g1 for m0, m1 in music):
-            continue
-        length = (g0 - begin) / rate
-        strong = layout.joints[k] in ("paragraph", "chapter", "pause")
-        if (strong and length >= min_seconds) or length >= max_seconds:
-            cut = (g0 + g1) // 2
-            bounds.append((cut, cut + min(lead, (g1 - cut) // 2)))
-            begin = cut
-    starts = [0, *(b for _, b in bounds)]
-    ends = [*(a for a, _ in bounds), layout.total]
-    return [Chunk(s, e, _chunk_key(layout, s, e, segment_keys, settings, tracks))
-            for s, e in zip(starts, ends, strict=True)]
-
-
-def _chunk_key(layout: Layout, start: int, end: int, segment_keys: Sequence[str],
-               settings: AudioSettings, tracks: Tracks) -> str:
-    spans = [(segment_keys[k], s0 - start, s1 - start)
-             for k, (s0, s1) in enumerate(layout.spans) if s0 < end and s1 > start]
-    music = [(name, m0 - start, m1 - start) for name, m0, m1 in layout.music
-             if m0 < end and m1 > start]
-    what = {
-        "format": CHUNK_FORMAT, "rate": layout.rate, "length": end - start, "spans": spans,
-        "music": music, "tracks": tracks.identity if music else "",
-        "headroom": master_mod.LIMITER_HEADROOM_DB, "encoder": ffmpeg.version(),
-        "audio": settings.model_dump(include={"format", "bitrate", "sample_rate", "channels",
-                                              "loudness", "true_peak", "fade_ms"}),
-    }
-    return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class Measured:
-    """What a decoded piece measured: its true peak and its K-weighted energy per 10 ms."""
-
-    true_peak: float  # dBTP
-    energy: tuple[float, ...]
-    frames: int
-
-
-class ChunkStore:
-    """Encoded pieces of one episode, kept in a folder: ``<key>.mp3`` plus ``<key>.json``.
-
-    The JSON (written last) holds the measurements; a piece without it is not there.
-    """
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = Path(folder)
-
-    def _paths(self, key: str) -> tuple[Path, Path]:
-        return self.folder / f"{key}.mp3", self.folder / f"{key}.json"
-
-    def get(self, key: str) -> tuple[mp3join.Piece, Measured] | None:
-        audio, meta = self._paths(key)
-        try:
-            info = json.loads(meta.read_text(encoding="utf-8"))
-            piece = mp3join.read_piece(audio.read_bytes())
-            measured = Measured(float(info["true_peak"]), tuple(info["energy"]), int(info["frames"]))
-        except (OSError, ValueError, KeyError, TypeError):
-            return None  # missing or damaged: made again
-        if measured.frames != piece.samples:  # the audio is not the one that was measured
-            return None
-        return piece, measured
-
-    def put(self, key: str, data: bytes, measured: Measured) -> None:
-        audio, meta = self._paths(key)
-        atomic_write(audio, data)
-        atomic_write(meta, json.dumps(dataclasses.asdict(measured)))
-
-    def keep_only(self, keys: set[str]) -> None:
-        """Remove pieces not in ``keys`` (and leftovers of interrupted writes)."""
-        if not self.folder.is_dir():
-            return
-        for path in self.folder.iterdir():
-            # A folder is scratch space of a build that was killed.
-            if path.is_dir() or path.name.split(".")[0] not in keys or ".tmp" in path.name:
-                remove_inside(self.folder, path)
 
 
 def _read_piece(data: bytes, target: Path) -> mp3join.Piece:
@@ -174,23 +74,63 @@ def _read_piece(data: bytes, target: Path) -> mp3join.Piece:
         raise ToolError(f"ffmpeg wrote an MP3 piece of {target} that cannot be read: {exc}") from exc
 
 
-def _measure_decoded(path: Path, settings: AudioSettings) -> Measured:
+def content_span(piece: mp3join.Piece, chunk: Chunk) -> tuple[int, int]:
+    """Where the kept piece's sound lies in the file, relative to where its frames' audio
+    starts (the file offset that its layout start maps to), in output samples.
+
+    A joined piece's frames play from its seam, :data:`PRIMING` samples before that offset;
+    an open-ended piece's last frame ends there too. What a piece measured covers this span.
+    """
+    lo = -PRIMING if chunk.joined else 0
+    hi = piece.frames * piece.frame_samples - PRIMING if chunk.open_end else piece.samples
+    return lo, hi
+
+
+def _span_frames(piece: mp3join.Piece, *, chunk: Chunk) -> int:
+    lo, hi = content_span(piece, chunk)
+    return hi - lo
+
+
+def _measure_decoded(path: Path, settings: AudioSettings, lo: int = 0,
+                     hi: int | None = None) -> Measured:
+    """Measure samples ``lo..hi`` of the decoded file (as ffmpeg trims it: from sample 0)."""
     meter = master_mod.LoudnessMeter(settings.sample_rate, settings.channels, fine=True)
+    at = 0
     for block in ffmpeg.stream_decode(path, settings.sample_rate, settings.channels):
-        meter.feed(block)
+        end = at + block.shape[0]
+        a, b = max(lo, at), end if hi is None else min(hi, end)
+        if a < b:
+            meter.feed(block[a - at:b - at])
+        at = end
     loud = meter.result()
     return Measured(loud.true_peak_dbtp, tuple(meter.energy), meter.frames)
 
 
 def _make_piece(layout: Layout, chunk: Chunk, pcms: Sequence[Pcm], tracks: Tracks,
                 settings: AudioSettings, scratch: Path, target: Path) -> tuple[bytes, Measured]:
-    """Render, encode, decode and measure one piece; lower its ceiling if coding went over."""
+    """Render, encode, decode and measure one piece; lower its ceiling if coding went over.
+
+    A piece at a seamless cut is rendered with its context and keeps only its own frames.
+    """
     ceiling = settings.true_peak - master_mod.LIMITER_HEADROOM_DB
     out = scratch / f"{chunk.key}.mp3"
+    grid = Grid.of(layout.rate, settings)
+    lo, hi = render_range(chunk, layout, grid)
+    first = grid.roll_frames if chunk.joined else 0
     for attempt in range(PEAK_RETRIES + 1):
-        samples = render(layout, pcms, tracks, settings, chunk.start, chunk.end, ceiling)
-        enc.pipe([samples], enc.ffmpeg_args(layout.rate, settings, out), target)
-        measured = _measure_decoded(out, settings)
+        samples = render(layout, pcms, tracks, settings, lo, hi, ceiling, seamless=chunk.seamless)
+        enc.pipe([samples], enc.ffmpeg_args(layout.rate, settings, out,
+                                            reservoir=not chunk.joined), target)
+        del samples
+        whole = _read_piece(out.read_bytes(), target)
+        stop = first + grid.kept_frames(chunk) if chunk.open_end else whole.frames
+        try:
+            piece = mp3join.frames_between(whole, first, stop)
+        except mp3join.Mp3Error as exc:
+            raise ToolError(f"ffmpeg wrote a short MP3 piece of {target}: {exc}") from exc
+        span = content_span(piece, chunk)
+        skipped = first * whole.frame_samples  # the context before a joined piece's frames
+        measured = _measure_decoded(out, settings, skipped + span[0], skipped + span[1])
         over = measured.true_peak - settings.true_peak
         if over <= 0:
             break
@@ -201,9 +141,8 @@ def _make_piece(layout: Layout, chunk: Chunk, pcms: Sequence[Pcm], tracks: Track
         ceiling = max(-12.0, ceiling - over - 0.1)
         log.info("piece at %.1f s peaked %.2f dB over after coding; limiting to %.2f dBTP",
                  chunk.start / layout.rate, over, ceiling)
-    data = out.read_bytes()
     out.unlink()
-    return data, measured
+    return piece.info + piece.audio, measured
 
 
 @dataclass
@@ -239,7 +178,7 @@ def encode_episode(layout: Layout, chunks: Sequence[Chunk], pcms: Sequence[Pcm],
     for chunk in chunks:
         if chunk.key in found or chunk.key in todo:
             continue
-        hit = store.get(chunk.key)
+        hit = store.get(chunk.key, functools.partial(_span_frames, chunk=chunk))
         if hit is None:
             todo[chunk.key] = chunk
         else:
@@ -294,7 +233,9 @@ def encode_episode(layout: Layout, chunks: Sequence[Chunk], pcms: Sequence[Pcm],
             except mp3join.Mp3Error as exc:
                 raise ToolError(f"cannot join the encoded pieces of {target}: {exc}") from exc
         duration, size = enc.read_back(tmp, target, settings, tags, chapters)
-    loudness = _loudness(pieces, offsets, total, settings)
+    starts = [o + content_span(p, c)[0] for (p, _), o, c in zip(pieces, offsets, chunks,
+                                                                  strict=True)]
+    loudness = _loudness(pieces, starts, total, settings)
     log.info("encoded %s: %.1f s in %d pieces (%d made), %d bytes", target, duration,
              len(chunks), len(todo), size)
     return EncodedEpisode(path=str(target), mime_type="audio/mpeg", size=size, duration=duration,
@@ -355,12 +296,19 @@ def _encode_whole(layout: Layout, pcms: Sequence[Pcm], tracks: Tracks, settings:
     chapters, cues = where.chapters(layout.chapters), where.cues(layout.cues)
     ceiling = settings.true_peak - master_mod.LIMITER_HEADROOM_DB
     bounds = [0, *(c.start for c in chunks[1:]), layout.total]
+    grid = Grid.of(layout.rate, settings)
 
     first_pass = True
 
     def blocks():  # type: ignore[no-untyped-def]
-        for a, b in zip(bounds, bounds[1:], strict=False):
-            yield render(layout, pcms, tracks, settings, a, b, ceiling)
+        for chunk, a, b in zip(chunks, bounds, bounds[1:], strict=False):
+            # One stream: each piece runs up to the next one's start; at a seamless cut it
+            # is rendered with its context, which is then dropped.
+            lo = render_range(chunk, layout, grid)[0]
+            hi = min(layout.total, b + grid.post) if chunk.open_end else b
+            samples = render(layout, pcms, tracks, settings, lo, hi, ceiling,
+                             seamless=chunk.seamless)
+            yield samples[a - lo:b - lo]
             if advance and first_pass:
                 advance(1)
 

@@ -69,8 +69,13 @@ def mp3_duration(path: Path) -> float:
     return float(info.length) - (trim or 0) / info.sample_rate
 
 
-def ffmpeg_args(rate: int, settings: AudioSettings, out: Path, meta: Path | None = None) -> list[str]:
-    """Arguments that encode float32 mono PCM at ``rate`` from stdin into ``out``."""
+def ffmpeg_args(rate: int, settings: AudioSettings, out: Path, meta: Path | None = None,
+                reservoir: bool = True) -> list[str]:
+    """Arguments that encode float32 mono PCM at ``rate`` from stdin into ``out``.
+
+    ``reservoir=False`` makes every MP3 frame carry its own bits, so frames can be kept from
+    the middle of the stream (a seamless cut: :mod:`audiodigest.audio.cuts`).
+    """
     args = ["-f", "f32le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0"]
     if meta is not None:
         # Chapter titles travel as metadata of the ffmetadata input: map them from there.
@@ -94,6 +99,8 @@ def ffmpeg_args(rate: int, settings: AudioSettings, out: Path, meta: Path | None
         # faster than ffmpeg's default (3) with the same measured noise at 64 kbit/s.
         args += ["-c:a", "libmp3lame", "-compression_level", "5", "-id3v2_version", "0",
                  "-write_xing", "1", "-f", "mp3"]
+        if not reservoir:
+            args[-2:-2] = ["-reservoir", "0"]
     else:
         args += ["-c:a", "aac", "-movflags", "+faststart", "-f", "ipod"]
     return [*args, "-y", str(out)]

@@ -391,6 +391,14 @@ class _WeightedPower:
         return integrated_from_energy(energy, self.frames, self.rate)
 
 
+def limit(x: np.ndarray, sample_rate: int, ceiling: float) -> None:
+    """Limit ``x`` (in place) so its 4x-oversampled peaks stay under ``ceiling``; no other
+    gain. The gain at a sample depends only on the signal within the limiter's reach of it."""
+    points = _grid_gain(_grid_peaks(peak_envelope(x)), sample_rate, ceiling)
+    if points is not None:
+        x *= _per_sample(points, x.shape[0])
+
+
 def normalize(x: np.ndarray, sample_rate: int, target: float, ceiling: float) -> float:
     """Bring ``x`` (in place) to ``target`` LUFS with its peaks limited under ``ceiling``.
 

@@ -118,6 +118,21 @@ def delay_and_padding(frame: bytes) -> tuple[int, int] | None:
     return value >> 12, value & 0xFFF
 
 
+def frames_between(piece: Piece, first: int, stop: int) -> Piece:
+    """``piece`` keeping only its audio frames ``first..stop`` (behind the same Info frame).
+
+    Decoded after the frames that came before them in their own stream, they play exactly
+    as they did there; the caller makes sure what comes before them is that audio.
+    """
+    if not 0 <= first < stop <= piece.frames:
+        raise Mp3Error(f"frames {first}..{stop} of a piece of {piece.frames}")
+    ends = [*piece.offsets, len(piece.audio)]
+    return Piece(info=piece.info, audio=piece.audio[ends[first]:ends[stop]], frames=stop - first,
+                 frame_samples=piece.frame_samples, sample_rate=piece.sample_rate,
+                 delay=piece.delay, padding=piece.padding,
+                 offsets=tuple(o - ends[first] for o in piece.offsets[first:stop]))
+
+
 def read_piece(data: bytes) -> Piece:
     """Split an ffmpeg-written MP3 (no ID3) into its Info frame and audio frames."""
     head = frame_header(data, 0)
@@ -194,17 +209,17 @@ def _apply(op: np.ndarray, images: np.ndarray) -> np.ndarray:
     return np.array([_combine(op, int(v)) for v in images], dtype=np.uint32)
 
 
-def fast_crc16(data: bytes | memoryview, block: int = 4096) -> int:
+def fast_crc16(data: bytes | memoryview, crc: int = 0, block: int = 4096) -> int:
     """CRC-16/ARC of a long byte string, vectorised with numpy.
 
     The data is cut into equal blocks whose CRCs are computed side by side (one table step per
     byte position across all blocks at once), then chained: CRC(A || B) equals CRC(A) advanced
     over len(B) zero bytes, XOR CRC(B), because this CRC (no initial value, no final XOR) is
-    linear. Pure-Python byte loops would take seconds on an hour of audio.
+    linear. Pure-Python byte loops would take seconds on an hour of audio. ``crc`` continues
+    the CRC of bytes that came before.
     """
     raw = np.frombuffer(bytes(data), dtype=np.uint8)
     whole = raw.shape[0] // block
-    crc = 0
     if whole:
         grid = raw[: whole * block].reshape(whole, block)
         crcs = np.zeros(whole, dtype=np.uint16)
@@ -263,7 +278,9 @@ def join(pieces: Sequence[Piece]) -> Iterable[bytes]:
     lame = _lame_offset(bytes(info), at)
     info[lame + 21:lame + 24] = ((first.delay << 12) | last.padding).to_bytes(3, "big")
     info[lame + 28:lame + 32] = total.to_bytes(4, "big")  # music length: Info frame + audio
-    music = fast_crc16(b"".join(p.audio for p in pieces))
+    music = 0  # piece by piece: the joined audio is never held whole
+    for p in pieces:
+        music = fast_crc16(p.audio, music)
     info[lame + 32:lame + 34] = music.to_bytes(2, "big")
     # The tag checksum as ffmpeg computes and checks it: the first 190 bytes of the frame,
     # with the checksum field itself zeroed (for mono frames it falls inside those bytes).

@@ -77,62 +77,115 @@ def fade_edges(x: np.ndarray, fade_in: int, fade_out: int) -> None:
         x[x.shape[0] - fade_out:] *= raised_cosine(fade_out)[::-1]
 
 
-def looped(bed: np.ndarray, n: int, sample_rate: int) -> np.ndarray:
-    """``n`` samples of ``bed`` repeated, with a short crossfade at each loop point."""
-    out = np.zeros(n, dtype=np.float32)
-    xf = min(int(LOOP_CROSSFADE * sample_rate), bed.shape[0] // 4)
+def looped(bed: np.ndarray, n: int, sample_rate: int, start: int = 0,
+           end: int | None = None) -> np.ndarray:
+    """Samples ``start..end`` of ``n`` samples of ``bed`` repeated, with a short crossfade at
+    each loop point. Any slice is exactly that part of the whole (``start=0, end=n``)."""
+    end = n if end is None else end
+    out = np.zeros(end - start, dtype=np.float32)
+    length = bed.shape[0]
+    xf = min(int(LOOP_CROSSFADE * sample_rate), length // 4)
     ramp = raised_cosine(xf)
-    step = bed.shape[0] - xf
-    pos = 0
-    first = True
-    while pos < n:
-        piece = bed[: n - pos].copy()
-        if not first and xf:
-            piece[:xf] *= ramp[: piece.shape[0]]
-        if pos + bed.shape[0] < n and xf:
-            piece[-xf:] *= ramp[::-1]
-        out[pos:pos + piece.shape[0]] += piece
-        pos += step
-        first = False
+    step = length - xf
+    for pos in range(max(0, (start - length) // step) * step, min(n, end), step):
+        a, b = max(pos, start), min(pos + length, n, end)
+        if a >= b:
+            continue
+        piece = bed[a - pos:b - pos].copy()
+        if pos and xf and a - pos < xf:  # fading in over the previous copy's tail
+            piece[:xf - (a - pos)] *= ramp[a - pos:xf][:piece.shape[0]]
+        if pos + length < n and xf and b - pos > step:  # fading out under the next copy
+            lo = max(a - pos, step)
+            piece[lo - (a - pos):] *= ramp[::-1][lo - step:b - pos - step]
+        out[a - start:b - start] += piece
     return out
 
 
-def _moving_average(x: np.ndarray, width: int) -> np.ndarray:
-    """Centered moving average with edge values held, as smooth ramps between levels."""
-    if width <= 1:
-        return x
+def _edge_fades(n: int, fade: int, start: int, end: int) -> np.ndarray:
+    """The gain of :func:`fade_edges` (``fade`` in and out over ``n`` samples) at ``start..end``."""
+    gain = np.ones(end - start, dtype=np.float32)
+    half = n // 2
+    fade = min(fade, half)
+    if fade:
+        ramp = raised_cosine(fade)
+        a, b = start, min(end, fade)
+        if a < b:
+            gain[a - start:b - start] = ramp[a:b]
+        a, b = max(start, n - fade), end
+        if a < b:
+            gain[a - start:b - start] = ramp[::-1][a - (n - fade):b - (n - fade)]
+    return gain
+
+
+def _duck_gain(settings: MusicSettings, speech: Sequence[tuple[int, int]], start: int, n: int,
+               sample_rate: int, lo: int, hi: int) -> np.ndarray:
+    """The bed's gain at samples ``lo..hi`` of its region (``n`` samples from ``start``).
+
+    The duck works on a coarse 5 ms grid of the whole region, smoothed by a moving average;
+    only the grid points a slice needs are computed (an hour's grid per piece would cost
+    tens of megabytes), and since the grid holds 0 or 1 the sums are exact: every slice
+    gets exactly the gain the whole region would.
+    """
+    hop = max(1, sample_rate // 200)
+    blocks = -(-n // hop)
+    width = max(1, int(DUCK_RAMP * sample_rate) // hop)
     pad = width // 2
-    padded = np.concatenate([np.full(pad, x[0]), x, np.full(width - pad - 1, x[-1])])
-    csum = np.concatenate([[0.0], np.cumsum(padded, dtype=np.float64)])
-    return (csum[width:] - csum[:-width]) / width
+    first, stop = max(0, lo // hop - 1), min(blocks, hi // hop + 2)
+    # Grid points first - pad .. stop + width - pad - 1, the region's edge values held.
+    index = np.clip(np.arange(first - pad, stop + width - pad - 1), 0, blocks - 1)
+    base = int(index[0])
+    mask = np.zeros(int(index[-1]) - base + 1, dtype=np.float64)
+    attack, release = int(DUCK_ATTACK * sample_rate), int(DUCK_RELEASE * sample_rate)
+    end = start + n
+    for s0, s1 in speech:
+        a, b = max(s0 - attack, start), min(s1 + release, end)
+        i0 = max((a - start) // hop, base)
+        i1 = min(-(-(b - start) // hop), base + mask.shape[0])
+        if a < b and i0 < i1:
+            mask[i0 - base:i1 - base] = 1.0
+    window = mask[index - base]
+    if width > 1:
+        csum = np.concatenate([[0.0], np.cumsum(window)])
+        smooth = (csum[width:] - csum[:-width]) / width
+    else:
+        smooth = window
+    gain_db = settings.bed_volume + settings.duck * smooth
+    # Interpolate between block centres so the gain glides sample by sample (no zipper noise).
+    centres = np.arange(first, stop) * hop + hop / 2.0
+    gain = 10.0 ** (np.interp(np.arange(lo, hi), centres, gain_db) / 20.0)
+    return gain.astype(np.float32)
+
+
+def bed_reach(settings: MusicSettings, sample_rate: int) -> tuple[int, int]:
+    """How far (samples) speech can be from a sample of the bed and still change its duck
+    gain, and how far from the bed's end a sample still depends on where the bed ends."""
+    hop = max(1, sample_rate // 200)
+    duck = int((DUCK_ATTACK + DUCK_RELEASE + DUCK_RAMP) * sample_rate) + 4 * hop
+    tail = 2 * int(round(settings.fade * sample_rate)) + int(LOOP_CROSSFADE * sample_rate)
+    return duck, tail + duck
 
 
 def mix_bed(out: np.ndarray, bed: np.ndarray, start: int, end: int,
-            speech: Sequence[tuple[int, int]], settings: MusicSettings, sample_rate: int) -> None:
-    """Add the bed into ``out[start:end]`` (in place), faded and ducked under ``speech`` spans."""
+            speech: Sequence[tuple[int, int]], settings: MusicSettings, sample_rate: int,
+            window: tuple[int, int] | None = None) -> None:
+    """Add the bed region ``start..end``, faded and ducked under ``speech`` spans, into ``out``.
+
+    Positions count samples of ``out``. With ``window = (a, b)`` only samples ``a..b`` of
+    ``out`` (the region may reach beyond ``out``) are mixed: exactly those samples of the
+    whole region, so pieces rendered apart join without a seam; ``speech`` then lists every
+    span within :func:`bed_reach` of the window.
+    """
     n = end - start
-    if n <= 0:
+    a, b = (start, end) if window is None else (max(start, window[0]), min(end, window[1]))
+    if n <= 0 or a >= b:
         return
-    music = looped(bed, n, sample_rate)
+    music = looped(bed, n, sample_rate, a - start, b - start)
     fade = int(round(settings.fade * sample_rate))
-    fade_edges(music, fade, fade)
-    # The duck works on a coarse 5 ms grid: plenty for gain ramps and cheap for long regions.
-    hop = max(1, sample_rate // 200)
-    blocks = -(-n // hop)
-    mask = np.zeros(blocks, dtype=np.float64)
-    attack, release = int(DUCK_ATTACK * sample_rate), int(DUCK_RELEASE * sample_rate)
-    for s0, s1 in speech:
-        a, b = max(s0 - attack, start), min(s1 + release, end)
-        if a < b:
-            mask[(a - start) // hop: -(-(b - start) // hop)] = 1.0
-    smooth = _moving_average(mask, max(1, int(DUCK_RAMP * sample_rate) // hop))
-    gain_db = settings.bed_volume + settings.duck * smooth
-    # Interpolate between block centres so the gain glides sample by sample (no zipper noise).
-    centres = np.arange(blocks) * hop + hop / 2.0
-    gain = (10.0 ** (np.interp(np.arange(n), centres, gain_db) / 20.0)).astype(np.float32)
+    music *= _edge_fades(n, fade, a - start, b - start)
+    gain = _duck_gain(settings, speech, start, n, sample_rate, a - start, b - start)
     music *= gain
-    out[start:end] += music
-    log.debug("bed mixed into samples %d..%d", start, end)
+    out[a:b] += music
+    log.debug("bed samples %d..%d of %d mixed", a - start, b - start, n)
 
 
 def jingle(samples: np.ndarray, settings: MusicSettings, sample_rate: int,
