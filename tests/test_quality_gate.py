@@ -69,19 +69,19 @@ def test_a_segment_cut_short_is_refused(spoken: list[Pcm]) -> None:
 def episode(tmp_path: Path) -> EncodedEpisode:
     path = tmp_path / "episode.mp3"
     subprocess.run([ffmpeg.find_ffmpeg(), "-v", "error", "-f", "lavfi", "-i",
-                    "sine=f=300:r=44100", "-t", "20", "-ac", "1", "-b:a", "64k", str(path)],
+                    "sine=f=300:r=44100", "-t", "40", "-ac", "1", "-b:a", "64k", str(path)],
                    check=True)
     rate = 44100
     return EncodedEpisode(
-        path=str(path), mime_type="audio/mpeg", size=path.stat().st_size, duration=20.0,
+        path=str(path), mime_type="audio/mpeg", size=path.stat().st_size, duration=40.0,
         sample_rate=rate, chapters=(ChapterMark("Intro", 0, 10 * rate),
-                                    ChapterMark("Story", 10 * rate, 20 * rate)),
+                                    ChapterMark("Story", 10 * rate, 40 * rate)),
         cues=(Cue("Hello.", "HOST", rate, 2 * rate),),
         loudness=Loudness(integrated_lufs=-16.2, true_peak_dbtp=-1.4))
 
 
 def test_a_sound_episode_passes(episode: EncodedEpisode) -> None:
-    check_episode(episode, 20.0, AudioSettings())
+    check_episode(episode, 40.0, AudioSettings())
 
 
 def test_a_damaged_mp3_is_refused(episode: EncodedEpisode) -> None:
@@ -91,30 +91,30 @@ def test_a_damaged_mp3_is_refused(episode: EncodedEpisode) -> None:
         data[at] ^= 0xFF
     Path(episode.path).write_bytes(bytes(data))
     with pytest.raises(QualityError, match="does not decode cleanly"):
-        check_episode(episode, 20.0, AudioSettings())
+        check_episode(episode, 40.0, AudioSettings())
 
 
 def test_a_truncated_or_misplanned_episode_is_refused(episode: EncodedEpisode) -> None:
-    with pytest.raises(QualityError, match="lasts 20.00 s but 21.00 s were planned"):
-        check_episode(episode, 21.0, AudioSettings())
-    check_episode(episode, 20.15, AudioSettings())  # within 1 %
+    with pytest.raises(QualityError, match="lasts 40.00 s but 41.00 s were planned"):
+        check_episode(episode, 41.0, AudioSettings())
+    check_episode(episode, 40.3, AudioSettings())  # within 1 %
 
 
 def test_marks_outside_the_audio_and_off_target_levels_are_refused(
         episode: EncodedEpisode) -> None:
     late = dataclasses.replace(episode, chapters=(*episode.chapters,
-                                                  ChapterMark("Ghost", 20 * 44100, 25 * 44100)))
+                                                  ChapterMark("Ghost", 40 * 44100, 45 * 44100)))
     with pytest.raises(QualityError, match="chapter 'Ghost'"):
-        check_episode(late, 20.0, AudioSettings())
-    cue = dataclasses.replace(episode, cues=(Cue("Too late.", "HOST", 19 * 44100, 22 * 44100),))
+        check_episode(late, 40.0, AudioSettings())
+    cue = dataclasses.replace(episode, cues=(Cue("Too late.", "HOST", 39 * 44100, 42 * 44100),))
     with pytest.raises(QualityError, match="cue 'Too late.'"):
-        check_episode(cue, 20.0, AudioSettings())
+        check_episode(cue, 40.0, AudioSettings())
     quiet = dataclasses.replace(episode, loudness=Loudness(-23.0, -6.0))
     with pytest.raises(QualityError, match="loudness -23.0 LUFS"):
-        check_episode(quiet, 20.0, AudioSettings())
+        check_episode(quiet, 40.0, AudioSettings())
     hot = dataclasses.replace(episode, loudness=Loudness(-16.0, 0.2))
     with pytest.raises(QualityError, match="true peak 0.2 dBTP"):
-        check_episode(hot, 20.0, AudioSettings())
+        check_episode(hot, 40.0, AudioSettings())
 
 
 SECOND = """\
