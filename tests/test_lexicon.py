@@ -128,7 +128,7 @@ def test_unreadable_file_is_a_config_error(tmp_path: Path) -> None:
         load_lexicon(path)
     folder = tmp_path / "dir.toml"
     folder.mkdir()
-    with pytest.raises(ConfigError, match="cannot read"):
+    with pytest.raises(ConfigError, match="the lexicon: a folder, not a regular file"):
         load_lexicon(folder)
 
 

@@ -42,12 +42,14 @@ from typing import Any
 import yaml
 
 from audiodigest.errors import ConfigError
+from audiodigest.fsutil import read_regular
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_LEXICON = "lexicon_default.toml"
 _ENTRY_KEYS = ("spoken", "case_sensitive", "whole_word")
 _MAX_TERM = 100
+MAX_LEXICON_BYTES = 16 * 1024 * 1024  # far beyond 20,000 terms (about 600 kB)
 
 
 @dataclass(frozen=True)
@@ -268,12 +270,11 @@ def load_lexicon(show_file: Path | None) -> Lexicon:
     fmt = {".toml": "toml", ".yaml": "yaml", ".yml": "yaml"}.get(suffix)
     if fmt is None:
         raise ConfigError("a lexicon file must end in .toml, .yaml or .yml", path=path)
+    data = read_regular(path, MAX_LEXICON_BYTES, "the lexicon")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError("cannot read: not UTF-8 text", path=path) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror or exc}", path=path) from None
     show = read_lexicon(text, path, fmt)
     logger.debug("show lexicon %s: %d terms", path, len(show))
     return base.merged(show)

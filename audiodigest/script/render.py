@@ -41,6 +41,7 @@ from audiodigest.errors import ScriptError
 from audiodigest.models import Article, Block, Script, ScriptChapter
 from audiodigest.script.format import canonical_script, escape_text, parse_body
 from audiodigest.script.speakdate import cardinal_words, spoken_date, written_date
+from audiodigest.template_files import ShowTemplateLoader
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +140,7 @@ def _finalize(value: Any) -> str:
 
 def _environment(show_templates: Path) -> SandboxedEnvironment:
     loader = jinja2.ChoiceLoader([
-        jinja2.FileSystemLoader(str(show_templates)),
+        ShowTemplateLoader(show_templates, ScriptError),
         jinja2.FileSystemLoader(str(PACKAGED_TEMPLATES)),
     ])
     env = SandboxedEnvironment(
