@@ -30,12 +30,17 @@ def fold_char(ch: str) -> str:
 
 
 class _FoldTable(dict[int, str]):
-    """A ``str.translate`` table that folds each character on first sight."""
+    """A ``str.translate`` table that folds each character on first sight (and remembers up
+    to :data:`_FOLD_KEEP` of them: a text of every Unicode character must not fill memory)."""
 
     def __missing__(self, code: int) -> str:
         folded = fold_char(chr(code))
-        self[code] = folded
+        if len(self) < _FOLD_KEEP:
+            self[code] = folded
         return folded
+
+
+_FOLD_KEEP = 1 << 16
 
 
 _FOLD = _FoldTable()
