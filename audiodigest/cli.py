@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from audiodigest import __version__
 from audiodigest.errors import AudioDigestError, Interrupted
@@ -152,10 +154,14 @@ def _first_words(text: str, words: int = 16) -> str:
 
 
 def cmd_voices(args: argparse.Namespace) -> int:
-    from audiodigest.speech.engines import get_engine, list_voices
+    from audiodigest.errors import UserError
+    from audiodigest.speech.engines import UnknownEngineError, get_engine, list_voices
 
     if args.engine:
-        get_engine(args.engine)  # an unknown name is an error listing the engines
+        try:
+            get_engine(args.engine)  # an unknown name is an error listing the engines
+        except UnknownEngineError as exc:
+            raise UserError(f"--engine: {exc.message}") from None
     rows = list_voices()
     current = None
     for engine, info in rows:
@@ -274,19 +280,55 @@ def cmd_cache(args: argparse.Namespace) -> int:
 # --- parser ------------------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
-    common.add_argument("-q", "--quiet", action="store_true", help="print only results and errors")
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes as one line, like every other error (``--help`` shows the usage)."""
 
-    parser = argparse.ArgumentParser(
-        prog="audiodigest", parents=[common],
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (1-65535)")
+    return port
+
+
+def _amount(text: str) -> float:
+    """A finite number, zero or more (``inf`` and ``nan`` parse as floats but are not sizes)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number, zero or more")
+    return value
+
+
+def _common_options(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument("--debug", action="store_true", default=default,
+                        help="show tracebacks and debug logging")
+    parser.add_argument("-q", "--quiet", action="store_true", default=default,
+                        help="print only results and errors")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="audiodigest",
         description="Turn a digest of article summaries into a podcast episode and feed.")
+    _common_options(parser, False)
+    # The verbs take the same options, but must not reset them when they are given before the
+    # verb: argparse applies a subparser's defaults over what the main parser already parsed.
+    after_verb = _Parser(add_help=False)
+    _common_options(after_verb, argparse.SUPPRESS)
     parser.add_argument("--version", action="version", version=f"audiodigest {__version__}")
-    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB", parser_class=_Parser)
 
     def verb(name: str, help_text: str, func) -> argparse.ArgumentParser:
-        sub = verbs.add_parser(name, parents=[common], help=help_text, description=help_text)
+        sub = verbs.add_parser(name, parents=[after_verb], help=help_text, description=help_text)
         sub.set_defaults(func=func)
         return sub
 
@@ -323,7 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = verb("serve", "serve the output folder for a preview (ranges, HEAD, conditional GET)", cmd_serve)
     p.add_argument("show_dir", metavar="SHOW_DIR")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 for the LAN)")
-    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
 
     p = verb("publish", "copy the output folder to a web root, the feed last", cmd_publish)
     p.add_argument("show_dir", metavar="SHOW_DIR")
@@ -341,8 +383,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("show_dir", metavar="SHOW_DIR")
     p.add_argument("--stats", action="store_true", help="show entries and size (default)")
     p.add_argument("--prune", action="store_true", help="delete entries (see --older-than, --max-size)")
-    p.add_argument("--older-than", type=float, metavar="DAYS", help="prune entries unused for DAYS")
-    p.add_argument("--max-size", type=float, metavar="MB", help="prune the least recently used down to MB")
+    p.add_argument("--older-than", type=_amount, metavar="DAYS", help="prune entries unused for DAYS")
+    p.add_argument("--max-size", type=_amount, metavar="MB", help="prune the least recently used down to MB")
     return parser
 
 

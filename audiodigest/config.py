@@ -7,6 +7,7 @@ folder.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -14,9 +15,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from audiodigest.errors import ConfigError
+from audiodigest.fsutil import read_regular
 from audiodigest.urls import check_setting_url
 
 SHOW_FILE = "show.toml"
+MAX_SHOW_FILE_BYTES = 1024 * 1024  # show.toml is a page of settings; more is not one
 
 
 class _Model(BaseModel):
@@ -254,12 +257,13 @@ def load(show_dir: str | Path) -> ShowConfig:
     path = root / SHOW_FILE
     if not root.is_dir():
         raise ConfigError("show folder not found", path=root)
+    if not os.path.lexists(path):
+        raise ConfigError("no show.toml here; 'audiodigest new DIR' makes one", path=root)
+    data = read_regular(path, MAX_SHOW_FILE_BYTES)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ConfigError("no show.toml here; 'audiodigest new DIR' makes one", path=root) from exc
-    except (UnicodeDecodeError, OSError) as exc:
-        raise ConfigError(f"cannot read: {exc}", path=path) from exc
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8 text (byte {exc.start})", path=path) from None
     return parse(text, root.resolve(), path)
 
 

@@ -1,9 +1,14 @@
-"""Atomic file output and small path helpers shared by every writer.
+"""Atomic file output, bounded file input and small path helpers shared by every stage.
 
 Every file the tool produces goes through :func:`atomic_write` (or :func:`atomic_path`): the data
 is written to a temporary file in the same folder, flushed to disk, then renamed over the target,
 so a reader sees either the old file or the new one, never half of one. Every deletion goes
 through :func:`remove_inside`, which refuses to reach outside the folder it is given.
+
+Every file the tool opens by a name the user gave (show.toml, the digest, the script, the
+lexicon, artwork, music, templates, voice files) goes through :func:`read_regular` (or
+:func:`check_regular` when another program reads it): it must be a regular file no larger than
+a bound, so a named pipe cannot hang a build and ``/dev/zero`` cannot fill the memory.
 """
 
 from __future__ import annotations
@@ -13,11 +18,12 @@ import errno
 import hashlib
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from audiodigest.errors import OutputError, UserError
+from audiodigest.errors import ConfigError, OutputError, UserError
 
 
 def _explain(exc: OSError, path: Path) -> OutputError:
@@ -111,3 +117,84 @@ def remove_inside(root: str | Path, path: str | Path) -> bool:
     except OSError as exc:
         raise OutputError(f"cannot delete: {exc.strerror or exc}", path=path) from exc
     return True
+
+
+# --- bounded input ---------------------------------------------------------------------------
+
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "a special file")
+
+
+def _problem(what: str, problem: str) -> str:
+    return f"{what}: {problem}" if what else problem
+
+
+@contextlib.contextmanager
+def open_regular(path: str | Path, max_bytes: int, what: str = "",
+                 error: type[UserError] = ConfigError,
+                 missing: str = "file not found") -> Iterator[tuple[int, int]]:
+    """Open ``path`` for reading if it is a regular file of at most ``max_bytes``.
+
+    Yields ``(fd, size)``. Anything else raises ``error`` naming the path, ``what`` it is
+    (e.g. ``setting 'artwork'``) and the problem: ``missing`` when it does not exist, the kind
+    of file when it is not a regular one, the size when it is too large. Special files are
+    never opened for reading, and the open cannot block (``O_NONBLOCK``): the type is checked
+    again on the open descriptor, in case the name changed in between.
+    """
+    path = Path(path)
+    try:
+        before = os.stat(path)
+        if not stat.S_ISREG(before.st_mode):
+            raise error(_problem(what, f"{_kind(before.st_mode)}, not a regular file"), path=path)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise error(_problem(what, missing), path=path) from None
+    except OSError as exc:
+        raise error(_problem(what, f"cannot read it ({exc.strerror or exc})"), path=path) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise error(_problem(what, f"{_kind(info.st_mode)}, not a regular file"), path=path)
+        if info.st_size > max_bytes:
+            raise error(_problem(what, f"the file is {info.st_size:,} bytes; the limit is "
+                                       f"{max_bytes:,}"), path=path)
+        yield fd, info.st_size
+    finally:
+        os.close(fd)
+
+
+def read_regular(path: str | Path, max_bytes: int, what: str = "",
+                 error: type[UserError] = ConfigError, missing: str = "file not found") -> bytes:
+    """The bytes of ``path``, checked first as :func:`open_regular` does."""
+    with open_regular(path, max_bytes, what, error, missing) as (fd, _size):
+        chunks: list[bytes] = []
+        left = max_bytes + 1  # a file that grew after the check is still caught
+        try:
+            while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+                chunks.append(chunk)
+                left -= len(chunk)
+        except OSError as exc:
+            raise error(_problem(what, f"cannot read it ({exc.strerror or exc})"),
+                        path=path) from None
+    data = b"".join(chunks)
+    if len(data) > max_bytes:
+        raise error(_problem(what, f"the file is larger than the limit of {max_bytes:,} bytes"),
+                    path=path)
+    return data
+
+
+def check_regular(path: str | Path, max_bytes: int, what: str = "",
+                  error: type[UserError] = ConfigError, missing: str = "file not found") -> int:
+    """Check ``path`` as :func:`open_regular` does, for a file another program will read;
+    return its size."""
+    with open_regular(path, max_bytes, what, error, missing) as (_fd, size):
+        return size

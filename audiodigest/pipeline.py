@@ -34,7 +34,7 @@ from audiodigest import __version__
 from audiodigest import config as config_mod
 from audiodigest.config import ShowConfig
 from audiodigest.errors import AudioDigestError, ConfigError, EngineError
-from audiodigest.fsutil import atomic_write, remove_inside, sha256_file
+from audiodigest.fsutil import atomic_write, check_regular, remove_inside, sha256_file
 from audiodigest.killpoint import kill_point
 from audiodigest.lock import ShowLock
 from audiodigest.models import (
@@ -214,11 +214,41 @@ def _digest(obj: object) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def speaker_voices(config: ShowConfig) -> dict[str, Voice]:
-    from audiodigest.speech.engines import voice_from_settings
+def _setting_error(config: ShowConfig, key: str, exc: AudioDigestError) -> ConfigError:
+    """A problem found with a setting's value, as show.toml's own errors read."""
+    return ConfigError(f"bad value for '{key}': {exc.one_line()}",
+                       path=config.root / config_mod.SHOW_FILE)
 
-    return {name: voice_from_settings(settings, root=config.root)
-            for name, settings in config.voices.items()}
+
+def speaker_voices(config: ShowConfig) -> dict[str, Voice]:
+    """The voice of every speaker tag; an engine name no engine answers to names its key."""
+    from audiodigest.speech.engines import UnknownEngineError, voice_from_settings
+
+    voices = {}
+    for name, settings in config.voices.items():
+        try:
+            voices[name] = voice_from_settings(settings, root=config.root)
+        except UnknownEngineError as exc:
+            raise _setting_error(config, f"voices.{name}.engine", exc) from None
+    return voices
+
+
+def check_voices(config: ShowConfig, voices: dict[str, Voice], speakers: set[str]) -> None:
+    """The voices of ``speakers`` exist (their files are sound): else an error naming the key.
+
+    Runs before any speech is made, even when every segment is in the cache, since the cache
+    keys depend on the voice files too.
+    """
+    from audiodigest.speech.engines import UnknownVoiceError, get_engine, version_for
+
+    for name in sorted(speakers):
+        voice = voices[name]
+        engine = get_engine(voice.engine)
+        try:
+            engine.check_voice(voice)
+            version_for(engine, voice)
+        except UnknownVoiceError as exc:
+            raise _setting_error(config, f"voices.{name}.voice", exc) from None
 
 
 def sentences(chapters: Sequence[SpokenChapter]) -> list[tuple[int, SpokenChapter, Sentence]]:
@@ -248,6 +278,7 @@ def speech_jobs(chapters: Sequence[SpokenChapter], config: ShowConfig, script_pa
         counts[index] = counts.get(index, 0) + 1
         label = f"chapter {index + 1} '{chapter.title}', sentence {counts[index]}: '{sentence.text}'"
         jobs.append(SpeechJob(text=sentence.spoken, voice=voice, label=label))
+    check_voices(config, voices, {sentence.speaker for _, _, sentence in sentences(chapters)})
     return jobs
 
 
@@ -267,8 +298,17 @@ def cover_file(config: ShowConfig) -> tuple[str, bytes]:
     return _cover_file(config)
 
 
-def _file_hash(path: Path | None) -> str | None:
-    return sha256_file(path) if path is not None and path.is_file() else None
+def _music_hash(config: ShowConfig, name: str) -> str | None:
+    """The hash of music file ``name`` (intro, outro, bed) if set; a missing or special file
+    fails here, before any speech is made."""
+    value: Path | None = getattr(config.music, name)
+    if value is None:
+        return None
+    from audiodigest.audio.music import MAX_BYTES
+
+    path = config.path(value)
+    check_regular(path, MAX_BYTES, f"setting 'music.{name}'")
+    return sha256_file(path)
 
 
 def audio_key(config: ShowConfig, script: Script, chapters: Sequence[SpokenChapter],
@@ -287,8 +327,7 @@ def audio_key(config: ShowConfig, script: Script, chapters: Sequence[SpokenChapt
         "structure": structure,
         "audio": config.audio.model_dump(mode="json"),
         "music": music.model_dump(mode="json"),
-        "music_files": [_file_hash(config.path(p)) if p else None
-                        for p in (music.intro, music.outro, music.bed)],
+        "music_files": [_music_hash(config, name) for name in ("intro", "outro", "bed")],
         "tags": [script.title, config.title, config.author, str(script.date), script.episode,
                  config.site_link],
         "cover": cover,  # the cover's file name carries a hash of its content
@@ -814,14 +853,9 @@ def script_segment_keys(config: ShowConfig) -> set[str]:
 
 def read_script_text(path: Path) -> str:
     """A script's text; one-line errors for unreadable or non-UTF-8 files."""
-    from audiodigest.errors import ScriptError
+    from audiodigest.script.store import read_script_text as read
 
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScriptError(f"not UTF-8 text (byte {exc.start})", path=path) from exc
-    except OSError as exc:
-        raise ScriptError(f"cannot read: {exc.strerror}", path=path) from exc
+    return read(path)
 
 
 def dumps_result(result: BuildResult) -> str:

@@ -6,11 +6,13 @@ seconds, real-time factor (audio seconds per wall second), segments synthesized/
 resident memory of the build (the child and its workers, from wait4).
 
 Scenarios: cold build (empty cache), no-change rebuild, one-sentence edit, feed-only rebuild
-(show description changed). Also times Piper alone saying the same sentences in one process.
+(show description changed). Also times Piper alone saying the same sentences in one process,
+and a show lexicon of 20,000 terms: reading it and applying it to the sample episode's script.
 
     scripts/bench                 # both shows
     scripts/bench --sample-only   # the sample show only (about a minute)
     scripts/bench --write         # also rewrite BENCHMARKS.md with the figures
+    scripts/bench --lexicon-only  # only the lexicon figure (a few seconds)
 """
 
 from __future__ import annotations
@@ -62,6 +64,21 @@ PIPER_ALONE = (
     "    for chunk in voice.synthesize(line):\n"
     "        frames += len(chunk.audio_int16_bytes) // 2\n"
     "print(time.perf_counter() - t, frames / 22050)\n"
+)
+
+LEXICON_TERMS = 20_000
+
+LEXICON_SNIPPET = (
+    "import sys, time\n"
+    "from pathlib import Path\n"
+    "from audiodigest.script.format import parse_script\n"
+    "from audiodigest.script.lexicon import default_lexicon, load_lexicon\n"
+    "from audiodigest.script.spoken import plan_spoken\n"
+    "script = parse_script(Path(sys.argv[2]).read_text(encoding='utf-8'))\n"
+    "default_lexicon()\n"
+    "t = time.perf_counter()\n"
+    "plan_spoken(script, load_lexicon(Path(sys.argv[1])))\n"
+    "print(time.perf_counter() - t)\n"
 )
 
 
@@ -152,6 +169,29 @@ def piper_alone(show: Path) -> tuple[float, float, float]:
     return wall, float(out[1]), usage.ru_maxrss / 1024
 
 
+def lexicon_terms(n: int, seed: int = 3) -> str:
+    """A lexicon file of ``n`` made-up terms: a third in capitals, a third capitalised."""
+    rng = random.Random(seed)
+    terms: dict[str, str] = {}
+    while len(terms) < n:
+        word = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(4, 10)))
+        word = rng.choice([word, word.upper(), word.capitalize()])
+        terms[word] = "said " + word.lower()
+    return "[terms]\n" + "".join(f'{term} = "{spoken}"\n' for term, spoken in terms.items())
+
+
+def lexicon_timing(terms: int = LEXICON_TERMS) -> float:
+    """Seconds to read a show lexicon of ``terms`` terms and say the sample script with it
+    (one child process; start-up, imports and the default lexicon are not counted)."""
+    script = next((REPO / "episodes" / "scripts").glob("*.md"))
+    with tempfile.TemporaryDirectory(prefix="audiodigest-bench-") as tmp:
+        lexicon = Path(tmp) / "lexicon.toml"
+        lexicon.write_text(lexicon_terms(terms), encoding="utf-8")
+        proc = subprocess.run([sys.executable, "-c", LEXICON_SNIPPET, str(lexicon), str(script)],
+                              capture_output=True, text=True, cwd=REPO, check=True)
+    return float(proc.stdout.split()[-1])
+
+
 TOPICS = ["inference chips", "open voices", "memory prices", "data centre cooling", "model audits",
           "battery plants", "fibre links", "compiler releases", "robot arms", "weather models"]
 VERBS = ["reported", "measured", "announced", "published", "confirmed", "estimated"]
@@ -212,7 +252,7 @@ def bench_show(rows: list[Row], label: str, show: Path) -> None:
           f"rtf {audio / wall:6.1f}x  peak {peak:6.0f} MB", flush=True)
 
 
-def markdown(rows: list[Row], command: str) -> str:
+def markdown(rows: list[Row], command: str, lexicon_seconds: float) -> str:
     lines = [
         "# Benchmarks",
         "",
@@ -241,6 +281,8 @@ def markdown(rows: list[Row], command: str) -> str:
             f"(target ≤ 1.3×); peak memory {cold.peak_mb:.0f} MB (target ≤ 500 MB for the "
             f"hour-long show; Piper alone on the same sentences: {alone.peak_mb:.0f} MB).",
         ]
+    lines += ["", f"**lexicon {LEXICON_TERMS // 1000}k terms**: {lexicon_seconds:.2f} s to read "
+                  "the show lexicon and say the sample script with it (target < 1 s)."]
     return "\n".join(lines) + "\n"
 
 
@@ -249,7 +291,11 @@ def main() -> int:
     parser.add_argument("--sample-only", action="store_true", help="skip the long show")
     parser.add_argument("--minutes", type=float, default=60.0, help="length of the long show")
     parser.add_argument("--write", action="store_true", help="rewrite BENCHMARKS.md")
+    parser.add_argument("--lexicon-only", action="store_true", help="only the lexicon figure")
     args = parser.parse_args()
+    if args.lexicon_only:
+        print(f"lexicon {LEXICON_TERMS // 1000}k terms: {lexicon_timing():.2f} s")
+        return 0
     rows: list[Row] = []
     # Import everything once so the first scenario does not pay for compiling bytecode.
     subprocess.run([sys.executable, "-c", WARM_UP], cwd=REPO, check=True)
@@ -258,8 +304,10 @@ def main() -> int:
         bench_show(rows, "sample show", prepare_sample(work))
         if not args.sample_only:
             bench_show(rows, f"{args.minutes:.0f}-minute show", prepare_long(work, args.minutes))
+    lexicon_seconds = lexicon_timing()
+    print(f"lexicon {LEXICON_TERMS // 1000}k terms: {lexicon_seconds:.2f} s", flush=True)
     command = "scripts/bench" + (" --sample-only" if args.sample_only else "")
-    text = markdown(rows, command)
+    text = markdown(rows, command, lexicon_seconds)
     print()
     print(text)
     if args.write:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,8 @@ from hypothesis import strategies as st
 
 from audiodigest.errors import ConfigError
 from audiodigest.script.lexicon import Lexicon, LexiconEntry, default_lexicon, load_lexicon
-from audiodigest.script.normalize import normalize
+from audiodigest.script.normalize import _lexicon_matcher, _term_pattern, normalize
+from audiodigest.script.termmatch import fold_char
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -126,7 +128,7 @@ def test_unreadable_file_is_a_config_error(tmp_path: Path) -> None:
         load_lexicon(path)
     folder = tmp_path / "dir.toml"
     folder.mkdir()
-    with pytest.raises(ConfigError, match="cannot read"):
+    with pytest.raises(ConfigError, match="the lexicon: a folder, not a regular file"):
         load_lexicon(folder)
 
 
@@ -153,3 +155,87 @@ def test_any_lexicon_and_text_give_speakable_output(terms: dict[str, str], text:
     out = normalize(text, default_lexicon().merged(Lexicon(entries)))
     assert not any(ch.isdigit() for ch in out)
     assert not set(out) & set("%&×→#@$€£/\\{}[]()<>=+*_|~^\"")
+
+
+# --- the matcher: the semantics of one big alternation, without its cost ------------------
+
+
+def _alternation_spans(lexicon: Lexicon, text: str) -> list[tuple[int, int, int]]:
+    """(entry, start, end) of each match of one alternation of every term, longest first:
+    how the lexicon was matched before the automaton, kept here as the reference."""
+    order = sorted(range(len(lexicon.entries)), key=lambda i: -len(lexicon.entries[i].term))
+    if not order:
+        return []
+    pattern = re.compile("|".join(
+        f"(?P<t{i}>{_term_pattern(lexicon.entries[i]).replace('(?P<s>', '(?:')})" for i in order))
+    return [(int((m.lastgroup or "t0")[1:]), m.start(), m.end()) for m in pattern.finditer(text)]
+
+
+def _matcher_spans(lexicon: Lexicon, text: str) -> list[tuple[int, int, int]]:
+    return [(i, m.start(), m.end()) for i, m in _lexicon_matcher(lexicon).finditer(text)]
+
+
+# Letters whose case forms re treats as equal in unexpected ways, plus boundary characters.
+_TRICKY = "iIıİsSſσςΣkKKßẞµμΜθϑΘϴåÅÅωΩΩΐΐﬅﬆaAbB'-. 0123"
+_term = st.text(alphabet=_TRICKY, min_size=1, max_size=5).map(str.strip).filter(bool)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(_term, st.booleans(), st.booleans()), min_size=1, max_size=8),
+       st.data())
+def test_the_matcher_finds_what_one_alternation_of_the_terms_finds(
+        terms: list[tuple[str, bool, bool]], data: st.DataObject) -> None:
+    lexicon = Lexicon(tuple(LexiconEntry(term, "x", case, whole)
+                            for term, case, whole in terms))
+    # A text mostly made of the terms (in other cases too) and boundary characters.
+    written = [t for t, _, _ in terms]
+    piece = st.one_of(st.sampled_from(written), st.sampled_from(written).map(str.swapcase),
+                      st.sampled_from(written).map(str.upper), st.text(_TRICKY, max_size=2))
+    text = "".join(data.draw(st.lists(piece, max_size=10)))
+    assert _matcher_spans(lexicon, text) == _alternation_spans(lexicon, text)
+
+
+def test_folding_joins_every_pair_of_letters_re_matches_ignoring_case() -> None:
+    groups = ["iIıİ", "sSſ", "σςΣ", "kKK", "ßẞ", "µμΜ", "θϑΘϴ", "åÅÅ", "ωΩΩ", "ΐΐ", "ΰΰ", "ﬅﬆ"]
+    for group in groups:
+        for a in group:
+            for b in group:
+                if re.fullmatch(f"(?i:{re.escape(a)})", b):
+                    assert fold_char(a) == fold_char(b), (a, b)
+
+
+def _name(n: int) -> str:
+    """Four letters for ``n`` (base 26): the code of a generated term."""
+    letters = ""
+    for _ in range(4):
+        n, digit = divmod(n, 26)
+        letters += chr(ord("a") + digit)
+    return letters
+
+
+def test_twenty_thousand_terms_are_all_found_with_their_rules(tmp_path: Path) -> None:
+    """A big show lexicon, read from its file: every rule still holds for every kind of term."""
+    lines = ["[terms]", 'Qwen = "Chwen"']  # a show entry over the default "Kwen"
+    for n in range(19_800):
+        lines.append(f'Qu{_name(n)} = "cue {_name(n)}"')  # Quxxxx: matches in any case
+    for n in range(190):
+        lines.append(f'ZX{_name(n).upper()} = "zix {_name(n)}"')  # capitals: exact, plurals
+    for n in range(0, 18, 2):  # two-word terms that start with a one-word term: longest wins
+        lines.append(f'"Qu{_name(n)} Qu{_name(n + 1)}" = "pair {_name(n)}"')
+    path = write(tmp_path, "lexicon.toml", "\n".join(lines) + "\n")
+    lexicon = load_lexicon(path)
+    assert len(lexicon) >= 20_000
+
+    said, expected = [], []
+    for n in range(1, 19_800, 397):
+        said.append(f"QU{_name(n).upper()} met qu{_name(n)} and Qu{_name(n)}x.")
+        expected.append(f"cue {_name(n)} met cue {_name(n)} and Qu{_name(n)}x.")
+    for n in range(3, 190, 37):
+        said.append(f"The ZX{_name(n).upper()}s beat zx{_name(n)}.")
+        expected.append(f"The zix {_name(n)}'s beat zx{_name(n)}.")
+    said.append(f"Qu{_name(4)} Qu{_name(5)} then Qu{_name(5)} Qu{_name(6)}, and Qwen.")
+    expected.append(f"pair {_name(4)} then cue {_name(5)} cue {_name(6)}, and Chwen.")
+    said.append(f"{{Qu{_name(7)}|hinted}} wins over Qu{_name(7)}.")
+    expected.append(f"hinted wins over cue {_name(7)}.")
+    for text, want in zip(said, expected, strict=True):
+        assert normalize(text, lexicon) == want

@@ -134,7 +134,7 @@ def test_read_digest_reports_unreadable_files_in_one_line(tmp_path: Path) -> Non
     with pytest.raises(SourceError, match="no such digest file") as caught:
         read_digest(tmp_path / "nope.txt")
     assert str(caught.value).startswith(str(tmp_path / "nope.txt") + ": ")
-    with pytest.raises(SourceError, match="not a file"):
+    with pytest.raises(SourceError, match="the digest: a folder, not a regular file"):
         read_digest(tmp_path)
     huge = tmp_path / "huge.txt"
     with huge.open("wb") as handle:  # sparse: costs no disk and is never read

@@ -17,6 +17,7 @@ import numpy as np
 
 from audiodigest.config import MusicSettings
 from audiodigest.errors import ConfigError, ToolError
+from audiodigest.fsutil import check_regular
 
 from . import ffmpeg
 
@@ -26,6 +27,7 @@ DUCK_ATTACK = 0.25  # seconds the duck ramp starts before speech
 DUCK_RELEASE = 0.6  # seconds the bed stays ducked after speech (bridges sentence gaps)
 DUCK_RAMP = 0.2  # length of each duck ramp, seconds
 LOOP_CROSSFADE = 0.05  # seconds of crossfade where a short bed loops
+MAX_BYTES = 2 * 1024**3  # a music file larger than this is refused (an hour of WAV is 0.6 GB)
 
 
 def music_path(settings: MusicSettings, name: str, root: Path | None) -> Path | None:
@@ -41,11 +43,10 @@ def music_path(settings: MusicSettings, name: str, root: Path | None) -> Path | 
 def load(path: Path, setting: str, sample_rate: int) -> np.ndarray:
     """Read a music file of any format ffmpeg knows as mono float32 at ``sample_rate``.
 
-    A missing, unreadable or empty file raises :class:`ConfigError` naming ``setting``
-    (e.g. ``music.intro``) and the path.
+    A missing, unreadable, empty or oversized file, or one that is not a regular file, raises
+    :class:`ConfigError` naming ``setting`` (e.g. ``music.intro``) and the path.
     """
-    if not path.is_file():
-        raise ConfigError(f"file for '{setting}' not found", path=path)
+    check_regular(path, MAX_BYTES, f"setting '{setting}'")
     try:
         samples = ffmpeg.decode(path, sample_rate)
     except ToolError as exc:

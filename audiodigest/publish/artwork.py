@@ -13,19 +13,21 @@ import logging
 import math
 import re
 import textwrap
+import warnings
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
 from audiodigest.config import ShowConfig
 from audiodigest.errors import ConfigError, OutputError
-from audiodigest.fsutil import atomic_write, remove_inside
+from audiodigest.fsutil import atomic_write, read_regular, remove_inside
 
 log = logging.getLogger(__name__)
 
 MIN_SIZE = 1400
 MAX_SIZE = 3000
 COVER_SIZE = 1400
+MAX_BYTES = 64 * 1024 * 1024  # an uncompressed 3000x3000 RGB image is 27 MB
 _EXTENSIONS = {"JPEG": (".jpg", ".jpeg"), "PNG": (".png",)}
 _COVER_NAME = re.compile(r"cover-[0-9a-f]{8}\.(png|jpe?g)")
 
@@ -47,13 +49,34 @@ def check_artwork(image: Path, data: bytes) -> str:
     Raises :class:`ConfigError` naming the setting and the file with what is wrong.
     """
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            fmt = img.format or "?"
-            mode = img.mode
-            width, height = img.size
-            img.load()  # decode fully: a truncated file fails here, not in a podcast app
+        with warnings.catch_warnings():
+            # The size is checked below, before anything is decoded: no need for the warning.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data))  # reads the header only
+    except Image.DecompressionBombError:
+        raise _bad(image, f"the image has far too many pixels; it must be between {MIN_SIZE} "
+                          f"and {MAX_SIZE} pixels square") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise _bad(image, f"not a readable JPEG or PNG image ({exc})") from exc
+    with img:
+        fmt = img.format or "?"
+        mode = img.mode
+        width, height = img.size
+        _check_shape(image, fmt, width, height)
+        try:
+            img.load()  # decode fully: a truncated file fails here, not in a podcast app
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise _bad(image, f"not a readable JPEG or PNG image ({exc})") from exc
+    if mode != "RGB":
+        what = {"CMYK": "CMYK", "P": "palette colour", "RGBA": "RGB with transparency",
+                "LA": "grey with transparency", "L": "greyscale", "1": "black and white"}
+        raise _bad(image, f"the image uses {what.get(mode, mode)} ({mode}); Apple wants RGB "
+                          "without transparency: save it as an RGB JPEG or PNG")
+    return image.suffix.lower()
+
+
+def _check_shape(image: Path, fmt: str, width: int, height: int) -> None:
+    """Type, name and size, from the header: a wrong size is never decoded."""
     if fmt not in _EXTENSIONS:
         raise _bad(image, f"the image is {fmt}; Apple accepts only JPEG or PNG")
     ext = image.suffix.lower()
@@ -66,12 +89,6 @@ def check_artwork(image: Path, data: bytes) -> str:
     if not MIN_SIZE <= width <= MAX_SIZE:
         raise _bad(image, f"the image is {width}x{height}; it must be between "
                           f"{MIN_SIZE} and {MAX_SIZE} pixels square")
-    if mode != "RGB":
-        what = {"CMYK": "CMYK", "P": "palette colour", "RGBA": "RGB with transparency",
-                "LA": "grey with transparency", "L": "greyscale", "1": "black and white"}
-        raise _bad(image, f"the image uses {what.get(mode, mode)} ({mode}); Apple wants RGB "
-                          "without transparency: save it as an RGB JPEG or PNG")
-    return ext
 
 
 def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont,
@@ -174,12 +191,7 @@ def cover_file(config: ShowConfig) -> tuple[str, bytes]:
     """
     if config.artwork is not None:
         source = config.path(config.artwork)
-        try:
-            data = source.read_bytes()
-        except FileNotFoundError as exc:
-            raise _bad(source, "file not found") from exc
-        except OSError as exc:
-            raise _bad(source, f"cannot read it ({exc.strerror})") from exc
+        data = read_regular(source, MAX_BYTES, "setting 'artwork'")
         ext = check_artwork(source, data)
     else:
         data = generate_cover(config.title, config.author)

@@ -28,6 +28,7 @@ from audiodigest.models import EpisodeRecord, PublishedChapter
 from audiodigest.publish.feed import clock
 from audiodigest.publish.podcastindex import bare_feed_url
 from audiodigest.script.speakdate import written_date
+from audiodigest.template_files import ShowTemplateLoader
 from audiodigest.urls import safe_url
 
 log = logging.getLogger(__name__)
@@ -154,7 +155,7 @@ def transcript_sections(segments: Sequence[dict[str, Any]],
 def make_environment(config: ShowConfig) -> jinja2.Environment:
     """Jinja2 environment: the show's ``templates/site`` first, then the packaged defaults."""
     loader = jinja2.ChoiceLoader([
-        jinja2.FileSystemLoader(str(config.path(config.templates) / SITE_TEMPLATES)),
+        ShowTemplateLoader(config.path(config.templates) / SITE_TEMPLATES, UserError),
         jinja2.PackageLoader("audiodigest.publish", "site_templates"),
     ])
     return jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,

@@ -34,7 +34,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -42,12 +42,14 @@ from typing import Any
 import yaml
 
 from audiodigest.errors import ConfigError
+from audiodigest.fsutil import read_regular
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_LEXICON = "lexicon_default.toml"
 _ENTRY_KEYS = ("spoken", "case_sensitive", "whole_word")
 _MAX_TERM = 100
+MAX_LEXICON_BYTES = 16 * 1024 * 1024  # far beyond 20,000 terms (about 600 kB)
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,8 @@ class LexiconEntry:
 
 def is_all_caps(term: str) -> bool:
     """True when the term has letters and all of them are capitals (``RLHF``, ``U.S.``)."""
+    if term.isascii():  # the common case, fast: ASCII letters are exactly its cased characters
+        return term.isupper()
     letters = [c for c in term if c.isalpha()]
     return bool(letters) and all(c.isupper() for c in letters)
 
@@ -97,6 +101,15 @@ class Lexicon:
     def __len__(self) -> int:
         return len(self.entries)
 
+    def __hash__(self) -> int:
+        # Matchers and indexes are cached per lexicon and looked up once per sentence and
+        # word: hashing 20,000 entries each time would cost more than the matching.
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash(self.entries)
+
 
 @cache
 def _index(lexicon: Lexicon) -> tuple[dict[str, LexiconEntry], dict[str, LexiconEntry]]:
@@ -116,23 +129,61 @@ def _index(lexicon: Lexicon) -> tuple[dict[str, LexiconEntry], dict[str, Lexicon
 
 
 def _line_of(text: str, term: str) -> int | None:
-    """Best-effort line number of a term's entry, for error messages."""
+    """Best-effort line number of a term's entry, for error messages (only: it scans the
+    whole text, so calling it for every term would make loading quadratic)."""
     for n, line in enumerate(text.splitlines(), start=1):
         if term in line:
             return n
     return None
 
 
-def _flag(value: Any, name: str, term: str, source: str | Path, line: int | None) -> bool:
+def _flag(value: Any, name: str, term: str, source: str | Path) -> bool:
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip().lower() in ("true", "yes", "false", "no"):
         return value.strip().lower() in ("true", "yes")
     raise ConfigError(
-        f"lexicon term {term!r}: {name} must be true or false, not {value!r}",
-        path=source,
-        line=line,
+        f"lexicon term {term!r}: {name} must be true or false, not {value!r}", path=source
     )
+
+
+def _entry(term: str, value: Any, source: str | Path) -> LexiconEntry:
+    """One validated entry; a ConfigError here has no line yet (the caller finds it)."""
+    if not term.strip() or len(term) > _MAX_TERM or term != term.strip():
+        raise ConfigError(
+            f"lexicon term {term!r} must be 1-{_MAX_TERM} characters without "
+            "leading or trailing spaces",
+            path=source,
+        )
+    options: Mapping[str, Any]
+    if isinstance(value, str):
+        options = {"spoken": value}
+    elif isinstance(value, Mapping):
+        options = value
+    else:
+        raise ConfigError(
+            f"lexicon term {term!r} needs a spoken form (text) or a table with 'spoken'",
+            path=source,
+        )
+    extra = [str(k) for k in options if k not in _ENTRY_KEYS]
+    if extra:
+        raise ConfigError(
+            f"lexicon term {term!r}: unknown key {extra[0]!r} (allowed: "
+            f"{', '.join(_ENTRY_KEYS)})",
+            path=source,
+        )
+    spoken = options.get("spoken")
+    if not isinstance(spoken, str) or not spoken.strip():
+        raise ConfigError(f"lexicon term {term!r} needs a non-empty spoken form", path=source)
+    case_sensitive = (
+        _flag(options["case_sensitive"], "case_sensitive", term, source)
+        if "case_sensitive" in options
+        else is_all_caps(term)
+    )
+    whole_word = (
+        _flag(options["whole_word"], "whole_word", term, source) if "whole_word" in options else True
+    )
+    return LexiconEntry(term, " ".join(spoken.split()), case_sensitive, whole_word)
 
 
 def parse_lexicon(data: Any, source: str | Path, text: str = "") -> Lexicon:
@@ -158,43 +209,10 @@ def parse_lexicon(data: Any, source: str | Path, text: str = "") -> Lexicon:
     entries: list[LexiconEntry] = []
     for raw_term, value in terms.items():
         term = str(raw_term)
-        line = _line_of(text, term)
-        if not term.strip() or len(term) > _MAX_TERM or term != term.strip():
-            raise ConfigError(
-                f"lexicon term {term!r} must be 1-{_MAX_TERM} characters without "
-                "leading or trailing spaces",
-                path=source,
-                line=line,
-            )
-        options: Mapping[str, Any]
-        if isinstance(value, str):
-            options = {"spoken": value}
-        elif isinstance(value, Mapping):
-            options = value
-        else:
-            raise ConfigError(
-                f"lexicon term {term!r} needs a spoken form (text) or a table with 'spoken'",
-                path=source,
-                line=line,
-            )
-        extra = [str(k) for k in options if k not in _ENTRY_KEYS]
-        if extra:
-            raise ConfigError(
-                f"lexicon term {term!r}: unknown key {extra[0]!r} (allowed: "
-                f"{', '.join(_ENTRY_KEYS)})",
-                path=source,
-                line=line,
-            )
-        spoken = options.get("spoken")
-        if not isinstance(spoken, str) or not spoken.strip():
-            raise ConfigError(
-                f"lexicon term {term!r} needs a non-empty spoken form", path=source, line=line
-            )
-        case_sensitive = _flag(
-            options.get("case_sensitive", is_all_caps(term)), "case_sensitive", term, source, line
-        )
-        whole_word = _flag(options.get("whole_word", True), "whole_word", term, source, line)
-        entries.append(LexiconEntry(term, " ".join(spoken.split()), case_sensitive, whole_word))
+        try:
+            entries.append(_entry(term, value, source))
+        except ConfigError as exc:
+            raise ConfigError(exc.message, path=source, line=_line_of(text, term)) from None
     return Lexicon(tuple(entries))
 
 
@@ -252,12 +270,11 @@ def load_lexicon(show_file: Path | None) -> Lexicon:
     fmt = {".toml": "toml", ".yaml": "yaml", ".yml": "yaml"}.get(suffix)
     if fmt is None:
         raise ConfigError("a lexicon file must end in .toml, .yaml or .yml", path=path)
+    data = read_regular(path, MAX_LEXICON_BYTES, "the lexicon")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError("cannot read: not UTF-8 text", path=path) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror or exc}", path=path) from None
     show = read_lexicon(text, path, fmt)
     logger.debug("show lexicon %s: %d terms", path, len(show))
     return base.merged(show)

@@ -50,7 +50,8 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from functools import cache
 
-from audiodigest.script.lexicon import Lexicon, is_all_caps
+from audiodigest.script.lexicon import Lexicon, LexiconEntry, is_all_caps
+from audiodigest.script.termmatch import TermMatcher
 
 logger = logging.getLogger(__name__)
 
@@ -425,48 +426,49 @@ def _urls(text: str, shelf: _Shelf, lexicon: Lexicon) -> str:
 # --- lexicon ---------------------------------------------------------------------------------
 
 
+def _term_pattern(entry: LexiconEntry) -> str:
+    """What must match where ``entry``'s term starts: its case rule, its plural, its edges."""
+    body = re.escape(entry.term)
+    if not entry.case_sensitive:
+        body = f"(?i:{body})"
+    if is_all_caps(entry.term) and entry.term[-1].isalpha():
+        body += "(?P<s>'?s)?"
+    if entry.whole_word:
+        first, last = entry.term[0], entry.term[-1]
+        if first.isalpha():
+            body = f"(?<![{LET}{SHELF}])" + body
+        elif first.isdigit():
+            body = f"(?<![{W}])" + body
+        if last.isalpha():
+            body += f"(?![{LET}{SHELF}])"
+        elif last.isdigit():
+            body += f"(?![{W}])"
+    return body
+
+
 @cache
-def _lexicon_matcher(lexicon: Lexicon) -> re.Pattern[str] | None:
-    """One alternation of every term, longest first (ties: earlier entries, i.e. the show's)."""
-    order = sorted(range(len(lexicon.entries)), key=lambda i: -len(lexicon.entries[i].term))
-    alternatives = []
-    for i in order:
-        e = lexicon.entries[i]
-        body = re.escape(e.term)
-        if not e.case_sensitive:
-            body = f"(?i:{body})"
-        if is_all_caps(e.term) and e.term[-1].isalpha():
-            body += f"(?P<s{i}>'?s)?"
-        if e.whole_word:
-            first, last = e.term[0], e.term[-1]
-            if first.isalpha():
-                body = f"(?<![{LET}{SHELF}])" + body
-            elif first.isdigit():
-                body = f"(?<![{W}])" + body
-            if last.isalpha():
-                body += f"(?![{LET}{SHELF}])"
-            elif last.isdigit():
-                body += f"(?![{W}])"
-        alternatives.append(f"(?P<t{i}>{body})")
-    return re.compile("|".join(alternatives)) if alternatives else None
+def _lexicon_matcher(lexicon: Lexicon) -> TermMatcher:
+    """Every term at once, longest first (ties: earlier entries, i.e. the show's)."""
+    entries = lexicon.entries
+    return TermMatcher([e.term for e in entries], lambda i: _term_pattern(entries[i]))
 
 
 def _apply_lexicon(text: str, lexicon: Lexicon, shelf: _Shelf) -> str:
-    matcher = _lexicon_matcher(lexicon)
-    if matcher is None:
-        return text
-
-    def put(m: re.Match[str]) -> str:
-        index = int((m.lastgroup or "t0")[1:])
+    out: list[str] = []
+    done = 0
+    for index, m in _lexicon_matcher(lexicon).finditer(text):
         entry = lexicon.entries[index]
         spoken = entry.spoken
-        if m.groupdict().get(f"s{index}"):
+        if "s" in m.re.groupindex and m.group("s"):
             spoken += "'s"
         if entry.term.endswith(".") and _ends_text(m):
             spoken += "."
-        return shelf.put(f" {dot_letters(spoken)} ")
-
-    return matcher.sub(put, text)
+        out += [text[done : m.start()], shelf.put(f" {dot_letters(spoken)} ")]
+        done = m.end()
+    if not out:
+        return text
+    out.append(text[done:])
+    return "".join(out)
 
 
 # --- numbers in context ----------------------------------------------------------------------

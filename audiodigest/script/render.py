@@ -42,6 +42,7 @@ from audiodigest.identity import placeholders
 from audiodigest.models import Article, Block, Script, ScriptChapter
 from audiodigest.script.format import canonical_script, escape_text, parse_body
 from audiodigest.script.speakdate import cardinal_words, spoken_date, written_date
+from audiodigest.template_files import ShowTemplateLoader
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +144,7 @@ def _finalize(value: Any) -> str:
 
 def _environment(show_templates: Path) -> SandboxedEnvironment:
     loader = jinja2.ChoiceLoader([
-        jinja2.FileSystemLoader(str(show_templates)),
+        ShowTemplateLoader(show_templates, ScriptError),
         jinja2.FileSystemLoader(str(PACKAGED_TEMPLATES)),
     ])
     env = SandboxedEnvironment(

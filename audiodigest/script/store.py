@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -32,8 +33,8 @@ from pathlib import Path
 from typing import Literal
 
 from audiodigest.config import ShowConfig
-from audiodigest.errors import OutputError, ScriptError
-from audiodigest.fsutil import atomic_write
+from audiodigest.errors import ScriptError
+from audiodigest.fsutil import atomic_write, read_regular
 from audiodigest.models import Article, Script
 from audiodigest.script.format import parse_script, write_script
 from audiodigest.script.render import render_script
@@ -44,6 +45,7 @@ GENERATED_KEY = "generated"
 DIGEST_KEY = "digest"
 BACKUP_DIR = ".backup"
 _HASH_RE = re.compile(r"[0-9a-f]{64}")
+MAX_SCRIPT_BYTES = 16 * 1024 * 1024  # an hour of narration is about 60 kB
 DIGEST_CHANGED = ("the digest changed since this script was written; building the edited "
                   "script (use --force to re-render)")
 
@@ -100,18 +102,20 @@ def _hash_warnings(script: Script) -> tuple[str, ...]:
             "treated as edited",)
 
 
-def _read(path: Path) -> str | None:
-    """The file's text, or None if it does not exist."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise OutputError(f"cannot read the script: {exc.strerror or exc}", path=path) from exc
+def read_script_text(path: Path) -> str:
+    """A script's text; one-line ScriptErrors for a missing, special, huge or non-UTF-8 file."""
+    data = read_regular(path, MAX_SCRIPT_BYTES, "the script", ScriptError)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ScriptError(f"the script is not UTF-8 text (byte {exc.start})", path=path) from None
+
+
+def _read(path: Path) -> str | None:
+    """The file's text, or None if it does not exist."""
+    if not os.path.lexists(path):
+        return None
+    return read_script_text(path)
 
 
 def script_state(path: Path) -> Literal["missing", "generated", "edited"]:

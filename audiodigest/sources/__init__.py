@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from audiodigest.errors import SourceError
+from audiodigest.fsutil import read_regular
 from audiodigest.models import Article, Digest
 from audiodigest.sources.common import (
     MAX_DIGEST_BYTES,
@@ -144,19 +145,8 @@ def read(path: Path, fmt: str | None = None) -> Digest:
     Files larger than :data:`MAX_DIGEST_BYTES` are refused before they are read.
     """
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        if not path.is_file():
-            raise SourceError("not a file", path=path)
-        if size > MAX_DIGEST_BYTES:
-            raise SourceError(
-                f"the digest is {size:,} bytes; the limit is {MAX_DIGEST_BYTES:,}", path=path
-            )
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise SourceError("no such digest file", path=path) from None
-    except OSError as exc:
-        raise SourceError(f"cannot read the digest: {exc.strerror or exc}", path=path) from None
+    data = read_regular(path, MAX_DIGEST_BYTES, "the digest", SourceError,
+                        missing="no such digest file")
     return parse(data, str(path), fmt)
 
 

@@ -18,14 +18,17 @@ from typing import Any
 import numpy as np
 
 from audiodigest.errors import EngineError, FatalEngineError
-from audiodigest.fsutil import sha256_file
+from audiodigest.fsutil import check_regular, read_regular, sha256_file
 from audiodigest.models import Pcm, Voice
-from audiodigest.speech.engines import Concurrency, VoiceInfo, unknown_voice
+from audiodigest.speech.engines import Concurrency, UnknownVoiceError, VoiceInfo, unknown_voice
 from audiodigest.speech.piper_split import WindowedSession, discard, load_split
 
 log = logging.getLogger(__name__)
 
 BUNDLED_VOICE = "en_US-joe-medium"
+MAX_MODEL_BYTES = 2 * 1024**3  # Piper's largest voices are about 120 MB
+MAX_CONFIG_BYTES = 1024 * 1024
+PIPER_INPUTS = {"input", "input_lengths", "scales"}  # what every Piper model takes
 
 # Model hashes by (path, size, mtime): hashing 60 MB takes ~0.1 s, so do it once per process.
 _hash_lock = threading.Lock()
@@ -39,6 +42,59 @@ def _model_hash(path: Path) -> str:
         if ident not in _hashes:
             _hashes[ident] = sha256_file(path)
         return _hashes[ident]
+
+
+def _read_config(config: Path) -> dict[str, Any]:
+    """A voice's JSON config, read as a bounded regular file."""
+    data = read_regular(config, MAX_CONFIG_BYTES, "the piper voice config", UnknownVoiceError)
+    try:
+        parsed = json.loads(data)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise UnknownVoiceError(f"the piper voice config is not JSON ({exc})", path=config) from None
+    if not isinstance(parsed, dict):
+        raise UnknownVoiceError("the piper voice config is not a JSON object", path=config)
+    return parsed
+
+
+def _missing(exc: Exception) -> str:
+    return f"no {exc}" if isinstance(exc, KeyError) else str(exc)
+
+
+_checked: set[tuple[str, int, int]] = set()
+
+
+def _check_files(model: Path, config: Path) -> None:
+    """Check that a user's voice files are a Piper model and its config, once per process.
+
+    Raises UnknownVoiceError naming the file: a config Piper cannot read, or a model that is
+    not ONNX or lacks Piper's inputs, is the user's setting to fix, not an engine failure.
+    """
+    st = model.stat()
+    ident = (str(model), st.st_size, st.st_mtime_ns)
+    with _hash_lock:
+        if ident in _checked:
+            return
+    from piper.config import PiperConfig
+
+    try:
+        PiperConfig.from_dict(_read_config(config))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise UnknownVoiceError(f"cannot load piper voice: its config {config.name} is not a "
+                                f"Piper voice config ({_missing(exc)})", path=config) from None
+    import onnx
+
+    try:
+        proto = onnx.load(str(model), load_external_data=False)
+    except Exception as exc:  # protobuf's DecodeError and friends: the file is not ONNX
+        raise UnknownVoiceError(f"cannot load piper voice: {model.name} is not an ONNX model "
+                                f"({exc})", path=model) from None
+    inputs = {i.name for i in proto.graph.input}
+    if not PIPER_INPUTS.issubset(inputs):
+        raise UnknownVoiceError(f"cannot load piper voice: {model.name} is an ONNX model but not "
+                                f"a Piper voice (its inputs: {', '.join(sorted(inputs)) or 'none'})",
+                                path=model)
+    with _hash_lock:
+        _checked.add(ident)
 
 
 def _bundled_paths() -> tuple[Path, Path]:
@@ -86,18 +142,24 @@ class PiperEngine:
         if voice.voice.endswith(".onnx"):
             model = Path(voice.voice)
             config = Path(voice.voice + ".json")
-            if not model.is_file():
+            if not model.exists():
                 raise unknown_voice(self.name, voice.voice, [BUNDLED_VOICE],
                                     "the voice file does not exist")
-            if not config.is_file():
+            if not config.exists():
                 raise unknown_voice(self.name, voice.voice, [BUNDLED_VOICE],
                                     f"its config {config.name} must lie beside it")
+            check_regular(model, MAX_MODEL_BYTES, "the piper voice", UnknownVoiceError)
+            check_regular(config, MAX_CONFIG_BYTES, "the piper voice config", UnknownVoiceError)
             return model, config
         raise unknown_voice(self.name, voice.voice, [BUNDLED_VOICE],
                             "or give the path to a Piper .onnx voice file")
 
     def check_voice(self, voice: Voice) -> None:
-        self.model_files(voice)
+        """The voice's files exist and are regular files; a user's voice file must also be a
+        Piper model with a config Piper reads (checked once per process)."""
+        model, config = self.model_files(voice)
+        if voice.voice != BUNDLED_VOICE:
+            _check_files(model, config)
 
     def version(self) -> str:
         """piper-tts and onnxruntime versions; the model's hash is added per voice by
@@ -120,9 +182,9 @@ class PiperEngine:
     def sample_rate(self, voice: Voice) -> int:
         _, config = self.model_files(voice)
         try:
-            return int(json.loads(config.read_text(encoding="utf-8"))["audio"]["sample_rate"])
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise FatalEngineError(f"bad piper voice config: {exc}", path=config) from exc
+            return int(_read_config(config)["audio"]["sample_rate"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise UnknownVoiceError(f"bad piper voice config: {_missing(exc)}", path=config) from None
 
     def set_threads(self, threads: int) -> None:
         """Use ``threads`` intra-op threads per ONNX run from now on (0 or less: automatic)."""
@@ -175,6 +237,7 @@ class PiperEngine:
         return WindowedSession(parts[0], parts[1], split)
 
     def _load(self, voice: Voice) -> Any:
+        self.check_voice(voice)
         model, config = self.model_files(voice)
         key = f"{model}|{self.threads}|{self.spin}"
         with self._load_lock:
@@ -184,7 +247,7 @@ class PiperEngine:
             from piper.config import PiperConfig
 
             try:
-                cfg = PiperConfig.from_dict(json.loads(config.read_text(encoding="utf-8")))
+                cfg = PiperConfig.from_dict(_read_config(config))
                 session = self._session(model)
             except (OSError, ValueError, KeyError) as exc:
                 raise FatalEngineError(f"cannot load piper voice: {exc}", path=model) from exc
