@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
+import tomllib
 import uuid
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -88,31 +89,37 @@ def guid_line(guid: str) -> str:
             f"change it, even when the feed moves.\nguid = \"{guid}\"\n")
 
 
-def ensure_guid(config: ShowConfig, notify: Callable[[str], None] = log.info) -> ShowConfig:
-    """The config with its ``guid``; a show without one gets one, written into its show.toml.
+def with_guid(config: ShowConfig) -> ShowConfig:
+    """The config with its ``guid``: its own, or a new one (see :func:`derived_guid`) that
+    :func:`record_guid` writes into show.toml once the build that used it has published."""
+    return config if config.guid else config.model_copy(update={"guid": derived_guid(config)})
+
+
+def record_guid(config: ShowConfig, notify: Callable[[str], None] = log.info) -> None:
+    """Write ``config.guid`` into show.toml when the file has none yet.
 
     The line goes above the first table, where a top-level key must stand; nothing else in
-    the file changes. When show.toml cannot be written the guid is still used for this run,
-    and the next run tries again.
+    the file changes. When show.toml cannot be written, a warning says so and the next
+    build tries again (with the same guid when it is derived from a public feed URL).
     """
-    if config.guid:
-        return config
-    guid = derived_guid(config)
     path = config.root / SHOW_FILE
     try:
         text = path.read_text(encoding="utf-8")
+        if tomllib.loads(text).get("guid"):
+            return
         table = _TABLE.search(text)
         at = table.start() if table else len(text)
         head = text[:at]
         if head and not head.endswith("\n"):
             head += "\n"
-        atomic_write(path, head + guid_line(guid) + ("\n" if table else "") + text[at:])
-        notify(f"note: {path}: gave the show its permanent podcast:guid = {guid}")
-    except (OSError, UnicodeDecodeError) as exc:
-        notify(f"warning: {path}: cannot record the show's guid ({exc}); using {guid} for now")
+        atomic_write(path, head + guid_line(str(config.guid)) + ("\n" if table else "")
+                     + text[at:])
+        notify(f"note: {path}: gave the show its permanent podcast:guid = {config.guid}")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        notify(f"warning: {path}: cannot record the show's guid ({exc}); it is "
+               f"{config.guid} for now")
     except OutputError as exc:
-        notify(f"warning: cannot record the show's guid: {exc.one_line()}; using {guid} for now")
-    return config.model_copy(update={"guid": guid})
+        notify(f"warning: cannot record the show's guid: {exc.one_line()}")
 
 
 def episode_guid(show_guid: str, episode_id: str) -> str:

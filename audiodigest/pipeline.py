@@ -353,7 +353,7 @@ def build(show_dir: Path, options: BuildOptions = BuildOptions(), notify: Notify
     started = time.monotonic()
     config = config_mod.load(show_dir)
     paths = ShowPaths(config)
-    from audiodigest.identity import ensure_guid, placeholders
+    from audiodigest.identity import placeholders, record_guid, with_guid
 
     for key in placeholders(config):
         notify(f"warning: {config.root / config_mod.SHOW_FILE}: {key} is still the placeholder "
@@ -363,8 +363,11 @@ def build(show_dir: Path, options: BuildOptions = BuildOptions(), notify: Notify
             result = _dry_run(config, paths, options)
     else:
         with ShowLock(paths.lock):
-            config = ensure_guid(config, notify)
+            had_guid = config.guid is not None
+            config = with_guid(config)
             result = _build_locked(config, paths, options, notify)
+            if not had_guid:  # the feed now carries it: keep it for good
+                record_guid(config, notify)
     result.wall_seconds = time.monotonic() - started
     return result
 

@@ -12,7 +12,13 @@ import feedparser
 import pytest
 
 from audiodigest import config as config_mod
-from audiodigest.identity import PLACEHOLDERS, ensure_guid, episode_guid, publish_problems
+from audiodigest.identity import (
+    PLACEHOLDERS,
+    episode_guid,
+    publish_problems,
+    record_guid,
+    with_guid,
+)
 from tests.conftest import make_show, run_cli
 
 
@@ -35,7 +41,9 @@ def test_a_show_without_a_guid_gets_one_written_once_above_its_tables(tmp_path: 
     root = make_show(tmp_path / "show")
     config = config_mod.load(root)
     assert config.guid is None
-    given = ensure_guid(config).guid
+    given = with_guid(config).guid
+    assert config_mod.load(root).guid is None  # nothing is written before a build publishes
+    record_guid(with_guid(config))
     text = (root / "show.toml").read_text()
     reloaded = config_mod.load(root)
     assert reloaded.guid == given
@@ -45,7 +53,8 @@ def test_a_show_without_a_guid_gets_one_written_once_above_its_tables(tmp_path: 
     assert given == podcast_guid("https://podcasts.example.com/test/feed.xml")
     assert text.index("guid =") < text.index("[owner]")
     assert reloaded.owner.email == "desk@example.com"  # nothing else moved
-    assert ensure_guid(reloaded).guid == given
+    assert with_guid(reloaded).guid == given
+    record_guid(reloaded)
     assert (root / "show.toml").read_text() == text
 
 
