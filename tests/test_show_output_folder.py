@@ -56,7 +56,7 @@ def test_serve_publish_and_build_refuse_output_dot(tmp_path: Path, verb: str) ->
     (root / "show.toml").write_text('output = "."\n' + SHOW_TOML, encoding="utf-8")
     (root / "feed.xml").write_text("<rss/>", encoding="utf-8")  # as if a build had run
     www = tmp_path / "www"
-    args = {"publish": ["--to", www], "serve": ["--port", "0"], "build": []}[verb]
+    args = {"publish": ["--to", www], "serve": ["--port", "8799"], "build": []}[verb]
     result = run_cli(verb, root, *args, timeout=60)
     assert result.code == 2, result.err
     assert "bad value for 'output'" in result.err and "show.toml" in result.err
