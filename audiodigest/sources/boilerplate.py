@@ -35,9 +35,22 @@ _BOILERPLATE = re.compile(
       | sent\s+(?:with|via|by)\s+\w+
       | advertise\s+with\s+us
       | (?:this\s+(?:issue|newsletter|e-?mail)\s+is\s+)?(?:sponsored|brought\s+to\s+you)\s+by\b
+      | (?:\d+|no|one)\s+(?:comments?|responses?|replies)\s*[.!»›→]*$
+      | (?:leave\s+a|add\s+a|post\s+a)\s+(?:comment|reply)\b
+      | the\s+post\s+.+\s+appeared\s+first\s+on\b
+      | (?:tweet|share|like)\s*$
     )""",
 )
 _MAX_BOILERPLATE_WORDS = 25
+
+# The words of a link that leads to the rest of an article ("Read more →", "Continue reading").
+_READ_MORE = re.compile(
+    r"""(?ix)^[\W_]*(?:
+        read\s+(?:more|on|the\s+(?:full\s+)?(?:story|article|post)|full\s+(?:story|article|post))
+      | continue\s+reading | keep\s+reading | full\s+(?:story|article)
+      | more\s*(?:→|->|»|›)
+    )(?!\w)[\W_]*(?:(?:at|on|in)\s+\S.*)?$""",
+)
 
 # "(5 minute read)", "[3 min read]", "· 4 min", "(GitHub Repo)" after a title.
 _READING_TIME = re.compile(
@@ -66,12 +79,25 @@ def is_boilerplate(line: str) -> bool:
     True
     >>> is_boilerplate("You are receiving this because you signed up at example.com.")
     True
+    >>> is_boilerplate("12 Comments"), is_boilerplate("Leave a comment")
+    (True, True)
     >>> is_boilerplate("Researchers found a way to unsubscribe bots from spam lists.")
     False
     """
     if len(line.split()) > _MAX_BOILERPLATE_WORDS:
         return False
     return _BOILERPLATE.match(line) is not None
+
+
+def is_read_more(label: str) -> bool:
+    """True for the words of a link that leads to the rest of an article.
+
+    >>> is_read_more("Read more →"), is_read_more("Continue reading »"), is_read_more("More →")
+    (True, True, True)
+    >>> is_read_more("Read more than 500 papers in a week")
+    False
+    """
+    return len(label.split()) <= 6 and _READ_MORE.match(label) is not None
 
 
 def split_reading_time(title: str) -> tuple[str, int | None]:

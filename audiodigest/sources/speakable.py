@@ -1,0 +1,301 @@
+"""HTML made speakable: the paragraphs a listener should hear, and nothing else.
+
+:func:`speakable_paragraphs` turns an HTML fragment (a feed summary, a card of a saved page, a
+newsletter cell) into paragraphs of plain text:
+
+- block elements (``p``, ``div``, headings, ``blockquote``, table cells in a layout table, …)
+  become paragraphs; ``<br><br>`` breaks a paragraph, one ``<br>`` is a space;
+- a list becomes one paragraph whose items are sentences (a full stop added when missing);
+- code blocks (``pre``, a ``code`` element holding a line break or standing alone in its
+  block), tables, figures, images, media, scripts, styles, iframes, forms, navigation, hidden
+  elements (``hidden``, ``aria-hidden``, ``display:none``: an e-mail's preheader) and
+  "share" / comment-count furniture are dropped; inline code stays as text;
+- "Read more" links and lines that only decorate a page (:mod:`.boilerplate`) are dropped;
+- entities are decoded and whitespace collapsed.
+
+The same walk (:func:`blocks`) gives the HTML reader its blocks with what it needs to find
+articles: heading levels, bold or linked lines, links and read-more targets.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from audiodigest.sources.boilerplate import is_boilerplate, is_read_more
+from audiodigest.sources.common import clean_text
+
+# Elements whose content is never narration.
+DROPPED = frozenset(
+    {
+        "script", "style", "template", "noscript", "head", "title", "meta", "link",
+        "pre", "table", "figure", "img", "picture", "svg", "math", "video", "audio", "source",
+        "track", "iframe", "object", "embed", "canvas", "map", "form", "button", "input",
+        "select", "textarea", "label", "nav", "dialog",
+    }
+)  # fmt: skip
+# Elements that start and end a paragraph.
+BLOCKS = frozenset(
+    {
+        "p", "div", "section", "article", "main", "header", "footer", "aside", "blockquote",
+        "address", "center", "details", "summary", "dl", "dt", "dd", "figcaption", "hgroup",
+        "h1", "h2", "h3", "h4", "h5", "h6", "hr", "body", "html", "ul", "ol", "li", "menu",
+        "table", "tbody", "thead", "tfoot", "tr", "td", "th", "caption", "fieldset", "legend",
+    }
+)  # fmt: skip
+HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+LINE_HEADING = 7  # a line that is all bold, or all one link: a newsletter's title
+_BOLD = frozenset({"b", "strong"})
+_LINE_HEADING_WORDS = 20
+
+# Class or id words of page furniture: share buttons, comment counts, menus, sidebars.
+_FURNITURE = re.compile(
+    r"(?i)^(?:[a-z0-9]+[-_])*(?:share|sharing|sharedaddy|social|comments?|comment-?count"
+    r"|sidebar|navbar|navigation|menu|breadcrumbs?|related(?:-posts)?|cookie|skip-link"
+    r"|screen-reader-text|sr-only|visually-hidden|preheader)(?:[-_][a-z0-9]+)*$"
+)
+# Containers that hold the content itself, never taken for furniture whatever their class.
+_NEVER_FURNITURE = frozenset({"html", "body", "main", "article"})
+_HIDDEN_STYLE = re.compile(r"(?i)(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)")
+_SENTENCE_END = re.compile(r"[.!?…:;][\"'”’»)\]]*$")
+_ELLIPSIS_MARK = re.compile(r"\s*(?:\[\s*(?:…|\.\.\.)\s*\]|\(\s*(?:…|\.\.\.)\s*\))\s*$")
+
+
+@dataclass
+class Block:
+    """A paragraph of a page as the walk found it.
+
+    ``heading`` is 1–6 for ``h1``–``h6``, :data:`LINE_HEADING` for a short line that is all
+    bold or all one link, 0 for prose; ``href`` is the link the whole block is (a heading's
+    link); ``more`` the target of a read-more link in or after it; ``rule`` marks an ``<hr>``.
+    """
+
+    text: str
+    heading: int = 0
+    href: str | None = None
+    more: str | None = None
+    links: list[str] = field(default_factory=list)
+    rule: bool = False
+    node: LexborNode | None = None
+
+
+def sentence(text: str) -> str:
+    """``text`` ending as a sentence does (a full stop added when it has no end mark).
+
+    >>> sentence("Three new models"), sentence("Is it fast?"), sentence("")
+    ('Three new models.', 'Is it fast?', '')
+    """
+    text = text.strip()
+    if not text or _SENTENCE_END.search(text):
+        return text
+    return text + "."
+
+
+def is_furniture(node: LexborNode) -> bool:
+    """True for an element a reader never narrates: dropped tags, hidden elements, and
+    share / comment / menu furniture named by its class or id."""
+    tag = node.tag or ""
+    if tag in DROPPED:
+        return True
+    attrs = node.attributes
+    if "hidden" in attrs or (attrs.get("aria-hidden") or "").lower() == "true":
+        return True
+    if _HIDDEN_STYLE.search(attrs.get("style") or ""):
+        return True
+    if (attrs.get("role") or "").lower() in ("navigation", "search", "complementary"):
+        return True
+    if tag in _NEVER_FURNITURE:
+        return False
+    words = (attrs.get("class") or "").split() + (attrs.get("id") or "").split()
+    return any(_FURNITURE.match(word) for word in words)
+
+
+def _is_code_block(node: LexborNode) -> bool:
+    """A ``code`` element that is a listing, not a word in a sentence."""
+    text = node.text(deep=True) or ""
+    if "\n" in text.strip():
+        return True
+    parent = node.parent
+    if parent is None or parent.tag not in BLOCKS:
+        return False
+    siblings = [c for c in _children(parent) if c.tag != "-comment"]
+    return all(c is node or (c.tag == "-text" and not (c.text_content or "").strip())
+               for c in siblings)
+
+
+def _is_data_table(node: LexborNode) -> bool:
+    """A table of data (header cells or a caption), as opposed to an e-mail's layout table."""
+    return node.css_first("th, thead, caption") is not None
+
+
+def _children(node: LexborNode) -> Iterator[LexborNode]:
+    child = node.child
+    while child is not None:
+        yield child
+        child = child.next
+
+
+@dataclass
+class _Run:
+    """The inline content gathered since the last block boundary."""
+
+    pieces: list[str] = field(default_factory=list)
+    chars: int = 0  # non-space characters
+    bold_chars: int = 0
+    link_chars: dict[str, int] = field(default_factory=dict)
+    links: list[str] = field(default_factory=list)
+    more: str | None = None
+
+
+class _Walk:
+    def __init__(self, layout_tables: bool) -> None:
+        self.layout_tables = layout_tables
+        self.out: list[Block] = []
+        self.run = _Run()
+        self.holder: LexborNode | None = None
+
+    # The inline run becomes a block (or several, where <br><br> split it).
+    def flush(self, heading: int = 0, href: str | None = None) -> None:
+        run, self.run = self.run, _Run()
+        raw = "".join(run.pieces)
+        parts = [clean_text(p) for p in re.split(r"\n[ \t]*\n", raw)]
+        parts = [_ELLIPSIS_MARK.sub("…", p) for p in parts if p]
+        if not parts:
+            if run.more and self.out:
+                self.out[-1].more = self.out[-1].more or run.more
+            return
+        if heading == 0 and len(parts) == 1 and run.chars:
+            words = len(parts[0].split())
+            link = max(run.link_chars.items(), key=lambda kv: kv[1], default=(None, 0))
+            if words <= _LINE_HEADING_WORDS and not _SENTENCE_END.search(parts[0].rstrip("…")):
+                if link[0] and link[1] >= run.chars:
+                    heading, href = LINE_HEADING, link[0]
+                elif run.bold_chars >= run.chars:
+                    heading = LINE_HEADING
+                    href = link[0] if link[0] and link[1] * 2 >= run.chars else None
+        if heading and href is None and run.links:
+            href = run.links[0]
+        for part in parts:
+            if is_boilerplate(part):
+                continue
+            self.out.append(Block(part, heading, href, run.more, list(run.links),
+                                  node=self.holder))
+        if run.more and self.out and self.out[-1].more is None:
+            self.out[-1].more = run.more
+
+    def text(self, text: str, bold: bool, link: str | None) -> None:
+        self.run.pieces.append(text)
+        chars = len("".join(text.split()))
+        self.run.chars += chars
+        if bold:
+            self.run.bold_chars += chars
+        if link is not None:
+            self.run.link_chars[link] = self.run.link_chars.get(link, 0) + chars
+
+    def visit(self, node: LexborNode, bold: bool = False, link: str | None = None) -> None:
+        tag = node.tag or ""
+        if tag == "-text":
+            self.text(node.text_content or "", bold, link)
+            return
+        if tag.startswith("-"):  # comments, doctype
+            return
+        if tag == "table" and self.layout_tables and not _is_data_table(node):
+            pass  # a layout table: its cells are blocks
+        elif is_furniture(node) or (tag == "code" and _is_code_block(node)):
+            if tag in BLOCKS or tag in DROPPED:
+                self.flush()
+            return
+        if tag == "br":
+            self.run.pieces.append("\n")
+            return
+        if tag == "a":
+            href = (node.attributes.get("href") or "").strip() or None
+            label = clean_text(node.text(deep=True) or "")
+            if href and is_read_more(label):
+                self.run.more = self.run.more or href
+                return
+            if href:
+                self.run.links.append(href)
+                link = href
+        bold = bold or tag in _BOLD or _bold_style(node)
+        if tag in ("ul", "ol", "menu"):
+            self.flush()
+            self.list_block(node)
+            return
+        if tag == "hr":
+            self.flush()
+            self.out.append(Block("", rule=True, node=node))
+            return
+        if tag in BLOCKS:
+            self.flush()
+            holder, self.holder = self.holder, node
+            for child in _children(node):
+                self.visit(child, bold, link)
+            self.flush(HEADINGS.get(tag, 0), link if tag in HEADINGS else None)
+            self.holder = holder
+            return
+        for child in _children(node):
+            self.visit(child, bold, link)
+
+    def list_block(self, node: LexborNode) -> None:
+        """A list as one paragraph whose items are sentences."""
+        inner = _Walk(self.layout_tables)
+        items: list[str] = []
+        more: str | None = None
+        links: list[str] = []
+        for item in _children(node):
+            if item.tag == "-text" or item.tag is None or item.tag.startswith("-"):
+                continue
+            if is_furniture(item):
+                continue
+            inner.out = []
+            inner.holder = item
+            inner.visit(item)
+            inner.flush()
+            for block in inner.out:
+                if block.text:
+                    items.append(sentence(block.text))
+                links.extend(block.links)
+                more = more or block.more
+        text = " ".join(items)
+        if text:
+            self.out.append(Block(text, 0, None, more, links, node=node))
+
+
+def _bold_style(node: LexborNode) -> bool:
+    style = (node.attributes.get("style") or "").lower().replace(" ", "")
+    return "font-weight:bold" in style or re.search(r"font-weight:[6-9]00", style) is not None
+
+
+def parse_html(html: str) -> LexborHTMLParser:
+    """The document tree of ``html`` (lexbor is forgiving: any text gives a tree)."""
+    return LexborHTMLParser(html)
+
+
+def blocks(node: LexborNode, *, layout_tables: bool = False) -> list[Block]:
+    """The blocks of ``node`` in document order (see :class:`Block`).
+
+    With ``layout_tables``, a table without header cells or a caption is read as layout (its
+    cells are blocks), the way e-mail newsletters are built; otherwise every table is dropped.
+    """
+    walk = _Walk(layout_tables)
+    walk.visit(node)
+    walk.flush()
+    return walk.out
+
+
+def speakable_paragraphs(html: str) -> list[str]:
+    """The paragraphs of the HTML fragment ``html`` as a listener should hear them (rules in
+    the module docstring), in order; empty when nothing in it is narration.
+
+    >>> speakable_paragraphs("<p>A &amp; B</p><pre>x = 1</pre><ul><li>One<li>Two!</ul>")
+    ['A & B', 'One. Two!']
+    """
+    tree = parse_html(html)
+    root = tree.body or tree.root
+    if root is None:
+        return []
+    return [block.text for block in blocks(root) if block.text]
