@@ -9,6 +9,7 @@ text, Markdown, HTML and e-mail readers agree on what is furniture.
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 # Whole lines an e-mail or a page adds around its articles. Matched against the start of a
 # short line only (see is_boilerplate), so an article that mentions "unsubscribe" stays.
@@ -135,3 +136,46 @@ def byline(line: str) -> str | None:
     if not name or len(name) > _MAX_BYLINE_CHARS or len(name.split()) > 8:
         return None
     return name
+
+
+# Query keys under which click trackers carry the real destination.
+_REDIRECT_KEYS = frozenset({"url", "u", "q", "redirect", "redirect_url", "target", "dest",
+                            "destination", "link", "r", "to", "goto"})
+
+
+def untrack(url: str) -> str:
+    """The destination of a newsletter's click-tracking link, or ``url`` itself.
+
+    Trackers wrap the real address either as a path segment (``/CL0/https:%2F%2Fexample.com%2Fa``)
+    or as a query value (``?url=https%3A%2F%2Fexample.com%2Fa``). The ``utm_*`` parameters the
+    newsletter added to the destination go too.
+
+    >>> untrack("https://tracking.example.net/CL0/https:%2F%2Fexample.com%2Fa%3Fx=1%26utm_source=nl/1/0100abc")
+    'https://example.com/a?x=1'
+    >>> untrack("https://click.example.net/ls/click?upn=xyz&url=https%3A%2F%2Fexample.org%2Fb")
+    'https://example.org/b'
+    >>> untrack("https://example.com/2026/11/a-story")
+    'https://example.com/2026/11/a-story'
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    for segment in parts.path.split("/")[1:]:
+        inner = unquote(segment)
+        if re.match(r"https?://[^/\s]", inner, re.IGNORECASE):
+            return _without_utm(inner)
+    for key, value in parse_qsl(parts.query):
+        if key.lower() in _REDIRECT_KEYS and re.match(r"https?://[^/\s]", value, re.IGNORECASE):
+            return _without_utm(value)
+    return url
+
+
+def _without_utm(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if not k.lower().startswith("utm_")]
+    return urlunsplit(parts._replace(query=urlencode(query)))

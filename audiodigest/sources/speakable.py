@@ -59,6 +59,7 @@ _FURNITURE = re.compile(
 )
 # Containers that hold the content itself, never taken for furniture whatever their class.
 _NEVER_FURNITURE = frozenset({"html", "body", "main", "article"})
+_HOLDS_CONTENT = "main, article, .h-entry, .hentry, [role=main]"
 _HIDDEN_STYLE = re.compile(r"(?i)(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)")
 _SENTENCE_END = re.compile(r"[.!?…:;][\"'”’»)\]]*$")
 _ELLIPSIS_MARK = re.compile(r"\s*(?:\[\s*(?:…|\.\.\.)\s*\]|\(\s*(?:…|\.\.\.)\s*\))\s*$")
@@ -80,6 +81,8 @@ class Block:
     links: list[str] = field(default_factory=list)
     rule: bool = False
     node: LexborNode | None = None
+    boilerplate: bool = False  # "Unsubscribe", "View in browser": never read, ends an article
+    linked: bool = False  # all its text is link text (a menu, a list of links)
 
 
 def sentence(text: str) -> str:
@@ -110,7 +113,10 @@ def is_furniture(node: LexborNode) -> bool:
     if tag in _NEVER_FURNITURE:
         return False
     words = (attrs.get("class") or "").split() + (attrs.get("id") or "").split()
-    return any(_FURNITURE.match(word) for word in words)
+    if not any(_FURNITURE.match(word) for word in words):
+        return False
+    # "has-sidebar" on the page's content column: never drop what holds the articles.
+    return node.css_first(_HOLDS_CONTENT) is None
 
 
 def _is_code_block(node: LexborNode) -> bool:
@@ -139,14 +145,37 @@ def _children(node: LexborNode) -> Iterator[LexborNode]:
 
 
 @dataclass
-class _Run:
-    """The inline content gathered since the last block boundary."""
+class _Line:
+    """Inline content up to a ``<br>``, with what tells a title line from prose."""
 
     pieces: list[str] = field(default_factory=list)
     chars: int = 0  # non-space characters
     bold_chars: int = 0
     link_chars: dict[str, int] = field(default_factory=dict)
     links: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        return _ELLIPSIS_MARK.sub("…", clean_text("".join(self.pieces)))
+
+    def title_link(self) -> tuple[bool, str | None]:
+        """Whether the line reads as a title (short, all bold or all one link), and its link."""
+        text = self.text()
+        if (not self.chars or len(text.split()) > _LINE_HEADING_WORDS
+                or _SENTENCE_END.search(text.rstrip("…"))):
+            return False, None
+        link, chars = max(self.link_chars.items(), key=lambda kv: kv[1], default=(None, 0))
+        if link and chars >= self.chars:
+            return True, link
+        if self.bold_chars >= self.chars:
+            return True, link if link and chars * 2 >= self.chars else None
+        return False, None
+
+
+@dataclass
+class _Run:
+    """The inline content gathered since the last block boundary, line by line."""
+
+    lines: list[_Line] = field(default_factory=lambda: [_Line()])
     more: str | None = None
 
 
@@ -157,43 +186,56 @@ class _Walk:
         self.run = _Run()
         self.holder: LexborNode | None = None
 
-    # The inline run becomes a block (or several, where <br><br> split it).
-    def flush(self, heading: int = 0, href: str | None = None) -> None:
-        run, self.run = self.run, _Run()
-        raw = "".join(run.pieces)
-        parts = [clean_text(p) for p in re.split(r"\n[ \t]*\n", raw)]
-        parts = [_ELLIPSIS_MARK.sub("…", p) for p in parts if p]
-        if not parts:
-            if run.more and self.out:
-                self.out[-1].more = self.out[-1].more or run.more
+    def emit(self, lines: list[_Line], heading: int, href: str | None) -> None:
+        text = clean_text(" ".join(line.text() for line in lines))
+        if not text:
             return
-        if heading == 0 and len(parts) == 1 and run.chars:
-            words = len(parts[0].split())
-            link = max(run.link_chars.items(), key=lambda kv: kv[1], default=(None, 0))
-            if words <= _LINE_HEADING_WORDS and not _SENTENCE_END.search(parts[0].rstrip("…")):
-                if link[0] and link[1] >= run.chars:
-                    heading, href = LINE_HEADING, link[0]
-                elif run.bold_chars >= run.chars:
-                    heading = LINE_HEADING
-                    href = link[0] if link[0] and link[1] * 2 >= run.chars else None
-        if heading and href is None and run.links:
-            href = run.links[0]
-        for part in parts:
-            if is_boilerplate(part):
+        links = [link for line in lines for link in line.links]
+        if heading and href is None and links:
+            href = links[0]
+        chars = sum(line.chars for line in lines)
+        linked = sum(sum(line.link_chars.values()) for line in lines)
+        self.out.append(Block(text, heading, href, None, links, node=self.holder,
+                              boilerplate=is_boilerplate(text), linked=linked >= 0.9 * chars))
+
+    def flush(self, heading: int = 0, href: str | None = None) -> None:
+        """The inline run becomes blocks: ``<br><br>`` splits paragraphs, and a title line
+        (all bold or one link) before a ``<br>`` is a block of its own."""
+        run, self.run = self.run, _Run()
+        groups: list[list[_Line]] = [[]]
+        for line in run.lines:
+            if line.text():
+                groups[-1].append(line)
+            elif groups[-1]:
+                groups.append([])
+        start = len(self.out)
+        for group in groups:
+            if not group:
                 continue
-            self.out.append(Block(part, heading, href, run.more, list(run.links),
-                                  node=self.holder))
-        if run.more and self.out and self.out[-1].more is None:
-            self.out[-1].more = run.more
+            if heading:
+                self.emit(group, heading, href)
+                continue
+            is_title, link = group[0].title_link()
+            if is_title:
+                self.emit(group[:1], LINE_HEADING, link)
+                group = group[1:]
+            if group:
+                self.emit(group, 0, None)
+        if run.more:
+            target = self.out[-1] if self.out else None
+            if target is not None and target.more is None and (len(self.out) > start
+                                                               or not target.heading):
+                target.more = run.more
 
     def text(self, text: str, bold: bool, link: str | None) -> None:
-        self.run.pieces.append(text)
+        line = self.run.lines[-1]
+        line.pieces.append(text)
         chars = len("".join(text.split()))
-        self.run.chars += chars
+        line.chars += chars
         if bold:
-            self.run.bold_chars += chars
+            line.bold_chars += chars
         if link is not None:
-            self.run.link_chars[link] = self.run.link_chars.get(link, 0) + chars
+            line.link_chars[link] = line.link_chars.get(link, 0) + chars
 
     def visit(self, node: LexborNode, bold: bool = False, link: str | None = None) -> None:
         tag = node.tag or ""
@@ -209,7 +251,7 @@ class _Walk:
                 self.flush()
             return
         if tag == "br":
-            self.run.pieces.append("\n")
+            self.run.lines.append(_Line())
             return
         if tag == "a":
             href = (node.attributes.get("href") or "").strip() or None
@@ -218,7 +260,7 @@ class _Walk:
                 self.run.more = self.run.more or href
                 return
             if href:
-                self.run.links.append(href)
+                self.run.lines[-1].links.append(href)
                 link = href
         bold = bold or tag in _BOLD or _bold_style(node)
         if tag in ("ul", "ol", "menu"):
@@ -256,7 +298,7 @@ class _Walk:
             inner.visit(item)
             inner.flush()
             for block in inner.out:
-                if block.text:
+                if block.text and not block.boilerplate:
                     items.append(sentence(block.text))
                 links.extend(block.links)
                 more = more or block.more
@@ -270,7 +312,7 @@ def _bold_style(node: LexborNode) -> bool:
     return "font-weight:bold" in style or re.search(r"font-weight:[6-9]00", style) is not None
 
 
-def parse_html(html: str) -> LexborHTMLParser:
+def html_tree(html: str) -> LexborHTMLParser:
     """The document tree of ``html`` (lexbor is forgiving: any text gives a tree)."""
     return LexborHTMLParser(html)
 
@@ -294,8 +336,8 @@ def speakable_paragraphs(html: str) -> list[str]:
     >>> speakable_paragraphs("<p>A &amp; B</p><pre>x = 1</pre><ul><li>One<li>Two!</ul>")
     ['A & B', 'One. Two!']
     """
-    tree = parse_html(html)
+    tree = html_tree(html)
     root = tree.body or tree.root
     if root is None:
         return []
-    return [block.text for block in blocks(root) if block.text]
+    return [block.text for block in blocks(root) if block.text and not block.boilerplate]
