@@ -80,8 +80,10 @@ _DATE_LINE = re.compile(
     rf"|\d{{4}}-\d{{2}}-\d{{2}})$"
 )
 # Headings of sections that are advertising, not stories.
-_SPONSOR = re.compile(r"(?i)^\W*(?:sponsors?|sponsored(?:\s+by\b.*)?|advertisement|ads?|partners?"
-                      r"|from\s+our\s+(?:sponsors?|partners?))\W*$")
+_SPONSOR = re.compile(
+    r"(?i)^\W*(?:sponsors?|sponsored(?:\s+by\b.*)?|advertisement|ads?|partners?"
+    r"|from\s+our\s+(?:sponsors?|partners?))\W*$"
+)
 
 
 def looks_like_html(head: str) -> bool:
@@ -106,8 +108,9 @@ def decode_page(data: bytes, name: str) -> str:
         try:
             return data.decode(charset, "replace")
         except LookupError:
-            raise SourceError(f"the page declares an unknown charset {charset!r}",
-                              path=name) from None
+            raise SourceError(
+                f"the page declares an unknown charset {charset!r}", path=name
+            ) from None
     from audiodigest.sources.common import decode
 
     return decode(data, name)
@@ -203,8 +206,13 @@ def _words(node: LexborNode | None) -> int:
 def _strip_page_furniture(root: LexborNode) -> None:
     """Remove the page's own header, footer, asides and navigation (not an article's)."""
     cards = {node.mem_id for node in root.css(_CARD_CONTAINERS)}
-    _remove([node for node in root.css(_PAGE_FURNITURE)
-             if not _has_ancestor(node, cards) and node.css_first(_CARD_CONTAINERS) is None])
+    _remove(
+        [
+            node
+            for node in root.css(_PAGE_FURNITURE)
+            if not _has_ancestor(node, cards) and node.css_first(_CARD_CONTAINERS) is None
+        ]
+    )
 
 
 def _describe(node: LexborNode) -> str:
@@ -264,15 +272,20 @@ def _card(node: LexborNode, index: int, page: _Page, micro: bool) -> Draft | Non
     summary_root = body
     if micro:
         summary_root = body.css_first(_MF_SUMMARY) or body.css_first(_MF_CONTENT) or body
-    _remove([meta for meta in summary_root.css(_META + ", time")
-             if meta.tag == "footer" or _has_class(meta, _META_BLOCKS) or _words(meta.parent) <= 12])
+    _remove(
+        [
+            meta
+            for meta in summary_root.css(_META + ", time")
+            if meta.tag == "footer" or _has_class(meta, _META_BLOCKS) or _words(meta.parent) <= 12
+        ]
+    )
     source = _first_text(props.get("author", []))
     stream = blocks(summary_root, layout_tables=True)
     more = next((b.more for b in stream if b.more), None)
     if summary_root is body:
         at = next((i for i, b in enumerate(stream) if b.text and b.text == clean_text(title)), None)
         if at is not None:
-            stream = stream[at + 1:]  # what precedes the title is a kicker ("Science")
+            stream = stream[at + 1 :]  # what precedes the title is a kicker ("Science")
     paragraphs: list[str] = []
     for block in stream:
         if not block.text or block.boilerplate or block.text == clean_text(title):
@@ -303,9 +316,9 @@ def _card(node: LexborNode, index: int, page: _Page, micro: bool) -> Draft | Non
     if source is None:
         author = node.css_first(_AUTHOR)
         source = _source_from(author.text(deep=True) or "") if author else None
-    if source is None and page.site_name and url and page.base:
-        if urlsplit(url).hostname == urlsplit(page.base).hostname:
-            source = page.site_name  # the site's own article
+    own = bool(url and page.base and urlsplit(url).hostname == urlsplit(page.base).hostname)
+    if source is None and page.site_name and own:
+        source = page.site_name  # the site's own article
     tags = [t for t in (_first_text([v]) for v in props.get("category", [])) if t]
     if not tags:
         tags = [clean_text(t.text(deep=True) or "") for t in node.css(_TAGS)]
@@ -327,15 +340,16 @@ def _heading_level(parts: list[Block]) -> int | None:
     for i, block in enumerate(parts):
         if not block.heading:
             continue
-        following = next((b for b in parts[i + 1:] if not b.rule), None)
+        following = next((b for b in parts[i + 1 :] if not b.rule), None)
         if following is not None and following.heading == 0:
             counts[block.heading] = counts.get(block.heading, 0) + 1
     if not counts:
         return None
     real = {level: n for level, n in counts.items() if level != LINE_HEADING}
     best_real = max(real, key=lambda lv: (real[lv], -lv)) if real else None
-    if best_real is not None and (real[best_real] >= 2 or LINE_HEADING not in counts
-                                  or counts[LINE_HEADING] < 2):
+    if best_real is not None and (
+        real[best_real] >= 2 or LINE_HEADING not in counts or counts[LINE_HEADING] < 2
+    ):
         return best_real
     return LINE_HEADING
 
@@ -364,14 +378,16 @@ def _sections(root: LexborNode, page: _Page, reading: Reading) -> list[Draft]:
         if current and current["summary"]:
             index = len(drafts) + 1
             check_count(index, Where(page.name))
-            drafts.append(Draft(
-                where=Where(page.name, None, f"article {index}"),
-                title=_title(current["title"]),
-                summary="\n\n".join(current["summary"]),
-                url=page.url(current["href"]) or page.url(current["more"]),
-                source=current["source"],
-                origin=f"{page.name}: article {index} ({current['kind']})",
-            ))
+            drafts.append(
+                Draft(
+                    where=Where(page.name, None, f"article {index}"),
+                    title=_title(current["title"]),
+                    summary="\n\n".join(current["summary"]),
+                    url=page.url(current["href"]) or page.url(current["more"]),
+                    source=current["source"],
+                    origin=f"{page.name}: article {index} ({current['kind']})",
+                )
+            )
         current = None
 
     skipping = False  # inside a "Sponsor" section
@@ -391,8 +407,14 @@ def _sections(root: LexborNode, page: _Page, reading: Reading) -> list[Draft]:
             close()
             started = True
             kind = "bold line" if level == LINE_HEADING else f"h{level}"
-            current = {"title": block.text, "href": block.href, "more": block.more,
-                       "summary": [], "source": None, "kind": kind}
+            current = {
+                "title": block.text,
+                "href": block.href,
+                "more": block.more,
+                "summary": [],
+                "source": None,
+                "kind": kind,
+            }
             continue
         if current is not None and _ends(block, level):
             close()
@@ -443,10 +465,12 @@ def read_page(text: str, name: str) -> Reading:
     micro = bool(entries)
     cards = entries or _top_level(root.css("article"))
     if len(cards) == 1 and not micro:
-        main = cards[0]
-        drafts = _sections(main, page, reading)
+        # One <article> may hold the whole list (a page's main column marked up as one).
+        inside = Reading([])
+        found = _sections(cards[0], page, inside)
+        if len(found) >= 2:
+            drafts, reading.summary, reading.warnings = found, inside.summary, inside.warnings
     if not drafts:
-        reading.warnings.clear()
         for card in cards:
             check_count(len(drafts) + 1, Where(name))
             draft = _card(card, len(drafts) + 1, page, micro)
@@ -466,7 +490,8 @@ def read_page(text: str, name: str) -> Reading:
     if not drafts:
         raise SourceError(
             "no articles found in the page (looked for h-entry microformats, <article> "
-            "elements, and headings or bold links followed by paragraphs)", path=name
+            "elements, and headings or bold links followed by paragraphs)",
+            path=name,
         )
     reading.drafts = drafts
     return reading

@@ -128,8 +128,10 @@ def _is_code_block(node: LexborNode) -> bool:
     if parent is None or parent.tag not in BLOCKS:
         return False
     siblings = [c for c in _children(parent) if c.tag != "-comment"]
-    return all(c is node or (c.tag == "-text" and not (c.text_content or "").strip())
-               for c in siblings)
+    return all(
+        c.mem_id == node.mem_id or (c.tag == "-text" and not (c.text_content or "").strip())
+        for c in siblings
+    )
 
 
 def _is_data_table(node: LexborNode) -> bool:
@@ -160,8 +162,11 @@ class _Line:
     def title_link(self) -> tuple[bool, str | None]:
         """Whether the line reads as a title (short, all bold or all one link), and its link."""
         text = self.text()
-        if (not self.chars or len(text.split()) > _LINE_HEADING_WORDS
-                or _SENTENCE_END.search(text.rstrip("…"))):
+        if (
+            not self.chars
+            or len(text.split()) > _LINE_HEADING_WORDS
+            or _SENTENCE_END.search(text.rstrip("…"))
+        ):
             return False, None
         link, chars = max(self.link_chars.items(), key=lambda kv: kv[1], default=(None, 0))
         if link and chars >= self.chars:
@@ -195,8 +200,18 @@ class _Walk:
             href = links[0]
         chars = sum(line.chars for line in lines)
         linked = sum(sum(line.link_chars.values()) for line in lines)
-        self.out.append(Block(text, heading, href, None, links, node=self.holder,
-                              boilerplate=is_boilerplate(text), linked=linked >= 0.9 * chars))
+        self.out.append(
+            Block(
+                text,
+                heading,
+                href,
+                None,
+                links,
+                node=self.holder,
+                boilerplate=is_boilerplate(text),
+                linked=linked >= 0.9 * chars,
+            )
+        )
 
     def flush(self, heading: int = 0, href: str | None = None) -> None:
         """The inline run becomes blocks: ``<br><br>`` splits paragraphs, and a title line
@@ -223,8 +238,11 @@ class _Walk:
                 self.emit(group, 0, None)
         if run.more:
             target = self.out[-1] if self.out else None
-            if target is not None and target.more is None and (len(self.out) > start
-                                                               or not target.heading):
+            if (
+                target is not None
+                and target.more is None
+                and (len(self.out) > start or not target.heading)
+            ):
                 target.more = run.more
 
     def text(self, text: str, bold: bool, link: str | None) -> None:
