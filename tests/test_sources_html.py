@@ -262,3 +262,25 @@ def test_plain_part_errors_name_the_line_of_the_file() -> None:
     with pytest.raises(SourceError) as caught:
         parse(raw, "m.eml")
     assert caught.value.line == 4
+
+
+def test_a_byline_with_date_and_comment_count_gives_only_the_name() -> None:
+    card = (
+        "<h2><a href='https://e.example/a'>A</a></h2>"
+        "<p class='byline'>By Ana Ruiz · <time datetime='2026-11-27'>27 Nov</time> · 12 Comments</p>"
+        "<p>Alpha.</p>"
+    )
+    article = parse(_cards(card), "p.html").articles[0]
+    assert (article.source, article.summary) == ("Ana Ruiz", "Alpha.")
+    assert article.published is not None and article.published.day == 27
+
+
+def test_click_tracking_links_are_unwrapped_and_spelled_out_links_not_read() -> None:
+    page = (
+        b"<body><table><tr><td><a href='https://t.example/CL0/https:%2F%2Fnews.example%2Fa"
+        b"%3Futm_source=x/1/abc'><b>A story</b></a><br>Told in full online. "
+        b"<a href='https://news.example/a'>https://news.example/a</a></td></tr></table></body>"
+    )
+    article = parse(page, "p.eml.html").articles[0]
+    assert article.url == "https://news.example/a"
+    assert article.summary == "Told in full online."

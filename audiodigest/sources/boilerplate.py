@@ -139,8 +139,22 @@ def byline(line: str) -> str | None:
 
 
 # Query keys under which click trackers carry the real destination.
-_REDIRECT_KEYS = frozenset({"url", "u", "q", "redirect", "redirect_url", "target", "dest",
-                            "destination", "link", "r", "to", "goto"})
+_REDIRECT_KEYS = frozenset(
+    {
+        "url",
+        "u",
+        "q",
+        "redirect",
+        "redirect_url",
+        "target",
+        "dest",
+        "destination",
+        "link",
+        "r",
+        "to",
+        "goto",
+    }
+)
 
 
 def untrack(url: str) -> str:
@@ -176,6 +190,9 @@ def _without_utm(url: str) -> str:
         parts = urlsplit(url)
     except ValueError:
         return url
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if not k.lower().startswith("utm_")]
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith("utm_")
+    ]
     return urlunsplit(parts._replace(query=urlencode(query)))

@@ -137,7 +137,8 @@ class _Page:
             return None
         if not re.match(r"(?i)[a-z][a-z0-9+.-]*:", href):
             if self.base is None:
-                self.unresolved.append(href)
+                if href not in self.unresolved:
+                    self.unresolved.append(href)
                 return None
             href = urljoin(self.base, href)
         return web_url(untrack(href))
@@ -216,7 +217,10 @@ def _strip_page_furniture(root: LexborNode) -> None:
 
 
 def _describe(node: LexborNode) -> str:
-    """A short CSS-like name of an element: ``article.post``."""
+    """A short CSS-like name of an element: ``article#post-47``, else ``article.post``."""
+    ident = (node.attributes.get("id") or "").strip()
+    if ident and " " not in ident:
+        return f"{node.tag}#{ident}"
     classes = (node.attributes.get("class") or "").split()
     return (node.tag or "?") + "".join(f".{c}" for c in classes[:1])
 
@@ -226,7 +230,7 @@ def _title(text: str) -> str:
 
 
 def _source_from(text: str) -> str | None:
-    text = clean_text(text)
+    text = re.split(r"\s[·|•]\s|\s[-–—]\s", clean_text(text))[0]  # "By Ana · 27 Nov · 3 Comments"
     text = byline(text) or _BY.sub("", text).strip(" ,|·—–-")
     return text if text and len(text.split()) <= 8 else None
 

@@ -61,6 +61,7 @@ _FURNITURE = re.compile(
 _NEVER_FURNITURE = frozenset({"html", "body", "main", "article"})
 _HOLDS_CONTENT = "main, article, .h-entry, .hentry, [role=main]"
 _HIDDEN_STYLE = re.compile(r"(?i)(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)")
+_BARE_URL = re.compile(r"(?i)(?:https?://|www\.)\S+")
 _SENTENCE_END = re.compile(r"[.!?…:;][\"'”’»)\]]*$")
 _ELLIPSIS_MARK = re.compile(r"\s*(?:\[\s*(?:…|\.\.\.)\s*\]|\(\s*(?:…|\.\.\.)\s*\))\s*$")
 
@@ -166,6 +167,7 @@ class _Line:
             not self.chars
             or len(text.split()) > _LINE_HEADING_WORDS
             or _SENTENCE_END.search(text.rstrip("…"))
+            or _BARE_URL.fullmatch(text)  # a link spelled out is an address, not a title
         ):
             return False, None
         link, chars = max(self.link_chars.items(), key=lambda kv: kv[1], default=(None, 0))
@@ -277,6 +279,9 @@ class _Walk:
             if href and is_read_more(label):
                 self.run.more = self.run.more or href
                 return
+            if href and _BARE_URL.fullmatch(label):
+                self.run.lines[-1].links.append(href)
+                return  # an address spelled out is not read; the link is kept
             if href:
                 self.run.lines[-1].links.append(href)
                 link = href
