@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from email.message import EmailMessage
 from email.policy import SMTP
 
@@ -284,3 +285,19 @@ def test_click_tracking_links_are_unwrapped_and_spelled_out_links_not_read() -> 
     article = parse(page, "p.eml.html").articles[0]
     assert article.url == "https://news.example/a"
     assert article.summary == "Told in full online."
+
+
+def test_deep_nesting_is_refused_quickly_and_speakable_falls_back_to_words() -> None:
+    start = time.perf_counter()
+    with pytest.raises(SourceError, match="nested more than 256 elements deep"):
+        parse(b"<div>" * 100_000 + b"x", "deep.html")
+    assert speakable_paragraphs("<div>" * 100_000 + "x &amp; y") == ["x & y"]
+    assert time.perf_counter() - start < 5.0
+
+
+def test_nesting_the_parser_closes_itself_is_not_deep() -> None:
+    page = b"<body><h2>A</h2>" + b"<p>Alpha." * 2000 + b"<h2>B</h2><p>Beta.</body>"
+    assert [a.title for a in parse(page, "p.html").articles] == ["A", "B"]
+    # Deep but legal nesting of inline elements is read without hitting Python's recursion limit.
+    deep = b"<article><h2>T</h2><p>" + b"<span>" * 250 + b"Deep text.</p></article>"
+    assert parse(deep, "p.html").articles[0].summary == "Deep text."

@@ -45,7 +45,7 @@ from audiodigest.sources.common import (
     shorten,
     web_url,
 )
-from audiodigest.sources.speakable import LINE_HEADING, Block, blocks, html_tree
+from audiodigest.sources.speakable import LINE_HEADING, Block, TooDeep, blocks, html_tree
 
 _ENTRY = ".h-entry, .hentry"
 _CARD_CONTAINERS = "article, .h-entry, .hentry"
@@ -258,7 +258,10 @@ def _card(node: LexborNode, index: int, page: _Page, micro: bool) -> Draft | Non
     where = Where(page.name, None, f"article {index}")
     props: dict[str, list[Any]] = {}
     if micro:
-        items = mf2py.parse(doc=node.html or "", url=page.base)["items"]
+        try:
+            items = mf2py.parse(doc=node.html or "", url=page.base)["items"]
+        except RecursionError:  # its parser recurses; the walk below still reads the card
+            items = []
         if items:
             props = items[0].get("properties", {})
     body = node.clone()
@@ -451,7 +454,10 @@ def _sections(root: LexborNode, page: _Page, reading: Reading) -> list[Draft]:
 
 def read_page(text: str, name: str) -> Reading:
     """The articles of an HTML page held as text (rules in the module docstring)."""
-    tree = html_tree(text)
+    try:
+        tree = html_tree(text)
+    except TooDeep as exc:
+        raise SourceError(f"{exc}; is this a web page?", path=name) from None
     page = _Page(name, _base_url(tree), _meta(tree, "og:site_name"))
     root = tree.body
     if root is None:

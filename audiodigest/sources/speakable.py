@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from html import unescape
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -59,6 +60,18 @@ _FURNITURE = re.compile(
 )
 # Containers that hold the content itself, never taken for furniture whatever their class.
 _NEVER_FURNITURE = frozenset({"html", "body", "main", "article"})
+MAX_NESTING = 256
+# Past this depth the walk reads an element's text without its structure (recursion bound).
+_MAX_WALK_DEPTH = 200
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)(?:\s[^>]*?)?(/?)>")
+_VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+     "source", "track", "wbr", "keygen", "frame", "basefont", "bgsound", "image"}
+)  # fmt: skip
+_AUTO_CLOSING = frozenset(
+    {"p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead", "tbody", "tfoot",
+     "rb", "rt", "rp", "rtc", "colgroup", "caption", "html", "head", "body"}
+)  # fmt: skip
 _HOLDS_CONTENT = "main, article, .h-entry, .hentry, [role=main]"
 _HIDDEN_STYLE = re.compile(r"(?i)(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)")
 _BARE_URL = re.compile(r"(?i)(?:https?://|www\.)\S+")
@@ -156,9 +169,13 @@ class _Line:
     bold_chars: int = 0
     link_chars: dict[str, int] = field(default_factory=dict)
     links: list[str] = field(default_factory=list)
+    done: str | None = None
 
     def text(self) -> str:
-        return _ELLIPSIS_MARK.sub("…", clean_text("".join(self.pieces)))
+        """The line's text, cleaned (computed once: a line is complete when it is read)."""
+        if self.done is None:
+            self.done = _ELLIPSIS_MARK.sub("…", clean_text("".join(self.pieces)))
+        return self.done
 
     def title_link(self) -> tuple[bool, str | None]:
         """Whether the line reads as a title (short, all bold or all one link), and its link."""
@@ -257,10 +274,16 @@ class _Walk:
         if link is not None:
             line.link_chars[link] = line.link_chars.get(link, 0) + chars
 
-    def visit(self, node: LexborNode, bold: bool = False, link: str | None = None) -> None:
+    def visit(
+        self, node: LexborNode, bold: bool = False, link: str | None = None, depth: int = 0
+    ) -> None:
         tag = node.tag or ""
         if tag == "-text":
             self.text(node.text_content or "", bold, link)
+            return
+        if depth > _MAX_WALK_DEPTH:
+            if not is_furniture(node):
+                self.text(node.text(deep=True) or "", bold, link)
             return
         if tag.startswith("-"):  # comments, doctype
             return
@@ -288,7 +311,7 @@ class _Walk:
         bold = bold or tag in _BOLD or _bold_style(node)
         if tag in ("ul", "ol", "menu"):
             self.flush()
-            self.list_block(node)
+            self.list_block(node, depth)
             return
         if tag == "hr":
             self.flush()
@@ -298,14 +321,14 @@ class _Walk:
             self.flush()
             holder, self.holder = self.holder, node
             for child in _children(node):
-                self.visit(child, bold, link)
+                self.visit(child, bold, link, depth + 1)
             self.flush(HEADINGS.get(tag, 0), link if tag in HEADINGS else None)
             self.holder = holder
             return
         for child in _children(node):
-            self.visit(child, bold, link)
+            self.visit(child, bold, link, depth + 1)
 
-    def list_block(self, node: LexborNode) -> None:
+    def list_block(self, node: LexborNode, depth: int = 0) -> None:
         """A list as one paragraph whose items are sentences."""
         inner = _Walk(self.layout_tables)
         items: list[str] = []
@@ -318,7 +341,7 @@ class _Walk:
                 continue
             inner.out = []
             inner.holder = item
-            inner.visit(item)
+            inner.visit(item, depth=depth + 1)
             inner.flush()
             for block in inner.out:
                 if block.text and not block.boilerplate:
@@ -335,8 +358,44 @@ def _bold_style(node: LexborNode) -> bool:
     return "font-weight:bold" in style or re.search(r"font-weight:[6-9]00", style) is not None
 
 
+class TooDeep(ValueError):
+    """HTML nested more deeply than :data:`MAX_NESTING` elements."""
+
+
+def nesting(html: str, limit: int = 10**9) -> int:
+    """How deeply the elements of ``html`` nest, counted from its tags (stops past ``limit``).
+
+    Elements the parser closes by itself (``p``, ``li``, ``td``…) and void ones (``br``,
+    ``img``…) do not count, so a page of unclosed paragraphs is shallow.
+
+    >>> nesting("<div><p>a<p>b<div><span>c</span></div></div>")
+    3
+    """
+    depth = deepest = 0
+    for match in _TAG.finditer(html):
+        closing, name, self_closing = match.group(1), match.group(2).lower(), match.group(3)
+        if name in _VOID or name in _AUTO_CLOSING or self_closing:
+            continue
+        if closing:
+            depth = max(0, depth - 1)
+            continue
+        depth += 1
+        if depth > deepest:
+            deepest = depth
+            if deepest > limit:
+                break
+    return deepest
+
+
 def html_tree(html: str) -> LexborHTMLParser:
-    """The document tree of ``html`` (lexbor is forgiving: any text gives a tree)."""
+    """The document tree of ``html`` (lexbor is forgiving: any text gives a tree).
+
+    Raises :class:`TooDeep` for HTML nested more than :data:`MAX_NESTING` deep: the HTML
+    tree builder's scope checks make deep nesting quadratic (100,000 nested ``div`` take
+    minutes), and no page needs it.
+    """
+    if nesting(html, MAX_NESTING) > MAX_NESTING:
+        raise TooDeep(f"HTML nested more than {MAX_NESTING} elements deep")
     return LexborHTMLParser(html)
 
 
@@ -359,7 +418,11 @@ def speakable_paragraphs(html: str) -> list[str]:
     >>> speakable_paragraphs("<p>A &amp; B</p><pre>x = 1</pre><ul><li>One<li>Two!</ul>")
     ['A & B', 'One. Two!']
     """
-    tree = html_tree(html)
+    try:
+        tree = html_tree(html)
+    except TooDeep:
+        # A summary no page would write: read its words, not its structure.
+        return [text] if (text := clean_text(unescape(_TAG.sub(" ", html)))) else []
     root = tree.body or tree.root
     if root is None:
         return []
