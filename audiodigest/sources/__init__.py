@@ -8,7 +8,8 @@ file and, where there is one, the line.
 
 Formats (details in each module's docstring): ``text`` (:mod:`.text`), ``markdown``
 (:mod:`.markdown`), ``json`` and ``yaml`` (:mod:`.structured`), ``feed`` for RSS/Atom
-(:mod:`.feed`).
+(:mod:`.feed`), ``html`` for saved pages (:mod:`.html`), ``email`` for ``.eml`` newsletters
+(:mod:`.mail`).
 """
 
 from __future__ import annotations
@@ -37,14 +38,16 @@ from audiodigest.sources.common import (
     finish,
 )
 from audiodigest.sources.feed import declares_other_encoding, parse_feed
+from audiodigest.sources.html import declared_charset, looks_like_html, parse_html
 from audiodigest.sources.ids import article_id, normalise_title, normalise_url
+from audiodigest.sources.mail import looks_like_email, parse_email
 from audiodigest.sources.markdown import parse_markdown
 from audiodigest.sources.structured import parse_json, parse_yaml
 from audiodigest.sources.text import parse_text
 
 log = logging.getLogger(__name__)
 
-FORMATS: tuple[str, ...] = ("text", "markdown", "json", "yaml", "feed")
+FORMATS: tuple[str, ...] = ("text", "markdown", "json", "yaml", "feed", "html", "email")
 
 EXTENSIONS: dict[str, str] = {
     ".txt": "text",
@@ -57,6 +60,9 @@ EXTENSIONS: dict[str, str] = {
     ".xml": "feed",
     ".rss": "feed",
     ".atom": "feed",
+    ".html": "html",
+    ".htm": "html",
+    ".eml": "email",
 }
 
 # A reader takes the bytes and the file name and gives its drafts, alone or in a Reading with
@@ -67,6 +73,8 @@ _READERS: dict[str, Callable[[bytes, str], list[Draft] | Reading]] = {
     "json": parse_json,
     "yaml": parse_yaml,
     "feed": parse_feed,
+    "html": parse_html,
+    "email": parse_email,
 }
 
 _SNIFF_BYTES = 4096
@@ -77,7 +85,9 @@ _YAML_START = re.compile(r"(?:---|- *title *:|(?:articles|items|entries) *:)")
 def detect_format(data: bytes, name: str) -> str:
     """The format of a digest: from the extension of ``name``, else sniffed from the content.
 
-    Sniffing looks at the start of the file: ``<rss``, ``<feed``, ``<rdf:RDF`` or ``<?xml`` is a
+    Sniffing looks at the start of the file: ``<!doctype html``, ``<html`` or a body of tags is
+    HTML; RFC 822 headers (``From:`` with ``Subject:``, ``Date:``, ``MIME-Version:``…) are an
+    e-mail; ``<rss``, ``<feed``, ``<rdf:RDF`` or ``<?xml`` is a
     feed; ``[`` or ``{`` is JSON; ``---``, ``- title:`` or an ``articles:``/``items:``/
     ``entries:`` key is YAML; a line starting with ``# `` (a heading) is Markdown; anything else
     is plain text.
@@ -91,6 +101,10 @@ def detect_format(data: bytes, name: str) -> str:
     if by_extension:
         return by_extension
     head = data[:_SNIFF_BYTES].decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
+    if looks_like_html(head):
+        return "html"
+    if looks_like_email(head):
+        return "email"
     if head.startswith(("<rss", "<feed", "<?xml", "<rdf:RDF")):
         return "feed"
     if head.startswith(("[", "{")):
@@ -100,6 +114,16 @@ def detect_format(data: bytes, name: str) -> str:
     if _HEADING.search(head):
         return "markdown"
     return "text"
+
+
+def _decodes_itself(fmt: str, data: bytes) -> bool:
+    """True when the format names its own encoding and the reader decodes it (a feed's XML
+    declaration, a page's ``<meta charset>``, an e-mail's MIME charsets)."""
+    if fmt == "feed":
+        return declares_other_encoding(data)
+    if fmt == "html":
+        return declared_charset(data) not in (None, "utf-8", "utf8")
+    return fmt == "email"
 
 
 def parse(data: bytes, name: str, fmt: str | None = None) -> Digest:
@@ -116,7 +140,7 @@ def parse(data: bytes, name: str, fmt: str | None = None) -> Digest:
         )
     check_bytes(data, name)
     fmt = fmt or detect_format(data, name)
-    if fmt != "feed" or not declares_other_encoding(data):
+    if not _decodes_itself(fmt, data):
         decode(data, name)  # fail early, with a line number, on anything but UTF-8
     reading = _READERS[fmt](data, name)
     if not isinstance(reading, Reading):

@@ -9,6 +9,7 @@ text, Markdown, HTML and e-mail readers agree on what is furniture.
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 # Whole lines an e-mail or a page adds around its articles. Matched against the start of a
 # short line only (see is_boilerplate), so an article that mentions "unsubscribe" stays.
@@ -35,9 +36,22 @@ _BOILERPLATE = re.compile(
       | sent\s+(?:with|via|by)\s+\w+
       | advertise\s+with\s+us
       | (?:this\s+(?:issue|newsletter|e-?mail)\s+is\s+)?(?:sponsored|brought\s+to\s+you)\s+by\b
+      | (?:\d+|no|one)\s+(?:comments?|responses?|replies)\s*[.!»›→]*$
+      | (?:leave\s+a|add\s+a|post\s+a)\s+(?:comment|reply)\b
+      | the\s+post\s+.+\s+appeared\s+first\s+on\b
+      | (?:tweet|share|like)\s*$
     )""",
 )
 _MAX_BOILERPLATE_WORDS = 25
+
+# The words of a link that leads to the rest of an article ("Read more →", "Continue reading").
+_READ_MORE = re.compile(
+    r"""(?ix)^[\W_]*(?:
+        read\s+(?:more|on|the\s+(?:full\s+)?(?:story|article|post)|full\s+(?:story|article|post))
+      | continue\s+reading | keep\s+reading | full\s+(?:story|article)
+      | more\s*(?:→|->|»|›)
+    )(?!\w)[\W_]*(?:(?:at|on|in)\s+\S.*)?$""",
+)
 
 # "(5 minute read)", "[3 min read]", "· 4 min", "(GitHub Repo)" after a title.
 _READING_TIME = re.compile(
@@ -66,12 +80,25 @@ def is_boilerplate(line: str) -> bool:
     True
     >>> is_boilerplate("You are receiving this because you signed up at example.com.")
     True
+    >>> is_boilerplate("12 Comments"), is_boilerplate("Leave a comment")
+    (True, True)
     >>> is_boilerplate("Researchers found a way to unsubscribe bots from spam lists.")
     False
     """
     if len(line.split()) > _MAX_BOILERPLATE_WORDS:
         return False
     return _BOILERPLATE.match(line) is not None
+
+
+def is_read_more(label: str) -> bool:
+    """True for the words of a link that leads to the rest of an article.
+
+    >>> is_read_more("Read more →"), is_read_more("Continue reading »"), is_read_more("More →")
+    (True, True, True)
+    >>> is_read_more("Read more than 500 papers in a week")
+    False
+    """
+    return len(label.split()) <= 6 and _READ_MORE.match(label) is not None
 
 
 def split_reading_time(title: str) -> tuple[str, int | None]:
@@ -109,3 +136,63 @@ def byline(line: str) -> str | None:
     if not name or len(name) > _MAX_BYLINE_CHARS or len(name.split()) > 8:
         return None
     return name
+
+
+# Query keys under which click trackers carry the real destination.
+_REDIRECT_KEYS = frozenset(
+    {
+        "url",
+        "u",
+        "q",
+        "redirect",
+        "redirect_url",
+        "target",
+        "dest",
+        "destination",
+        "link",
+        "r",
+        "to",
+        "goto",
+    }
+)
+
+
+def untrack(url: str) -> str:
+    """The destination of a newsletter's click-tracking link, or ``url`` itself.
+
+    Trackers wrap the real address either as a path segment (``/CL0/https:%2F%2Fexample.com%2Fa``)
+    or as a query value (``?url=https%3A%2F%2Fexample.com%2Fa``). The ``utm_*`` parameters the
+    newsletter added to the destination go too.
+
+    >>> untrack("https://tracking.example.net/CL0/https:%2F%2Fexample.com%2Fa%3Fx=1%26utm_source=nl/1/0100abc")
+    'https://example.com/a?x=1'
+    >>> untrack("https://click.example.net/ls/click?upn=xyz&url=https%3A%2F%2Fexample.org%2Fb")
+    'https://example.org/b'
+    >>> untrack("https://example.com/2026/11/a-story")
+    'https://example.com/2026/11/a-story'
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    for segment in parts.path.split("/")[1:]:
+        inner = unquote(segment)
+        if re.match(r"https?://[^/\s]", inner, re.IGNORECASE):
+            return _without_utm(inner)
+    for key, value in parse_qsl(parts.query):
+        if key.lower() in _REDIRECT_KEYS and re.match(r"https?://[^/\s]", value, re.IGNORECASE):
+            return _without_utm(value)
+    return url
+
+
+def _without_utm(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith("utm_")
+    ]
+    return urlunsplit(parts._replace(query=urlencode(query)))
