@@ -8,7 +8,7 @@ file and, where there is one, the line.
 
 Formats (details in each module's docstring): ``text`` (:mod:`.text`), ``markdown``
 (:mod:`.markdown`), ``json`` and ``yaml`` (:mod:`.structured`), ``feed`` for RSS/Atom
-(:mod:`.feed`).
+(:mod:`.feed`), ``jsonfeed`` for JSON Feed (:mod:`.jsonfeed`).
 """
 
 from __future__ import annotations
@@ -37,13 +37,14 @@ from audiodigest.sources.common import (
 )
 from audiodigest.sources.feed import declares_other_encoding, parse_feed
 from audiodigest.sources.ids import article_id, normalise_title, normalise_url
+from audiodigest.sources.jsonfeed import is_json_feed, parse_jsonfeed
 from audiodigest.sources.markdown import parse_markdown
 from audiodigest.sources.structured import parse_json, parse_yaml
 from audiodigest.sources.text import parse_text
 
 log = logging.getLogger(__name__)
 
-FORMATS: tuple[str, ...] = ("text", "markdown", "json", "yaml", "feed")
+FORMATS: tuple[str, ...] = ("text", "markdown", "json", "yaml", "feed", "jsonfeed")
 
 EXTENSIONS: dict[str, str] = {
     ".txt": "text",
@@ -56,6 +57,7 @@ EXTENSIONS: dict[str, str] = {
     ".xml": "feed",
     ".rss": "feed",
     ".atom": "feed",
+    ".jsonfeed": "jsonfeed",
 }
 
 # A reader takes the bytes and the file name and gives its drafts, alone or in a Reading with
@@ -66,6 +68,7 @@ _READERS: dict[str, Callable[[bytes, str], list[Draft] | Reading]] = {
     "json": parse_json,
     "yaml": parse_yaml,
     "feed": parse_feed,
+    "jsonfeed": parse_jsonfeed,
 }
 
 _SNIFF_BYTES = 4096
@@ -79,7 +82,8 @@ def detect_format(data: bytes, name: str) -> str:
     Sniffing looks at the start of the file: ``<rss``, ``<feed``, ``<rdf:RDF`` or ``<?xml`` is a
     feed; ``[`` or ``{`` is JSON; ``---``, ``- title:`` or an ``articles:``/``items:``/
     ``entries:`` key is YAML; a line starting with ``# `` (a heading) is Markdown; anything else
-    is plain text.
+    is plain text. A JSON object whose ``version`` is a jsonfeed.org version is a JSON Feed,
+    whatever its extension (``.json``, ``.feed.json``, ``.jsonfeed``).
 
     >>> detect_format(b"[]", "2026-11-27")
     'json'
@@ -87,13 +91,15 @@ def detect_format(data: bytes, name: str) -> str:
     'markdown'
     """
     by_extension = EXTENSIONS.get(Path(name).suffix.lower())
+    if by_extension == "json" and is_json_feed(data):
+        return "jsonfeed"
     if by_extension:
         return by_extension
     head = data[:_SNIFF_BYTES].decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
     if head.startswith(("<rss", "<feed", "<?xml", "<rdf:RDF")):
         return "feed"
     if head.startswith(("[", "{")):
-        return "json"
+        return "jsonfeed" if is_json_feed(data) else "json"
     if _YAML_START.match(head):
         return "yaml"
     if _HEADING.search(head):

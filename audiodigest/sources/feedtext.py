@@ -1,0 +1,140 @@
+"""What the feed readers (RSS/Atom and JSON Feed) share: deciding what to say about an entry.
+
+A feed entry may carry a summary, content, or both, as HTML or plain text, and many feeds fill
+the summary with nothing but the title again. The rules, the same for every feed format:
+
+- HTML is made speakable (:func:`~audiodigest.sources.speakable.speakable_paragraphs`):
+  paragraphs stay paragraphs, list items become sentences, code blocks, tables and figures are
+  left out.
+- The first text that says more than the title wins (the candidates come in the reader's
+  order of preference); leading paragraphs that only repeat the title are dropped, so the
+  title is never read twice.
+- An entry without a title is titled by its first sentence; the rest is its summary.
+- An entry with nothing to say beyond its title is left out, with a warning.
+- A text longer than the summary limit is cut after its last whole paragraph (or sentence)
+  that fits, with a warning.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from audiodigest.sources.common import (
+    MAX_SUMMARY_CHARS,
+    MAX_TITLE_CHARS,
+    clean_paragraphs,
+    clean_text,
+    shorten,
+)
+from audiodigest.sources.speakable import speakable_paragraphs
+
+# An untitled entry's title is its first sentence, cut to this many characters at a word.
+TITLE_FROM_TEXT_CHARS = 90
+
+_SENTENCE = re.compile(r"(?s)(.+?[.!?…])(?=\s+\S|$)")
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def html_text(html: str) -> str:
+    """The speakable text of an HTML fragment, its paragraphs separated by blank lines."""
+    return "\n\n".join(speakable_paragraphs(html))
+
+
+def html_line(html: str) -> str:
+    """The speakable text of an HTML fragment as one line (for titles and names)."""
+    return " ".join(speakable_paragraphs(html))
+
+
+def _folded(text: str) -> str:
+    return _NOT_WORD.sub(" ", text.casefold()).strip()
+
+
+def repeats(text: str, title: str) -> bool:
+    """True when ``text`` says nothing but ``title`` (case, spacing, punctuation aside).
+
+    >>> repeats("Release 2.3 is out…", "Release 2.3 is out")
+    True
+    >>> repeats("Release 2.3 is out with faster builds.", "Release 2.3 is out")
+    False
+    """
+    return bool(_folded(title)) and _folded(text) == _folded(title)
+
+
+def _without_title(text: str, title: str) -> str:
+    paragraphs = clean_paragraphs(text).split("\n\n")
+    while paragraphs and repeats(paragraphs[0], title):
+        paragraphs.pop(0)
+    return "\n\n".join(paragraphs)
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` cut at the last word boundary before ``limit`` characters, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:—–-")
+    return head + "…"
+
+
+def title_from_text(text: str) -> tuple[str, str]:
+    """A title for an untitled entry and what remains to be said: its first sentence and the
+    rest. When the sentence is too long to be a title it is shortened and the whole text stays
+    the summary.
+
+    >>> title_from_text("Shipped the new parser today. It reads JSON Feed.")
+    ('Shipped the new parser today.', 'It reads JSON Feed.')
+    """
+    text = clean_paragraphs(text)
+    first, _, others = text.partition("\n\n")
+    match = _SENTENCE.match(first)
+    sentence = match.group(1) if match else first
+    rest = first[len(sentence):].strip()
+    if len(sentence) > TITLE_FROM_TEXT_CHARS:
+        return _cut(sentence, TITLE_FROM_TEXT_CHARS), text
+    return sentence, "\n\n".join(part for part in (rest, others) if part)
+
+
+def fit(summary: str, limit: int = MAX_SUMMARY_CHARS) -> str:
+    """``summary`` cut after its last whole paragraph (else sentence, else word) within ``limit``."""
+    if len(summary) <= limit:
+        return summary
+    kept = ""
+    for paragraph in summary.split("\n\n"):
+        candidate = f"{kept}\n\n{paragraph}" if kept else paragraph
+        if len(candidate) > limit:
+            break
+        kept = candidate
+    if kept:
+        return kept
+    sentences = ""
+    for match in _SENTENCE.finditer(summary):
+        if match.end() > limit:
+            break
+        sentences = summary[: match.end()]
+    return sentences.strip() or _cut(summary, limit)
+
+
+def choose(title: str | None, candidates: Iterable[str | None], label: str,
+           warnings: list[str]) -> tuple[str, str] | None:
+    """The title and summary to read for one entry, or None (with a warning) when the entry has
+    nothing to say beyond its title. ``candidates`` are plain texts (HTML already made
+    speakable) in order of preference; ``label`` names the entry in warnings ("feed.xml:
+    entry 3")."""
+    title = clean_text(title or "")
+    texts = [clean_paragraphs(c) for c in candidates if c and c.strip()]
+    if not title:
+        if not texts or not texts[0]:
+            warnings.append(f"{label}: no title and no text; left out")
+            return None
+        title, summary = title_from_text(texts[0])
+        texts = [summary] if summary else []
+    for text in texts:
+        summary = _without_title(text, title) if title else text
+        if summary:
+            if len(summary) > MAX_SUMMARY_CHARS:
+                warnings.append(f"{label}: {shorten(title)!r} is {len(summary):,} characters "
+                                f"long; reading the first {MAX_SUMMARY_CHARS:,}")
+                summary = fit(summary)
+            return _cut(title, MAX_TITLE_CHARS), summary
+    warnings.append(f"{label}: {shorten(title)!r} has no summary beyond its title; left out")
+    return None
