@@ -366,7 +366,8 @@ def test_ids_survive_unparseable_urls() -> None:
         "audiodigest.sources",
         "audiodigest.sources.common",
         "audiodigest.sources.ids",
-        "audiodigest.sources.feed",
+        "audiodigest.sources.feedtext",
+        "audiodigest.sources.speakable",
         "audiodigest.sources.boilerplate",
     ],
 )
