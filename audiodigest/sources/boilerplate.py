@@ -35,6 +35,10 @@ _BOILERPLATE = re.compile(
       | sent\s+(?:with|via|by)\s+\w+
       | advertise\s+with\s+us
       | (?:this\s+(?:issue|newsletter|e-?mail)\s+is\s+)?(?:sponsored|brought\s+to\s+you)\s+by\b
+      | continue\s+reading\b
+      | read\s+(?:the\s+)?(?:full|whole|entire|rest\s+of\s+the)\s+(?:article|story|post|piece)\b
+      | the\s+post\s+.{1,200}?\s+appeared\s+first\s+on\s+\S.*
+      | (?:\d+\s+)?(?:comments?|replies|discuss(?:ion)?|permalink)\s*[.!:→»>)\]-]*$
     )""",
 )
 _MAX_BOILERPLATE_WORDS = 25
@@ -68,6 +72,10 @@ def is_boilerplate(line: str) -> bool:
     True
     >>> is_boilerplate("Researchers found a way to unsubscribe bots from spam lists.")
     False
+    >>> is_boilerplate("The post Chips get cheaper appeared first on Example Weekly.")
+    True
+    >>> is_boilerplate("Continue reading →"), is_boilerplate("12 comments")
+    (True, True)
     """
     if len(line.split()) > _MAX_BOILERPLATE_WORDS:
         return False

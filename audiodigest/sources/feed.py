@@ -23,7 +23,7 @@ import feedparser
 
 from audiodigest.errors import SourceError
 from audiodigest.sources.common import Draft, Reading, Where, check_count, shorten, web_url
-from audiodigest.sources.feedtext import choose, html_line, html_text
+from audiodigest.sources.feedtext import choose, headline_only_warning, html_line, html_text
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,9 @@ def _parse(data: bytes, name: str) -> Any:
 
 def parse_feed(data: bytes, name: str) -> Reading:
     """Read an RSS or Atom feed into drafts, one per entry with something to read, in feed
-    order; entries with nothing beyond their title are left out with a warning."""
+    order. An entry with nothing beyond its title is read as a headline (its summary is its
+    title, read once by the script); one with neither title nor text is left out. Both are
+    reported in the Reading's warnings."""
     result = _parse(data, name)
     entries = result.get("entries") or []
     problem = result.get("bozo_exception") if result.get("bozo") else None
@@ -117,6 +119,7 @@ def parse_feed(data: bytes, name: str) -> Reading:
                         "read what could be read")
     feed_title = _detail_text(result.get("feed") or {}, "title", one_line=True)
     drafts = []
+    headlines: list[str] = []  # the entries with nothing but a title
     for index, entry in enumerate(entries, 1):
         where = Where(name, None, f"entry {index}")
         check_count(index, where)
@@ -124,8 +127,12 @@ def parse_feed(data: bytes, name: str) -> Reading:
         chosen = choose(_detail_text(entry, "title", one_line=True), _texts(entry), label,
                         warnings)
         if chosen is None:
+            warnings.append(f"{label}: no title and no text; left out")
             continue
         title, summary = chosen
+        if not summary:
+            headlines.append(str(index))
+            summary = title  # the script reads a summary that repeats the title only once
         link = entry.get("link")
         url = web_url(link) if isinstance(link, str) else None
         if link and not url:
@@ -142,7 +149,9 @@ def parse_feed(data: bytes, name: str) -> Reading:
                 tags=_tags(entry),
             )
         )
+    if headlines:
+        warnings.append(headline_only_warning(name, headlines, "entry", "entries"))
     if not drafts:
-        raise SourceError(f"none of the feed's {len(entries)} entries has anything to read "
-                          "beyond its title", path=name)
+        raise SourceError(f"none of the feed's {len(entries)} entries has a title or any "
+                          "text", path=name)
     return Reading(drafts, warnings=warnings)

@@ -9,8 +9,12 @@ the summary with nothing but the title again. The rules, the same for every feed
 - The first text that says more than the title wins (the candidates come in the reader's
   order of preference); leading paragraphs that only repeat the title are dropped, so the
   title is never read twice.
+- Paragraphs that are furniture ("Continue reading →", "Read more", "12 comments", "The post …
+  appeared first on …", a bare link) are left out
+  (:func:`~audiodigest.sources.boilerplate.is_boilerplate`).
 - An entry without a title is titled by its first sentence; the rest is its summary.
-- An entry with nothing to say beyond its title is left out, with a warning.
+- An entry with nothing to say beyond its title keeps its title as its summary: the script
+  reads the headline once (see ``script/render.py``), and one warning lists such entries.
 - A text longer than the summary limit is cut after its last whole paragraph (or sentence)
   that fits, with a warning.
 """
@@ -20,9 +24,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from audiodigest.sources.boilerplate import is_boilerplate
 from audiodigest.sources.common import (
     MAX_SUMMARY_CHARS,
     MAX_TITLE_CHARS,
+    Kind,
+    classify,
     clean_paragraphs,
     clean_text,
     shorten,
@@ -34,6 +41,7 @@ TITLE_FROM_TEXT_CHARS = 90
 
 _SENTENCE = re.compile(r"(?s)(.+?[.!?…])(?=\s+\S|$)")
 _NOT_WORD = re.compile(r"[\W_]+")
+_EXCERPT_END = re.compile(r"\s*\[(?:…|\.\.\.|&hellip;)\]$")
 
 
 def html_text(html: str) -> str:
@@ -59,13 +67,6 @@ def repeats(text: str, title: str) -> bool:
     False
     """
     return bool(_folded(title)) and _folded(text) == _folded(title)
-
-
-def _without_title(text: str, title: str) -> str:
-    paragraphs = clean_paragraphs(text).split("\n\n")
-    while paragraphs and repeats(paragraphs[0], title):
-        paragraphs.pop(0)
-    return "\n\n".join(paragraphs)
 
 
 def _cut(text: str, limit: int) -> str:
@@ -114,27 +115,50 @@ def fit(summary: str, limit: int = MAX_SUMMARY_CHARS) -> str:
     return sentences.strip() or _cut(summary, limit)
 
 
+def _speakable_part(text: str, title: str) -> str:
+    """``text`` without the paragraphs that repeat the title or are furniture ("Continue
+    reading →", "Comments", "The post … appeared first on …"), an excerpt's "[…]" made "…"."""
+    paragraphs = [_EXCERPT_END.sub("…", p) for p in clean_paragraphs(text).split("\n\n")]
+    kept = [p for p in paragraphs
+            if p and not is_boilerplate(p) and classify(p)[0] not in (Kind.READ_MORE, Kind.URL)]
+    while kept and title and repeats(kept[0], title):
+        kept.pop(0)
+    return "\n\n".join(kept)
+
+
 def choose(title: str | None, candidates: Iterable[str | None], label: str,
            warnings: list[str]) -> tuple[str, str] | None:
-    """The title and summary to read for one entry, or None (with a warning) when the entry has
-    nothing to say beyond its title. ``candidates`` are plain texts (HTML already made
-    speakable) in order of preference; ``label`` names the entry in warnings ("feed.xml:
-    entry 3")."""
+    """The title and summary to read for one entry. ``candidates`` are plain texts (HTML
+    already made speakable) in order of preference; ``label`` names the entry in warnings
+    ("feed.xml: entry 3").
+
+    The summary is "" when the entry says nothing beyond its title (the caller decides what to
+    do with a headline); None means the entry has neither a title nor any text.
+    """
     title = clean_text(title or "")
     texts = [clean_paragraphs(c) for c in candidates if c and c.strip()]
     if not title:
-        if not texts or not texts[0]:
-            warnings.append(f"{label}: no title and no text; left out")
+        spoken = next((t for t in (_speakable_part(t, "") for t in texts) if t), "")
+        if not spoken:
             return None
-        title, summary = title_from_text(texts[0])
-        texts = [summary] if summary else []
+        title, summary = title_from_text(spoken)
+        texts = [summary]
     for text in texts:
-        summary = _without_title(text, title) if title else text
+        summary = _speakable_part(text, title)
         if summary:
             if len(summary) > MAX_SUMMARY_CHARS:
                 warnings.append(f"{label}: {shorten(title)!r} is {len(summary):,} characters "
                                 f"long; reading the first {MAX_SUMMARY_CHARS:,}")
                 summary = fit(summary)
             return _cut(title, MAX_TITLE_CHARS), summary
-    warnings.append(f"{label}: {shorten(title)!r} has no summary beyond its title; left out")
-    return None
+    return _cut(title, MAX_TITLE_CHARS), ""
+
+
+def headline_only_warning(name: str, numbers: list[str], one: str, many: str) -> str:
+    """One warning for the entries that have only a title (their headline is read alone);
+    ``one``/``many`` name them ("entry"/"entries")."""
+    shown = ", ".join(numbers[:5]) + (f" and {len(numbers) - 5} more" if len(numbers) > 5 else "")
+    if len(numbers) == 1:
+        return f"{name}: {one} {shown} says nothing beyond its title; only the headline is read"
+    return (f"{name}: {len(numbers)} {many} ({shown}) say nothing beyond their titles; only "
+            "their headlines are read")

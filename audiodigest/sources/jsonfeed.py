@@ -15,8 +15,10 @@ A JSON Feed is a JSON object whose ``version`` is ``https://jsonfeed.org/version
 - the tags: ``tags``.
 
 The feed's own title names the publication, not the issue, so it is not the episode's title.
-An item with nothing to say beyond its title is left out with a warning; a feed with no items,
-or none with anything to read, is an error.
+An item with nothing to say beyond its title is read as a headline (its summary is its title,
+which the script reads once), and one warning lists such items; an item with neither title nor
+text is left out with a warning. A feed with no items, or none with a title or text, is an
+error.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from audiodigest.sources.common import (
     shorten,
     web_url,
 )
-from audiodigest.sources.feedtext import choose, html_text
+from audiodigest.sources.feedtext import choose, headline_only_warning, html_text
 from audiodigest.sources.structured import json_item_lines, load_json
 
 VERSION_PREFIXES = ("https://jsonfeed.org/version/", "http://jsonfeed.org/version/")
@@ -114,6 +116,7 @@ def parse_jsonfeed(data: bytes, name: str) -> Reading:
     publication = _text(feed, "title")
     warnings: list[str] = []
     drafts = []
+    headlines: list[str] = []  # the entries with nothing but a title
     for index, item in enumerate(items, 1):
         line = lines[index - 1] if index <= len(lines) else None
         where = Where(name, line, f"item {index}")
@@ -127,8 +130,12 @@ def parse_jsonfeed(data: bytes, name: str) -> Reading:
                          _text(item, "content_text")],
                         label, warnings)
         if chosen is None:
+            warnings.append(f"{label}: no title and no text; left out")
             continue
         title, summary = chosen
+        if not summary:
+            headlines.append(str(index))
+            summary = title  # the script reads a summary that repeats the title only once
         tags = item.get("tags")
         drafts.append(Draft(
             where=where, title=title, summary=summary, url=_url(item, label, warnings),
@@ -136,7 +143,9 @@ def parse_jsonfeed(data: bytes, name: str) -> Reading:
             published=_published(item, where, label, warnings),
             tags=[t for t in tags if isinstance(t, str)] if isinstance(tags, list) else [],
         ))
+    if headlines:
+        warnings.append(headline_only_warning(name, headlines, "item", "items"))
     if not drafts:
-        raise SourceError(f"none of the feed's {len(items)} items has anything to read beyond "
-                          "its title", path=name)
+        raise SourceError(f"none of the feed's {len(items)} items has a title or any "
+                          "text", path=name)
     return Reading(drafts, warnings=warnings)
