@@ -11,7 +11,8 @@ the summary with nothing but the title again. The rules, the same for every feed
   title is never read twice.
 - Paragraphs that are furniture ("Continue reading →", "Read more", "12 comments", "The post …
   appeared first on …", a bare link) are left out
-  (:func:`~audiodigest.sources.boilerplate.is_boilerplate`).
+  (:func:`~audiodigest.sources.boilerplate.is_boilerplate`); an excerpt cut short ("… […]",
+  "legitimate…") ends at its last whole sentence.
 - An entry without a title is titled by its first sentence; the rest is its summary.
 - An entry with nothing to say beyond its title keeps its title as its summary: the script
   reads the headline once (see ``script/render.py``), and one warning lists such entries.
@@ -41,7 +42,11 @@ TITLE_FROM_TEXT_CHARS = 90
 
 _SENTENCE = re.compile(r"(?s)(.+?[.!?…])(?=\s+\S|$)")
 _NOT_WORD = re.compile(r"[\W_]+")
-_EXCERPT_END = re.compile(r"\s*\[(?:…|\.\.\.|&hellip;)\]$")
+# An excerpt cut short: "[…]" (WordPress), or an ellipsis glued to a word ("legitimate…").
+_CUT_SHORT = re.compile(r"(?:\s*\[(?:…|\.\.\.)\]|(?<=\w)(?:…|\.\.\.))$")
+_SENTENCE_ENDS = re.compile(r"[.!?][\"'”’)\]]*(?=\s)")
+# "The post <title> appeared first on <blog>." (WordPress, Yoast), at the end of a paragraph.
+_APPEARED_FIRST = re.compile(r"(?is)\s*\b(?:the|this)\s+post\b.{0,300}?\bappeared\s+first\s+on\b.*$")
 
 
 def html_text(html: str) -> str:
@@ -83,16 +88,18 @@ def title_from_text(text: str) -> tuple[str, str]:
     the summary.
 
     >>> title_from_text("Shipped the new parser today. It reads JSON Feed.")
-    ('Shipped the new parser today.', 'It reads JSON Feed.')
+    ('Shipped the new parser today', 'It reads JSON Feed.')
     """
     text = clean_paragraphs(text)
     first, _, others = text.partition("\n\n")
     match = _SENTENCE.match(first)
     sentence = match.group(1) if match else first
     rest = first[len(sentence):].strip()
-    if len(sentence) > TITLE_FROM_TEXT_CHARS:
-        return _cut(sentence, TITLE_FROM_TEXT_CHARS), text
-    return sentence, "\n\n".join(part for part in (rest, others) if part)
+    # A chapter title reads better without the sentence's full stop or a colon leading on.
+    title = sentence.rstrip(":;,") if sentence.endswith("...") else sentence.rstrip(".:;,")
+    if len(title) > TITLE_FROM_TEXT_CHARS:
+        return _cut(title, TITLE_FROM_TEXT_CHARS), text
+    return title or sentence, "\n\n".join(part for part in (rest, others) if part)
 
 
 def fit(summary: str, limit: int = MAX_SUMMARY_CHARS) -> str:
@@ -115,10 +122,28 @@ def fit(summary: str, limit: int = MAX_SUMMARY_CHARS) -> str:
     return sentences.strip() or _cut(summary, limit)
 
 
+def _whole_sentences(paragraph: str) -> str:
+    """An excerpt cut short mid-sentence ends at its last whole sentence instead.
+
+    >>> _whole_sentences("Prices fell. Analysts expect a rise in […]")
+    'Prices fell.'
+    >>> _whole_sentences("Driven by legitimate…")
+    'Driven by legitimate…'
+    """
+    marker = _CUT_SHORT.search(paragraph)
+    if not marker:
+        return paragraph
+    head = paragraph[: marker.start()]
+    ends = list(_SENTENCE_ENDS.finditer(head + " "))
+    return head[: ends[-1].end()].strip() if ends else head.rstrip() + "…"
+
+
 def _speakable_part(text: str, title: str) -> str:
     """``text`` without the paragraphs that repeat the title or are furniture ("Continue
-    reading →", "Comments", "The post … appeared first on …"), an excerpt's "[…]" made "…"."""
-    paragraphs = [_EXCERPT_END.sub("…", p) for p in clean_paragraphs(text).split("\n\n")]
+    reading →", "Comments", "The post … appeared first on …"); an excerpt cut short ends at its
+    last whole sentence."""
+    paragraphs = [_whole_sentences(_APPEARED_FIRST.sub("", p))
+                  for p in clean_paragraphs(text).split("\n\n")]
     kept = [p for p in paragraphs
             if p and not is_boilerplate(p) and classify(p)[0] not in (Kind.READ_MORE, Kind.URL)]
     while kept and title and repeats(kept[0], title):

@@ -5,8 +5,9 @@ A JSON Feed is a JSON object whose ``version`` is ``https://jsonfeed.org/version
 
 - the title: ``title``; an untitled item (a micro-post) is titled by its first sentence;
 - the summary: ``summary``, else ``content_html`` (made speakable: code blocks, tables and
-  figures left out, list items read as sentences), else ``content_text``; text that only repeats
-  the title is skipped (see :mod:`.feedtext`);
+  figures left out, list items read as sentences), else ``content_text`` (read as HTML when
+  it holds HTML tags, as some generators' does); text that only repeats the title is skipped
+  (see :mod:`.feedtext`);
 - the URL: ``url``, else ``external_url`` (http(s) only; another link is ignored, with a warning);
 - the publication date: ``date_published``, else ``date_modified`` (RFC 3339; a date that does
   not parse is ignored, with a warning);
@@ -41,6 +42,8 @@ from audiodigest.sources.feedtext import choose, headline_only_warning, html_tex
 from audiodigest.sources.structured import json_item_lines, load_json
 
 VERSION_PREFIXES = ("https://jsonfeed.org/version/", "http://jsonfeed.org/version/")
+_HTML_TAG = re.compile(r"</?(?:p|br|img|pre|code|a|div|span|figure|table|ul|ol|li|em|strong|b|i|"
+                       r"blockquote|h[1-6])\b[^<>]*>", re.IGNORECASE)
 _VERSION_KEY = re.compile(rb'"version"\s*:\s*"https?://jsonfeed\.org/version/')
 
 
@@ -98,6 +101,19 @@ def _published(item: dict[str, Any], where: Where, label: str, warnings: list[st
     return None
 
 
+def _content(item: dict[str, Any]) -> str | None:
+    """The item's content as speakable text: ``content_html`` when there is any (its markup
+    says what is code or a table), else ``content_text``. Some generators put HTML in
+    ``content_text`` too (micro.blog: ``<img>``, ``<pre>``); such text is read as HTML."""
+    html = _text(item, "content_html")
+    if html is not None:
+        return html_text(html)
+    text = _text(item, "content_text")
+    if text is not None and _HTML_TAG.search(text):
+        return html_text(text)
+    return text
+
+
 def parse_jsonfeed(data: bytes, name: str) -> Reading:
     """Read a JSON Feed (shape in the module docstring) into drafts, one per readable item."""
     text = decode(data, name)
@@ -124,11 +140,8 @@ def parse_jsonfeed(data: bytes, name: str) -> Reading:
         label = f"{name}:{line}" if line else f"{name}: item {index}"
         if not isinstance(item, dict):
             raise where.error(f"expected an object, not {type(item).__name__}")
-        html = _text(item, "content_html")
-        chosen = choose(_text(item, "title"),
-                        [_text(item, "summary"), html_text(html) if html else None,
-                         _text(item, "content_text")],
-                        label, warnings)
+        chosen = choose(_text(item, "title"), [_text(item, "summary"), _content(item)], label,
+                        warnings)
         if chosen is None:
             warnings.append(f"{label}: no title and no text; left out")
             continue
