@@ -43,7 +43,8 @@ TITLE_FROM_TEXT_CHARS = 90
 _SENTENCE = re.compile(r"(?s)(.+?[.!?…])(?=\s+\S|$)")
 _NOT_WORD = re.compile(r"[\W_]+")
 # An excerpt cut short: "[…]" (WordPress), or an ellipsis glued to a word ("legitimate…").
-_CUT_SHORT = re.compile(r"(?:\s*\[(?:…|\.\.\.)\]|(?<=\w)(?:…|\.\.\.))$")
+# "…" / "..." after a space is the same cut (generated excerpts: "… { ID: 1 } ...").
+_CUT_SHORT = re.compile(r"(?:\s*\[(?:…|\.\.\.)\]|(?<=\w)(?:…|\.\.\.)|\s+(?:…|\.\.\.))$")
 _SENTENCE_ENDS = re.compile(r"[.!?][\"'”’)\]]*(?=\s)")
 # "The post <title> appeared first on <blog>." (WordPress, Yoast), at the end of a paragraph.
 _APPEARED_FIRST = re.compile(r"(?is)\s*\b(?:the|this)\s+post\b.{0,300}?\bappeared\s+first\s+on\b.*$")
@@ -129,6 +130,8 @@ def _whole_sentences(paragraph: str) -> str:
     'Prices fell.'
     >>> _whole_sentences("Driven by legitimate…")
     'Driven by legitimate…'
+    >>> _whole_sentences("We hit a bug. The table: id role 1 USER { ID: 1 } ...")
+    'We hit a bug.'
     """
     marker = _CUT_SHORT.search(paragraph)
     if not marker:
