@@ -141,17 +141,27 @@ def _whole_sentences(paragraph: str) -> str:
     return head[: ends[-1].end()].strip() if ends else head.rstrip() + "…"
 
 
+def _says_only_title(paragraph: str, title: str) -> bool:
+    """The paragraph is the title again, whole or cut short ("Release 2.3 is…")."""
+    if repeats(paragraph, title):
+        return True
+    marker = _CUT_SHORT.search(paragraph)
+    head = _folded(paragraph[: marker.start()]) if marker else ""
+    return bool(head) and _folded(title).startswith(head)
+
+
 def _speakable_part(text: str, title: str) -> str:
     """``text`` without the paragraphs that repeat the title or are furniture ("Continue
     reading →", "Comments", "The post … appeared first on …"); an excerpt cut short ends at its
     last whole sentence."""
-    paragraphs = [_whole_sentences(_APPEARED_FIRST.sub("", p))
-                  for p in clean_paragraphs(text).split("\n\n")]
-    kept = [p for p in paragraphs
-            if p and not is_boilerplate(p) and classify(p)[0] not in (Kind.READ_MORE, Kind.URL)]
-    while kept and title and repeats(kept[0], title):
+    raw = [_APPEARED_FIRST.sub("", p) for p in clean_paragraphs(text).split("\n\n")]
+    pairs = [(p, _whole_sentences(p)) for p in raw]
+    kept = [(p, cut) for p, cut in pairs if cut and not is_boilerplate(cut)
+            and classify(cut)[0] not in (Kind.READ_MORE, Kind.URL)]
+    # A leading paragraph that is the title again, whole or cut short ("Title…"), says nothing.
+    while kept and title and _says_only_title(kept[0][0], title):
         kept.pop(0)
-    return "\n\n".join(kept)
+    return "\n\n".join(cut for _, cut in kept)
 
 
 def choose(title: str | None, candidates: Iterable[str | None], label: str,
