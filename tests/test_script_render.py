@@ -155,6 +155,16 @@ def test_article_text_cannot_start_a_paragraph_of_its_own_kind(config: ShowConfi
     assert "# Heading?" in texts(story.blocks)
 
 
+def test_a_headline_without_a_summary_is_read_once(config: ShowConfig) -> None:
+    # Feed entries with nothing but a title carry the title as their summary.
+    headline = Article(id="h", title="Chip makers agree on a standard",
+                       summary="Chip makers agree on a standard.")
+    story = render_script([headline], config, episode_date=date(2026, 1, 1),
+                          number=None).chapters[1]
+    spoken = " ".join(texts(story.blocks))
+    assert spoken.count("Chip makers agree on a standard") == 1
+
+
 def test_digest_title_and_intro_give_the_episode_title_and_summary(config: ShowConfig) -> None:
     script = render_script(articles(1), config, episode_date=date(2026, 1, 1), number=1,
                            digest_title="  Issue #42:  The week in chips ",

@@ -28,7 +28,8 @@ from audiodigest.sources.common import Kind, classify
 from audiodigest.sources.speakable import speakable_paragraphs
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-NAMES = st.sampled_from(["d.txt", "d.md", "d.json", "d.yaml", "d.xml", "d.html", "d.eml", "d"])
+NAMES = st.sampled_from(["d.txt", "d.md", "d.json", "d.yaml", "d.xml", "d.jsonfeed", "d.html",
+                         "d.eml", "d"])
 FMTS = st.sampled_from([None, *FORMATS])
 
 # Fragments that steer random input towards the interesting paths of every reader.
@@ -56,6 +57,11 @@ TOKENS = st.sampled_from(
         '"title": ',
         '"summary": ',
         '"x"',
+        '{"version": "https://jsonfeed.org/version/1.1", "items": ',
+        '"content_html": ',
+        '"content_text": ',
+        '"url": ',
+        '"<p>a</p><pre>b</pre>"',
         ",",
         ": ",
         "title",
@@ -268,6 +274,17 @@ PLAIN_DIGEST = st.lists(
 ).filter(_unique)
 
 
+def _folded(text: str) -> str:
+    return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())
+
+
+# Feeds drop a summary that only repeats its title (it would be read twice), and end an excerpt
+# cut short ("…", "...") at its last whole sentence; these round trips avoid both on purpose.
+FEED_DIGEST = PLAIN_DIGEST.filter(
+    lambda entries: all(_folded(" ".join(lines)) != _folded(t)
+                        and not " ".join(lines).endswith(("...", "…")) for t, lines, _ in entries))
+
+
 @settings(max_examples=80, deadline=None)
 @given(entries=PLAIN_DIGEST, level=st.integers(1, 3), intro=st.booleans())
 def test_markdown_digests_round_trip(
@@ -285,7 +302,7 @@ def test_markdown_digests_round_trip(
 
 
 @settings(max_examples=80, deadline=None)
-@given(entries=PLAIN_DIGEST, html=st.booleans())
+@given(entries=FEED_DIGEST, html=st.booleans())
 def test_rss_digests_round_trip(
     entries: list[tuple[str, list[str], str | None]], html: bool
 ) -> None:
@@ -444,3 +461,62 @@ def test_email_newsletters_round_trip(
     assert [(a.title, a.summary, a.url) for a in digest.articles] == [
         (title, " ".join(lines), url) for title, lines, url in entries
     ]
+# --- JSON Feed --------------------------------------------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
+                                                                 max_size=3),
+    max_leaves=8,
+)
+ITEM_KEYS = st.sampled_from(["id", "title", "summary", "content_text", "content_html", "url",
+                             "external_url", "date_published", "date_modified", "tags",
+                             "authors", "author"])
+FUZZ_ITEM = st.dictionaries(ITEM_KEYS, JSON_VALUES | st.sampled_from(
+    ["<p>x</p><table><tr><td>y</td></tr></table>", "https://example.com/a", "2026-11-27T08:00:00Z",
+     "Only a title", "A sentence. Another one."]), max_size=6)
+
+
+@FUZZ
+@given(items=st.lists(FUZZ_ITEM | JSON_VALUES, max_size=4), title=JSON_VALUES,
+       version=st.sampled_from(["https://jsonfeed.org/version/1", "https://jsonfeed.org/version/1.1"]),
+       name=st.sampled_from(["f.json", "f.jsonfeed", "f"]))
+def test_any_json_feed_gives_articles_or_a_source_error(items: list[object], title: object,
+                                                       version: str, name: str) -> None:
+    feed = {"version": version, "title": title, "items": items}
+    _parse_or_error(json.dumps(feed).encode(), name, None)
+
+
+@settings(max_examples=80, deadline=None)
+@given(entries=FEED_DIGEST, field=st.sampled_from(["summary", "content_text", "content_html"]),
+       tags=st.lists(PLAIN_WORD, max_size=3, unique=True), v11=st.booleans())
+def test_json_feeds_round_trip(entries: list[tuple[str, list[str], str | None]], field: str,
+                               tags: list[str], v11: bool) -> None:
+    items = []
+    for title, lines, url in entries:
+        text = " ".join(lines)
+        if field == "content_html":  # prose in markup, with a code listing that is not read
+            text = f"<p>{escape(text)}</p><pre><code>print('not read')</code></pre>"
+        items.append({"id": title, "title": title, field: text, "url": url, "tags": tags})
+    version = "https://jsonfeed.org/version/" + ("1.1" if v11 else "1")
+    feed = {"version": version, "title": "Feed", "items": items}
+    articles = parse_digest(json.dumps(feed, ensure_ascii=False).encode(), "rt.json")
+    assert [(a.title, a.summary, a.url, a.source) for a in articles] == [
+        (title, " ".join(lines), url, "Feed") for title, lines, url in entries
+    ]
+    assert all(a.tags == tuple(dict.fromkeys(t for t in tags)) for a in articles)
+
+
+@settings(max_examples=60, deadline=None)
+@given(entries=FEED_DIGEST, repeat=st.sampled_from(["{t}", "{t}.", "{t}…", " {t} "]))
+def test_feed_summaries_that_repeat_the_title_are_not_read_twice(
+    entries: list[tuple[str, list[str], str | None]], repeat: str
+) -> None:
+    # Each item's summary repeats its title; its content says more and is read instead.
+    items = [{"id": t, "title": t, "summary": repeat.format(t=t),
+              "content_html": f"<p>{escape(t)}</p><p>{escape(' '.join(lines))}</p>", "url": u}
+             for t, lines, u in entries]
+    feed = {"version": "https://jsonfeed.org/version/1.1", "title": "Feed", "items": items}
+    articles = parse_digest(json.dumps(feed, ensure_ascii=False).encode(), "rt.json")
+    assert [(a.title, a.summary) for a in articles] == [
+        (t, " ".join(lines)) for t, lines, _ in entries]

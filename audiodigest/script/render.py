@@ -95,6 +95,17 @@ def _word_count(text: str) -> int:
     return len(text.split())
 
 
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def _spoken_paragraphs(article: Article) -> tuple[str, ...]:
+    """The summary paragraphs to read after the title: a paragraph that only repeats the title
+    (a feed entry with nothing but a headline) is not read a second time."""
+    title = _NOT_WORD.sub(" ", article.title.casefold()).strip()
+    return tuple(p for p in article.paragraphs
+                 if _NOT_WORD.sub(" ", p.casefold()).strip() != title)
+
+
 def _seed(episode_date: date, articles: Sequence[Article]) -> str:
     """Per-episode seed: the same inputs give the same phrasing on every rebuild."""
     key = "\n".join([episode_date.isoformat(), *(a.id for a in articles)])
@@ -253,7 +264,7 @@ def render_script(articles: Sequence[Article], config: ShowConfig, *, episode_da
         ArticleInfo(id=a.id, title=" ".join(a.title.split()), summary=a.summary.strip(),
                     url=a.url, source=a.source, position=n, is_first=n == 1,
                     is_last=n == len(articles), words=_word_count(a.summary),
-                    paragraphs=a.paragraphs, tags=a.tags)
+                    paragraphs=_spoken_paragraphs(a), tags=a.tags)
         for n, a in enumerate(articles, 1)
     ]
     common: dict[str, Any] = {"show": show, "episode": episode, "articles": infos,

@@ -8,8 +8,8 @@ file and, where there is one, the line.
 
 Formats (details in each module's docstring): ``text`` (:mod:`.text`), ``markdown``
 (:mod:`.markdown`), ``json`` and ``yaml`` (:mod:`.structured`), ``feed`` for RSS/Atom
-(:mod:`.feed`), ``html`` for saved pages (:mod:`.html`), ``email`` for ``.eml`` newsletters
-(:mod:`.mail`).
+(:mod:`.feed`), ``jsonfeed`` for JSON Feed (:mod:`.jsonfeed`), ``html`` for saved pages
+(:mod:`.html`), ``email`` for ``.eml`` newsletters (:mod:`.mail`).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from audiodigest.sources.common import (
 from audiodigest.sources.feed import declares_other_encoding, parse_feed
 from audiodigest.sources.html import declared_charset, looks_like_html, parse_html
 from audiodigest.sources.ids import article_id, normalise_title, normalise_url
+from audiodigest.sources.jsonfeed import is_json_feed, parse_jsonfeed
 from audiodigest.sources.mail import looks_like_email, parse_email
 from audiodigest.sources.markdown import parse_markdown
 from audiodigest.sources.structured import parse_json, parse_yaml
@@ -47,7 +48,8 @@ from audiodigest.sources.text import parse_text
 
 log = logging.getLogger(__name__)
 
-FORMATS: tuple[str, ...] = ("text", "markdown", "json", "yaml", "feed", "html", "email")
+FORMATS: tuple[str, ...] = ("text", "markdown", "json", "yaml", "feed", "jsonfeed", "html",
+                            "email")
 
 EXTENSIONS: dict[str, str] = {
     ".txt": "text",
@@ -63,6 +65,7 @@ EXTENSIONS: dict[str, str] = {
     ".html": "html",
     ".htm": "html",
     ".eml": "email",
+    ".jsonfeed": "jsonfeed",
 }
 
 # A reader takes the bytes and the file name and gives its drafts, alone or in a Reading with
@@ -75,6 +78,7 @@ _READERS: dict[str, Callable[[bytes, str], list[Draft] | Reading]] = {
     "feed": parse_feed,
     "html": parse_html,
     "email": parse_email,
+    "jsonfeed": parse_jsonfeed,
 }
 
 _SNIFF_BYTES = 4096
@@ -90,7 +94,8 @@ def detect_format(data: bytes, name: str) -> str:
     e-mail; ``<rss``, ``<feed``, ``<rdf:RDF`` or ``<?xml`` is a
     feed; ``[`` or ``{`` is JSON; ``---``, ``- title:`` or an ``articles:``/``items:``/
     ``entries:`` key is YAML; a line starting with ``# `` (a heading) is Markdown; anything else
-    is plain text.
+    is plain text. A JSON object whose ``version`` is a jsonfeed.org version is a JSON Feed,
+    whatever its extension (``.json``, ``.feed.json``, ``.jsonfeed``).
 
     >>> detect_format(b"[]", "2026-11-27")
     'json'
@@ -98,6 +103,8 @@ def detect_format(data: bytes, name: str) -> str:
     'markdown'
     """
     by_extension = EXTENSIONS.get(Path(name).suffix.lower())
+    if by_extension == "json" and is_json_feed(data):
+        return "jsonfeed"
     if by_extension:
         return by_extension
     head = data[:_SNIFF_BYTES].decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
@@ -108,7 +115,7 @@ def detect_format(data: bytes, name: str) -> str:
     if head.startswith(("<rss", "<feed", "<?xml", "<rdf:RDF")):
         return "feed"
     if head.startswith(("[", "{")):
-        return "json"
+        return "jsonfeed" if is_json_feed(data) else "json"
     if _YAML_START.match(head):
         return "yaml"
     if _HEADING.search(head):

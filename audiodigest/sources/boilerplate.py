@@ -38,8 +38,11 @@ _BOILERPLATE = re.compile(
       | (?:this\s+(?:issue|newsletter|e-?mail)\s+is\s+)?(?:sponsored|brought\s+to\s+you)\s+by\b
       | (?:\d+|no|one)\s+(?:comments?|responses?|replies)\s*[.!»›→]*$
       | (?:leave\s+a|add\s+a|post\s+a)\s+(?:comment|reply)\b
-      | the\s+post\s+.+\s+appeared\s+first\s+on\b
       | (?:tweet|share|like)\s*$
+      | continue\s+reading\b
+      | read\s+(?:the\s+)?(?:full|whole|entire|rest\s+of\s+the)\s+(?:article|story|post|piece)\b
+      | the\s+post\s+.{1,200}?\s+appeared\s+first\s+on\s+\S.*
+      | (?:\d+\s+)?(?:comments?|replies|discuss(?:ion)?|permalink)\s*[.!:→»>)\]-]*$
     )""",
 )
 _MAX_BOILERPLATE_WORDS = 25
@@ -84,6 +87,10 @@ def is_boilerplate(line: str) -> bool:
     (True, True)
     >>> is_boilerplate("Researchers found a way to unsubscribe bots from spam lists.")
     False
+    >>> is_boilerplate("The post Chips get cheaper appeared first on Example Weekly.")
+    True
+    >>> is_boilerplate("Continue reading →"), is_boilerplate("12 comments")
+    (True, True)
     """
     if len(line.split()) > _MAX_BOILERPLATE_WORDS:
         return False

@@ -1,9 +1,10 @@
 """RSS and Atom digests, read with feedparser.
 
-Each feed entry is an article: its title, its summary (else its first content block), its link,
-its source (the entry's ``<source>`` title, else the feed's title) and its publication date (else
-its update date), as an aware UTC datetime. HTML is reduced to text: tags removed, the contents
-of ``<script>`` and ``<style>`` dropped, entities decoded, whitespace collapsed.
+Each feed entry is an article: its title, its summary (else its first content block that says
+more than the title; see :mod:`.feedtext`), its link, its source (the entry's ``<source>``
+title, else the feed's title), its publication date (else its update date) as an aware UTC
+datetime, and its ``<category>`` tags. HTML is made speakable: paragraphs stay paragraphs, list
+items become sentences, code blocks, tables, figures, scripts and styles are left out.
 
 feedparser is only ever handed the bytes, wrapped in a stream: given a string (or even bytes)
 it would treat it as a URL or a file name and fetch or open it.
@@ -16,91 +17,18 @@ import logging
 import re
 import xml.sax
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 from typing import Any
 
 import feedparser
 
 from audiodigest.errors import SourceError
-from audiodigest.sources.common import Draft, Where, check_count, shorten, web_url
+from audiodigest.sources.common import Draft, Reading, Where, check_count, shorten, web_url
+from audiodigest.sources.feedtext import choose, headline_only_warning, html_line, html_text
 
 log = logging.getLogger(__name__)
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
-# Elements whose content is code or data, never prose.
-_SKIP_CONTENT = frozenset({"script", "style", "template", "noscript", "head", "title"})
-# Elements that separate words when rendered; their tags become spaces so words do not merge.
-_BREAKS = frozenset(
-    {
-        "br",
-        "p",
-        "div",
-        "li",
-        "ul",
-        "ol",
-        "tr",
-        "td",
-        "th",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "blockquote",
-        "pre",
-        "hr",
-        "section",
-        "article",
-        "header",
-        "footer",
-        "dd",
-        "dt",
-        "figcaption",
-    }
-)
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)""")
-
-
-class _TextExtractor(HTMLParser):
-    """Collects the text of an HTML fragment (html.parser decodes entities)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP_CONTENT:
-            self.skipping += 1
-        elif tag in _BREAKS:
-            self.parts.append(" ")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BREAKS:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP_CONTENT:
-            self.skipping = max(0, self.skipping - 1)
-        elif tag in _BREAKS:
-            self.parts.append(" ")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.parts.append(data)
-
-
-def html_to_text(html: str) -> str:
-    """The readable text of an HTML fragment (whitespace is collapsed later by the cleaner).
-
-    >>> " ".join(html_to_text("<p>A &amp; B</p><script>x()</script><p>C</p>").split())
-    'A & B C'
-    """
-    extractor = _TextExtractor()
-    extractor.feed(html)
-    extractor.close()
-    return "".join(extractor.parts)
 
 
 def declares_other_encoding(data: bytes) -> bool:
@@ -112,26 +40,37 @@ def declares_other_encoding(data: bytes) -> bool:
     )
 
 
-def _detail_text(entry: Any, key: str) -> str | None:
-    """The entry's ``key`` as text, stripping HTML only when the feed says it is HTML."""
+def _detail_text(entry: Any, key: str, one_line: bool = False) -> str | None:
+    """The entry's ``key`` as text, made speakable only when the feed says it is HTML."""
     value = entry.get(key)
     if not isinstance(value, str):
         return None
     # Without a detail record (feedparser copies Atom content into `summary` that way) the
     # value is taken as HTML, feedparser's default type.
     detail = entry.get(key + "_detail") or {"type": "text/html"}
-    return html_to_text(value) if detail.get("type") in _HTML_TYPES else value
+    if detail.get("type") not in _HTML_TYPES:
+        return value
+    return html_line(value) if one_line else html_text(value)
 
 
-def _summary(entry: Any) -> str | None:
-    summary = _detail_text(entry, "summary")
-    if summary and summary.strip():
-        return summary
+def _texts(entry: Any) -> list[str | None]:
+    """What the entry says, in order of preference: its summary, then its content blocks."""
+    texts = [_detail_text(entry, "summary")]
     for content in entry.get("content") or ():
         value = content.get("value")
         if isinstance(value, str) and value.strip():
-            return html_to_text(value) if content.get("type") in _HTML_TYPES else value
-    return summary
+            texts.append(html_text(value) if content.get("type") in _HTML_TYPES else value)
+    return texts
+
+
+def _tags(entry: Any) -> list[str]:
+    """The entry's categories (``<category>``), by their label when they have one."""
+    tags = []
+    for tag in entry.get("tags") or ():
+        term = tag.get("label") or tag.get("term")
+        if isinstance(term, str):
+            tags.append(term)
+    return tags
 
 
 def _published(entry: Any) -> datetime | None:
@@ -159,8 +98,11 @@ def _parse(data: bytes, name: str) -> Any:
         raise SourceError(f"not a readable feed: {exc}", path=name) from None
 
 
-def parse_feed(data: bytes, name: str) -> list[Draft]:
-    """Read an RSS or Atom feed into drafts, one per entry, in feed order."""
+def parse_feed(data: bytes, name: str) -> Reading:
+    """Read an RSS or Atom feed into drafts, one per entry with something to read, in feed
+    order. An entry with nothing beyond its title is read as a headline (its summary is its
+    title, read once by the script); one with neither title nor text is left out. Both are
+    reported in the Reading's warnings."""
     result = _parse(data, name)
     entries = result.get("entries") or []
     problem = result.get("bozo_exception") if result.get("bozo") else None
@@ -170,31 +112,46 @@ def parse_feed(data: bytes, name: str) -> list[Draft]:
             line = problem.getLineNumber()
         detail = f": {shorten(str(problem), 120)}" if problem else ""
         raise SourceError(f"no entries found in the feed{detail}", path=name, line=line)
+    warnings: list[str] = []
     if problem:
         log.warning("%s: feed is not well-formed (%s); read what could be read", name, problem)
-    feed_title = (result.get("feed") or {}).get("title")
+        warnings.append(f"{name}: the feed is not well-formed ({shorten(str(problem), 80)}); "
+                        "read what could be read")
+    feed_title = _detail_text(result.get("feed") or {}, "title", one_line=True)
     drafts = []
+    headlines: list[str] = []  # the entries with nothing but a title
     for index, entry in enumerate(entries, 1):
         where = Where(name, None, f"entry {index}")
         check_count(index, where)
+        label = f"{name}: entry {index}"
+        chosen = choose(_detail_text(entry, "title", one_line=True), _texts(entry), label,
+                        warnings)
+        if chosen is None:
+            warnings.append(f"{label}: no title and no text; left out")
+            continue
+        title, summary = chosen
+        if not summary:
+            headlines.append(str(index))
+            summary = title  # the script reads a summary that repeats the title only once
         link = entry.get("link")
         url = web_url(link) if isinstance(link, str) else None
         if link and not url:
-            log.warning(
-                "%s: entry %d: ignoring link %r (not an http(s) URL)",
-                name,
-                index,
-                shorten(str(link)),
-            )
-        source = (entry.get("source") or {}).get("title") or feed_title
+            warnings.append(f"{label}: ignoring link {shorten(str(link))!r} (not an http(s) URL)")
+        source = _detail_text(entry.get("source") or {}, "title", one_line=True) or feed_title
         drafts.append(
             Draft(
                 where=where,
-                title=_detail_text(entry, "title") or "",
-                summary=_summary(entry) or "",
+                title=title,
+                summary=summary,
                 url=url,
                 source=source if isinstance(source, str) else None,
                 published=_published(entry),
+                tags=_tags(entry),
             )
         )
-    return drafts
+    if headlines:
+        warnings.append(headline_only_warning(name, headlines, "entry", "entries"))
+    if not drafts:
+        raise SourceError(f"none of the feed's {len(entries)} entries has a title or any "
+                          "text", path=name)
+    return Reading(drafts, warnings=warnings)

@@ -123,11 +123,10 @@ def _json_item_offsets(text: str, key: str | None) -> list[int]:
     return offsets
 
 
-def parse_json(data: bytes, name: str) -> list[Draft]:
-    """Read a JSON digest (shape in the module docstring) into drafts."""
-    text = decode(data, name)
+def load_json(text: str, name: str) -> Any:
+    """The document in ``text``, or a one-line :class:`SourceError` naming its line and column."""
     try:
-        loaded = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise SourceError(
             f"not valid JSON: {exc.msg}", path=name, line=exc.lineno, column=exc.colno
@@ -136,14 +135,24 @@ def parse_json(data: bytes, name: str) -> list[Draft]:
         raise SourceError("JSON nested too deeply", path=name) from None
     except ValueError as exc:  # e.g. an integer too long to convert
         raise SourceError(f"not valid JSON: {exc}", path=name) from None
-    key, items = _article_list(loaded, name)
+
+
+def json_item_lines(text: str, key: str | None) -> list[int | None]:
+    """The 1-based line where each item of the list (at the top level, or under ``key`` of the
+    top-level object) starts in ``text``, which must be valid JSON; [] when not found."""
     try:
         offsets = _json_item_offsets(text, key)
     except (ValueError, IndexError):  # never expected on valid JSON; lines are only a nicety
-        offsets = []
+        return []
     starts = [match.start() for match in re.finditer("\n", text)] if offsets else []
-    lines: list[int | None] = [bisect.bisect_left(starts, off) + 1 for off in offsets]
-    return _drafts(items, lines, name)
+    return [bisect.bisect_left(starts, off) + 1 for off in offsets]
+
+
+def parse_json(data: bytes, name: str) -> list[Draft]:
+    """Read a JSON digest (shape in the module docstring) into drafts."""
+    text = decode(data, name)
+    key, items = _article_list(load_json(text, name), name)
+    return _drafts(items, json_item_lines(text, key), name)
 
 
 # --- YAML -------------------------------------------------------------------------------------
