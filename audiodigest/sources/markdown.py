@@ -84,7 +84,7 @@ from audiodigest.sources.frontmatter import read_front_matter
 # One parser for the process: building one is far slower than parsing a digest.
 _MD = MarkdownIt("commonmark").enable("table")
 
-_NUMBER = re.compile(r"(?:(?:no\.?|#)\s*)?\d{1,3}\s*(?:[.):]|\s[—–-])\s+", re.IGNORECASE)
+_NUMBER = re.compile(r"^(?:(?:no\.?|#)\s*)?\d{1,3}(?:[.):]|\s+[—–-])\s+", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[\s·•|,/;]*")
 _EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
 _SPACE_BEFORE_STOP = re.compile(r"\s+([.,;:!?])")
