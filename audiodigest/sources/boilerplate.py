@@ -33,6 +33,8 @@ _BOILERPLATE = re.compile(
       | (?:copyright\s+)?(?:©|\(c\))\s*\d{4}
       | all\s+rights\s+reserved
       | powered\s+by\b
+      | (?:curated|compiled|generated)\s+(?:\S+\s+){0,3}?(?:by|with|using|from|on)\b.{0,80}$
+      | made\s+with\s+(?:love|care|[^\w\s]+)\s
       | sent\s+(?:with|via|by)\s+\w+
       | advertise\s+with\s+us
       | (?:this\s+(?:issue|newsletter|e-?mail)\s+is\s+)?(?:sponsored|brought\s+to\s+you)\s+by\b
@@ -67,7 +69,11 @@ def is_boilerplate(line: str) -> bool:
     True
     >>> is_boilerplate("You are receiving this because you signed up at example.com.")
     True
+    >>> is_boilerplate("Curated from real-time AI news using Groq + Tavily")
+    True
     >>> is_boilerplate("Researchers found a way to unsubscribe bots from spam lists.")
+    False
+    >>> is_boilerplate("Made with recycled steel, the bridge opens in May.")
     False
     """
     if len(line.split()) > _MAX_BOILERPLATE_WORDS:

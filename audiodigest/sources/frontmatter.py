@@ -1,6 +1,9 @@
 """Front matter of Markdown pages (Jekyll, Hugo): the block of YAML between ``---`` lines, or of
 TOML between ``+++`` lines, at the very top of the file.
 
+Pelican and MultiMarkdown pages open with ``Title: ...`` and more ``Key: value`` lines up to
+a blank line instead; those give the page's title and summary only.
+
 A page may keep its stories there instead of in its body::
 
     ---
@@ -45,6 +48,8 @@ _TAG_KEYS = ("tags", "categories")
 _YAML_BLOCK = re.compile(r"---[ \t]*\n(?P<body>(?:.*\n)*?)(?:---|\.\.\.)[ \t]*(?:\n|$)")
 _TOML_BLOCK = re.compile(r"\+\+\+[ \t]*\n(?P<body>(?:.*\n)*?)\+\+\+[ \t]*(?:\n|$)")
 _YAML_KEY_LINE = re.compile(r"^(?:-[ \t]+)?[A-Za-z_][\w-]*[ \t]*:", re.MULTILINE)
+# Pelican and MultiMarkdown metadata: "Title: ..." and more "Key: value" lines, then a blank line.
+_METADATA_BLOCK = re.compile(r"(?i:title)[ \t]*:[^\n]*\n(?:[A-Za-z][\w -]{0,30}:[^\n]*\n)*(?:[ \t]*\n|$)")
 _TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 
 
@@ -52,7 +57,7 @@ _TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 class FrontMatter:
     """A page's front matter: where the body starts, and what the block held."""
 
-    kind: str  # "yaml" or "toml"
+    kind: str  # "yaml", "toml" or "metadata" (Pelican's Key: value lines)
     end: int  # offset in the text where the body starts
     lines: int  # how many lines the block takes
     key: str | None = None  # the list's key; None when the block holds no list
@@ -72,7 +77,18 @@ def read_front_matter(text: str, name: str) -> FrontMatter | None:
     if not match:
         match, kind = _TOML_BLOCK.match(text), "toml"
     if not match:
-        return None
+        metadata = _METADATA_BLOCK.match(text)
+        if metadata is None:
+            return None
+        fields = dict(
+            (key.strip().lower(), value.strip())
+            for key, _, value in (line.partition(":") for line in metadata.group().splitlines())
+            if value.strip()
+        )
+        front = FrontMatter("metadata", metadata.end(), metadata.group().count("\n"))
+        front.title = fields.get("title")
+        front.summary = next((fields[k] for k in SUMMARY_KEYS if k in fields), None)
+        return front
     # Padding with the opening line keeps the loaders' line numbers those of the file.
     source = "\n" + match.group("body")
     if kind == "yaml":

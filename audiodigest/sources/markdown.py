@@ -89,6 +89,15 @@ _SEPARATORS = re.compile(r"[\s·•|,/;]*")
 _EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
 _SPACE_BEFORE_STOP = re.compile(r"\s+([.,;:!?])")
 _MAX_LINK_WORDS = 8
+# A short label before a row of links: "Other formats:", "See also:".
+_UNRESOLVED = re.compile(r"\[\[([^\[\]]+)\]\]|\[([^\[\]]+)\]\[[^\[\]]*\]")
+_TEMPLATE_LINE = re.compile(
+    r"^[ \t]*(?:(?:\{\{.*?\}\}|\{%.*?%\}|<!--.*?-->)[ \t]*)*(?:\{\{.*?\}\}|\{%.*?%\})[ \t]*$",
+    re.MULTILINE,
+)
+_TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+_TAGS = re.compile(r"\[[^\]]{1,20}\]")
+_LABEL = re.compile(r"\s*\w[\w ]{0,30}:\s")
 
 
 @dataclass
@@ -123,6 +132,9 @@ class _Block:
     lines: list[_Line] = field(default_factory=list)
     list_id: int | None = None  # the outermost list holding the paragraph
     quote: bool = False
+    item: int | None = None  # the item of the outermost list holding the paragraph
+    item_start: bool = False  # the first paragraph of that item
+    nested: bool = False  # inside a list within that item
 
 
 def _lines(inline: Token) -> list[_Line]:
@@ -167,6 +179,9 @@ def _blocks(tokens: list[Token]) -> list[_Block]:
     table = 0
     level = 0
     opener = ""
+    items = 0  # outermost list items seen
+    depth = 0  # list item nesting
+    fresh = False  # no paragraph yet in the current outermost item
     for tok in tokens:
         line = tok.map[0] + 1 if tok.map else 0
         kind = tok.type
@@ -175,6 +190,13 @@ def _blocks(tokens: list[Token]) -> list[_Block]:
             lists.append(list_count)
         elif kind in ("bullet_list_close", "ordered_list_close"):
             lists.pop()
+        elif kind == "list_item_open":
+            depth += 1
+            if depth == 1:
+                items += 1
+                fresh = True
+        elif kind == "list_item_close":
+            depth -= 1
         elif kind == "blockquote_open":
             quotes += 1
         elif kind == "blockquote_close":
@@ -195,8 +217,10 @@ def _blocks(tokens: list[Token]) -> list[_Block]:
                 blocks.append(_Block("heading", line, level, _lines(tok)))
             else:
                 blocks.append(
-                    _Block("para", line, 0, _lines(tok), lists[0] if lists else None, quotes > 0)
+                    _Block("para", line, 0, _lines(tok), lists[0] if lists else None, quotes > 0,
+                           items if depth else None, fresh and depth > 0, depth > 1)
                 )
+                fresh = False
         if kind == "heading_open":
             level = int(tok.tag[1])
         opener = kind
@@ -219,7 +243,8 @@ class _Said:
 
 
 def _is_separator(text: str) -> bool:
-    return _SEPARATORS.fullmatch(text) is not None or is_ornament(text)
+    """Only punctuation, decoration or bracketed labels ("[audio]") between links."""
+    return _SEPARATORS.fullmatch(text) is not None or is_ornament(_TAGS.sub("", text))
 
 
 def _tag_row(line: _Line) -> _Said | None:
@@ -229,10 +254,13 @@ def _tag_row(line: _Line) -> _Said | None:
         return None
     if not all(_is_separator(p.text) for p in line.pieces[: codes[-1]] if p.kind != "code"):
         return None
-    rest = "".join(p.text for p in line.pieces[codes[-1] + 1 :]).strip()
+    after = line.pieces[codes[-1] + 1 :]
+    rest = "".join(p.text for p in after).strip()
     source = None
     if rest and not _is_separator(rest):
-        source = byline(rest) or byline("— " + rest.lstrip("·|•,-–— "))
+        # Only a marked byline: "— Reuters", "· *Reuters*"; "`x` parameters to" is prose.
+        marked = rest[0] in "—–-·|•" or any(p.em or p.strong or p.link >= 0 for p in after)
+        source = byline(rest) or byline("— " + rest.lstrip("·|•,-–— ")) if marked else None
         if source is None:
             return None
         source = split_reading_time(source)[0]
@@ -246,6 +274,9 @@ def _link_line(line: _Line) -> _Said | None:
     if not line.links:
         return None
     outside = "".join(p.text for p in line.pieces if p.link < 0)
+    labelled = _LABEL.match(outside)
+    if labelled and _is_separator(outside[labelled.end() :]):
+        return _Said()  # "Other formats: [PDF] / [HTML]": navigation, not the article's link
     if not _is_separator(outside) and not is_link_label(line.text()):
         return None  # words of its own, unless they only say "read it on [Example](url)"
     inside = " ".join(p.text for p in line.pieces if p.link >= 0)
@@ -267,16 +298,19 @@ def _byline(line: _Line, text: str) -> str | None:
     return None
 
 
-def _said(line: _Line) -> _Said:
-    """What one line of an article gives (rules in the module docstring)."""
+def _said(line: _Line, first: bool = False) -> _Said:
+    """What one line of an article gives (rules in the module docstring); a row of tags only
+    on the ``first`` line of a paragraph."""
     plain = line.text()
+    if _TEMPLATE.search(plain):  # Liquid / Hugo shortcodes: a site generator fills them in
+        plain = _TEMPLATE.sub("", plain)
+        line = _Line(line.number, [_Piece(plain, "text")], [])
     stripped = strip_decoration(plain)
     if not stripped or is_ornament(plain):
         return _Said()
-    for reader in (_tag_row, _link_line):
-        said = reader(line)
-        if said is not None:
-            return said
+    said = (_tag_row(line) if first else None) or _link_line(line)
+    if said is not None:
+        return said
     kind, value = classify(stripped)
     if kind is Kind.READ_MORE:
         return _Said(url=value or next((url for url in line.links if url), None))
@@ -299,9 +333,17 @@ def _said(line: _Line) -> _Said:
     )
     url = next((line.links[i] for i in sorted(labels) if line.links[i]), None)
     text = _EMPTY_BRACKETS.sub("", line.text(labels)) if labels else plain
+    if labels and is_link_label(text):  # "Full report [here](url)"
+        return _Said(url=url)
     text = strip_decoration(_SPACE_BEFORE_STOP.sub(r"\1", text) if labels else text, end=True)
     first = next((u for i, u in enumerate(line.links) if u and i not in labels), None)
     return _Said(text=text, url=url, link=first)
+
+
+def _words(texts: list[str]) -> str:
+    """A paragraph's lines of words joined. Reference links whose definitions live elsewhere
+    (a site's include) stay "[text][ref]" after parsing; they are read as their text."""
+    return _UNRESOLVED.sub(lambda m: m.group(1) or m.group(2), " ".join(t for t in texts if t))
 
 
 def _sentence(text: str) -> str:
@@ -309,11 +351,13 @@ def _sentence(text: str) -> str:
 
     >>> _sentence("Faster builds"), _sentence("Is it safe?"), _sentence("Ships in May (beta)")
     ('Faster builds.', 'Is it safe?', 'Ships in May (beta).')
+    >>> _sentence("(It was.)")
+    '(It was.)'
     """
     text = text.rstrip().rstrip(",;")
     if not text:
         return text
-    last = text.rstrip("\"'”’»)]")[-1:] if text[-1] in "\"'”’»" else text[-1]
+    last = text.rstrip("\"'”’»)]")[-1:] or text[-1]
     return text if last in ".!?…:" else text + "."
 
 
@@ -343,12 +387,17 @@ class _Entry:
     source: str | None = None
     tags: list[str] = field(default_factory=list)
     published: datetime | None = None
+    unread: bool = False  # something under the title was left out (links, a table, code)
+    item: int | None = None  # the list item this article is (see _Layout.items)
+    parent: _Entry | None = None  # the section an item article sits in
+    split: bool = False  # a section whose list items became articles
 
     def add(self, block: _Block, lines: list[_Line], name: str) -> None:
         """Add a paragraph's lines: fields go to their fields, words to the summary."""
         words = []
-        for line in lines:
-            said = _said(line)
+        self.unread = self.unread or bool(lines)
+        for index, line in enumerate(lines):
+            said = _said(line, first=index == 0)
             self.url = self.url or said.url
             self.first_link = self.first_link or said.link
             self.source = self.source or said.source
@@ -358,10 +407,12 @@ class _Entry:
                 self.published = parse_date(said.published, where)
             if said.text:
                 words.append(said.text)
-        if not words:
+        text = _words(words)
+        if not text:
             return
-        text = " ".join(words)
-        if block.list_id is not None:
+        # An article that is a list item reads its own paragraphs as paragraphs.
+        own = self.item is not None and block.item == self.item and not block.nested
+        if block.list_id is not None and not own:
             # Items join the list's paragraph, or the paragraph that introduces them with ":".
             joins = self.list_id == block.list_id or (
                 self.list_id is None and self.paragraphs[-1:] and self.paragraphs[-1][-1] == ":"
@@ -387,51 +438,86 @@ class _Entry:
         )
 
 
-def _bold_title(block: _Block) -> tuple[str, _Line | None] | None:
-    """A paragraph opening with a line in bold: the title, and what follows it on that line
-    (after a dash or colon) as a line of its own."""
-    if block.kind != "para" or block.list_id is not None or block.quote or not block.lines:
+def _bold_title(block: _Block, in_list: bool = False) -> tuple[str, _Line | None] | None:
+    """A paragraph (or, with ``in_list``, a list item's first paragraph) opening with words in
+    bold: the title, and what follows it on that line as a line of its own. The bold words end
+    the line, or are followed by a dash or colon, or end with a colon (``**Title:** text``)."""
+    if block.kind != "para" or block.quote or not block.lines:
+        return None
+    if (block.list_id is not None) != in_list or (in_list and not block.item_start):
         return None
     first = block.lines[0]
-    pieces = [p for p in first.pieces if not is_ornament(p.text)]
+    pieces = list(first.pieces)
+    while pieces and not pieces[0].strong and is_ornament(pieces[0].text):
+        pieces.pop(0)  # "🔥 **Title**"
     if not pieces or not pieces[0].strong:
         return None
     count = next((i for i, p in enumerate(pieces) if not p.strong), len(pieces))
     title = "".join(p.text for p in pieces[:count]).strip()
-    rest = pieces[count:]
-    if not title or title.endswith((".", "!", "?")) and rest:
+    rest = [p for p in pieces[count:]]
+    while rest and not rest[0].text.strip():
+        rest.pop(0)
+    colon = title.endswith(":")
+    title = title.rstrip(":").strip()
+    if not title or (title.endswith((".", "!", "?")) and rest):
         return None  # a bold sentence leading a paragraph, not a title
     rest_line = None
     if rest:
         head = rest[0].text.lstrip()
-        if not head[:1] or head[0] not in "—–-:|":
-            return None
-        rest_line = _Line(
-            first.number, [_Piece(head.lstrip("—–-:| "), rest[0].kind), *rest[1:]], first.links
-        )
+        if not colon:
+            if head[0] not in "—–-:|":
+                return None
+            head = head.lstrip("—–-:| ")
+        lead = _Piece(head, rest[0].kind, rest[0].strong, rest[0].em, rest[0].link)
+        rest_line = _Line(first.number, [lead, *rest[1:]], first.links)
+    elif in_list and len(block.lines) == 1:
+        return None  # an item that is only a bold name ("- **Speed**"), not an article
     return title, rest_line
 
 
 @dataclass
 class _Layout:
     mode: str  # "headings" or "bold"
-    level: int  # the article level of headings
+    level: int  # the article level of headings (0: none)
     title: _Block | None  # the heading that titles the issue
+    items: bool = False  # list items opening in bold are articles of their own
+
+
+def _with_prose(blocks: list[_Block]) -> set[int]:
+    """The indexes of the headings directly followed by words to read (not only links)."""
+    found: set[int] = set()
+    heading = -1
+    for index, block in enumerate(blocks):
+        if block.kind == "heading":
+            heading = index
+        elif block.kind == "para" and heading >= 0 and heading not in found:
+            if any(_said(line).text for line in block.lines):
+                found.add(heading)
+    return found
 
 
 def _layout(blocks: list[_Block], name: str) -> _Layout:
     headings = [b for b in blocks if b.kind == "heading"]
     articles = [b for b in headings if not is_furniture_heading(_title(b.lines)[0])]
     levels = Counter(b.level for b in articles)
+    # The article level is that of the headings that own words, so the section headings of a
+    # link roundup (each over a list of bare links) do not count.
+    prose = _with_prose(blocks)
+    chosen = Counter(b.level for i, b in enumerate(blocks) if i in prose and b in articles)
+    chosen = chosen or levels
     level = 0
-    if levels:
-        most = max(levels.values())
-        level = max(lvl for lvl, count in levels.items() if count == most)
+    if chosen:
+        most = max(chosen.values())
+        level = max(lvl for lvl, count in chosen.items() if count == most)
     bold = [i for i, b in enumerate(blocks) if _bold_title(b)]
+    items = sum(1 for b in blocks if _bold_title(b, in_list=True)) >= 2
     if levels.get(level, 0) <= 1 and len(bold) >= 2:
         first_bold = bold[0]
         title = next((b for b in blocks[:first_bold] if b.kind == "heading"), None)
-        return _Layout("bold", 0, title if title in articles else None)
+        return _Layout("bold", 0, title if title in articles else None, items)
+    if items and levels.get(level, 0) <= 1:
+        first = headings[0] if headings else None
+        return _Layout("headings", 0, first if first in articles else None, items)
     if not level:
         raise SourceError(
             "no headings found: a Markdown digest needs a heading per article"
@@ -440,7 +526,7 @@ def _layout(blocks: list[_Block], name: str) -> _Layout:
         )
     first = headings[0]
     title = first if first.level == 1 < level and first in articles else None
-    return _Layout("headings", level, title)
+    return _Layout("headings", level, title, items)
 
 
 def _read_body(blocks: list[_Block], name: str) -> Reading:
@@ -477,7 +563,7 @@ def _read_body(blocks: list[_Block], name: str) -> Reading:
                 continue
             title, url = _title(block.lines)
             furniture = is_furniture_heading(title)
-            if layout.mode == "bold" or block.level <= layout.level:
+            if layout.mode == "bold" or block.level <= layout.level or not layout.level:
                 current = None
             if furniture:
                 skip = block.level
@@ -490,6 +576,22 @@ def _read_body(blocks: list[_Block], name: str) -> Reading:
         if block.kind == "rule":
             current = None
         elif block.kind == "para":
+            if current is not None and current.item is not None and block.item != current.item:
+                current = current.parent  # the item is over; back to its section
+            item = _bold_title(block, in_list=True) if layout.items else None
+            if item is not None and (current is None or not current.paragraphs):
+                # "- **Title:** summary" in a section with no words of its own: the item is
+                # an article, the section heading above it only groups it.
+                title, rest = item
+                parent = current
+                if parent is not None:
+                    parent.split = True
+                url = None if rest else next((u for u in block.lines[0].links if u), None)
+                current = start(_title([_Line(block.line, [_Piece(title, "text")])])[0],
+                                block.line, url)
+                current.parent, current.item = parent, block.item
+                current.add(block, ([rest] if rest else []) + block.lines[1:], name)
+                continue
             bold = _bold_title(block) if layout.mode == "bold" else None
             if bold is not None:
                 title, rest = bold
@@ -503,18 +605,32 @@ def _read_body(blocks: list[_Block], name: str) -> Reading:
             elif current is not None:
                 current.add(block, block.lines, name)
             elif not entries:
-                said = [_said(line).text for line in block.lines]
-                words = " ".join(text for text in said if text)
+                words = _words([_said(line).text for line in block.lines])
                 if words:
                     intro.append(words)
             elif orphan is None and any(_said(line).text for line in block.lines):
                 orphan = block
-        elif block.kind in ("table", "code") and current is not None:
+        elif block.kind in ("table", "code", "html") and current is not None:
+            current.unread = True
+            if block.kind == "html":
+                continue
             what = "a table" if block.kind == "table" else "a code block"
             reading.warnings.append(
                 f"{name}:{block.line}: {what} in {shorten(current.title, 40)!r}"
                 " is not read aloud; dropped"
             )
+    # A heading over nothing but links, tables, code or template tags (a link roundup's item, a
+    # section a site generator fills in) has nothing to read out; one over nothing at all is
+    # more likely a mistake, and finish() reports it.
+    entries = [e for e in entries if e.paragraphs or not e.split]  # sections of items
+    bare = [e for e in entries if not e.paragraphs and e.unread]
+    if bare and len(bare) < len(entries):
+        lines = ", ".join(str(e.line) for e in bare[:5]) + (", …" if len(bare) > 5 else "")
+        reading.warnings.append(
+            f"{name}: skipped {_count(len(bare), 'entry', 'entries')} with nothing to read"
+            f" (only links, tables, code or template tags; line {lines})"
+        )
+        entries = [e for e in entries if e not in bare]
     reading.drafts = [entry.draft(name) for entry in entries]
     reading.summary = "\n\n".join(intro) or None
     if layout.mode == "bold":
@@ -554,7 +670,9 @@ def parse_markdown(data: bytes, name: str) -> Reading:
     if front is not None:
         # Blank the block out rather than cut it, so line numbers stay true.
         text = "\n" * front.lines + text[front.end :]
-    blocks = _blocks(_MD.parse(text))
+    # Lines of template tags only ({% include x %}, {{< shortcode >}}) are blanked before
+    # parsing, so the reference definitions below them are read as definitions.
+    blocks = _blocks(_MD.parse(_TEMPLATE_LINE.sub("", text)))
     if front is not None and front.drafts:
         reading = Reading(front.drafts, front.title, front.summary)
         for draft in reading.drafts:
