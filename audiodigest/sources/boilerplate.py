@@ -163,6 +163,7 @@ def is_decoration(ch: str) -> bool:
     return unicodedata.category(ch) == "So"
 
 
+_ORNAMENT = {"Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "Sk", "Sm"}
 _KEYCAP = re.compile("[0-9#*]\ufe0f?\u20e3")
 
 
@@ -193,8 +194,9 @@ def is_ornament(line: str) -> bool:
     >>> is_ornament("🚀 Launch")
     False
     """
+    # Punctuation and the symbols markup leaves behind (` ^ ~ + = |) count as decoration too.
     return all(
-        ch.isspace() or is_decoration(ch) or unicodedata.category(ch)[0] == "P" for ch in line
+        ch.isspace() or is_decoration(ch) or unicodedata.category(ch) in _ORNAMENT for ch in line
     )
 
 

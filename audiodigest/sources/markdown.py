@@ -92,7 +92,8 @@ _MAX_LINK_WORDS = 8
 # A short label before a row of links: "Other formats:", "See also:".
 _UNRESOLVED = re.compile(r"\[\[([^\[\]]+)\]\]|\[([^\[\]]+)\]\[[^\[\]]*\]")
 _TEMPLATE_LINE = re.compile(
-    r"^[ \t]*(?:(?:\{\{.*?\}\}|\{%.*?%\}|<!--.*?-->)[ \t]*)*(?:\{\{.*?\}\}|\{%.*?%\})[ \t]*$",
+    r"^(?P<indent>[ \t]*)(?:(?:\{\{.*?\}\}|\{%.*?%\}|<!--.*?-->)[ \t]*)*"
+    r"(?:\{\{.*?\}\}|\{%.*?%\})[ \t]*$",
     re.MULTILINE,
 )
 _TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
@@ -670,9 +671,10 @@ def parse_markdown(data: bytes, name: str) -> Reading:
     if front is not None:
         # Blank the block out rather than cut it, so line numbers stay true.
         text = "\n" * front.lines + text[front.end :]
-    # Lines of template tags only ({% include x %}, {{< shortcode >}}) are blanked before
-    # parsing, so the reference definitions below them are read as definitions.
-    blocks = _blocks(_MD.parse(_TEMPLATE_LINE.sub("", text)))
+    # Lines of template tags only ({% include x %}, {{< shortcode >}}) become HTML comments
+    # before parsing: they end a paragraph, so the reference definitions below them are read
+    # as definitions, and a section holding only them is known to hold something unread.
+    blocks = _blocks(_MD.parse(_TEMPLATE_LINE.sub(r"\g<indent><!-- -->", text)))
     if front is not None and front.drafts:
         reading = Reading(front.drafts, front.title, front.summary)
         for draft in reading.drafts:
