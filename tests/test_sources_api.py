@@ -367,6 +367,7 @@ def test_ids_survive_unparseable_urls() -> None:
         "audiodigest.sources.ids",
         "audiodigest.sources.feed",
         "audiodigest.sources.boilerplate",
+        "audiodigest.sources.markdown_lines",
     ],
 )
 def test_doctests(module: str) -> None:

@@ -49,7 +49,9 @@ _YAML_BLOCK = re.compile(r"---[ \t]*\n(?P<body>(?:.*\n)*?)(?:---|\.\.\.)[ \t]*(?
 _TOML_BLOCK = re.compile(r"\+\+\+[ \t]*\n(?P<body>(?:.*\n)*?)\+\+\+[ \t]*(?:\n|$)")
 _YAML_KEY_LINE = re.compile(r"^(?:-[ \t]+)?[A-Za-z_][\w-]*[ \t]*:", re.MULTILINE)
 # Pelican and MultiMarkdown metadata: "Title: ..." and more "Key: value" lines, then a blank line.
-_METADATA_BLOCK = re.compile(r"(?i:title)[ \t]*:[^\n]*\n(?:[A-Za-z][\w -]{0,30}:[^\n]*\n)*(?:[ \t]*\n|$)")
+_METADATA_BLOCK = re.compile(
+    r"(?i:title)[ \t]*:[^\n]*\n(?:[A-Za-z][\w -]{0,30}:[^\n]*\n)*(?:[ \t]*\n|$)"
+)
 _TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 
 

@@ -49,328 +49,35 @@ stack.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-
 from audiodigest.errors import SourceError
-from audiodigest.sources.boilerplate import (
-    byline,
-    is_boilerplate,
-    is_furniture_heading,
-    is_link_label,
-    is_ornament,
-    split_reading_time,
-    strip_decoration,
-)
+from audiodigest.sources.boilerplate import is_furniture_heading, is_ornament
 from audiodigest.sources.common import (
     Draft,
-    Kind,
     Reading,
     Where,
     check_count,
-    classify,
     decode,
     parse_date,
     shorten,
-    web_url,
 )
 from audiodigest.sources.frontmatter import read_front_matter
-
-# One parser for the process: building one is far slower than parsing a digest.
-_MD = MarkdownIt("commonmark").enable("table")
-
-_NUMBER = re.compile(r"^(?:(?:no\.?|#)\s*)?\d{1,3}(?:[.):]|\s+[—–-])\s+", re.IGNORECASE)
-_SEPARATORS = re.compile(r"[\s·•|,/;]*")
-_EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
-_SPACE_BEFORE_STOP = re.compile(r"\s+([.,;:!?])")
-_MAX_LINK_WORDS = 8
-# A short label before a row of links: "Other formats:", "See also:".
-_UNRESOLVED = re.compile(r"\[\[([^\[\]]+)\]\]|\[([^\[\]]+)\]\[[^\[\]]*\]")
-_TEMPLATE_LINE = re.compile(
-    r"^(?P<indent>[ \t]*)(?:(?:\{\{.*?\}\}|\{%.*?%\}|<!--.*?-->)[ \t]*)*"
-    r"(?:\{\{.*?\}\}|\{%.*?%\})[ \t]*$",
-    re.MULTILINE,
+from audiodigest.sources.markdown_lines import (
+    MD,
+    Block,
+    Line,
+    Piece,
+    blocks_of,
+    inline_lines,
+    parse_blocks,
+    said,
+    sentence,
+    title_of,
+    words_of,
 )
-_TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
-_TAGS = re.compile(r"\[[^\]]{1,20}\]")
-_LABEL = re.compile(r"\s*\w[\w ]{0,30}:\s")
-
-
-@dataclass
-class _Piece:
-    text: str
-    kind: str  # "text", "code" or "image"
-    strong: bool = False
-    em: bool = False
-    link: int = -1  # index into _Line.links; -1 outside links
-
-
-@dataclass
-class _Line:
-    number: int
-    pieces: list[_Piece] = field(default_factory=list)
-    links: list[str | None] = field(default_factory=list)  # the web URL of each link, if any
-
-    def text(self, skip_links: frozenset[int] = frozenset()) -> str:
-        """What the line says, without the links in ``skip_links``; an image's alt text only
-        when the line has words of its own."""
-        words = any(p.kind != "image" and not is_ornament(p.text) for p in self.pieces)
-        return "".join(
-            p.text for p in self.pieces if p.link not in skip_links and (p.kind != "image" or words)
-        )
-
-
-@dataclass
-class _Block:
-    kind: str  # "heading", "para", "rule", "table", "code", "html"
-    line: int
-    level: int = 0  # heading level
-    lines: list[_Line] = field(default_factory=list)
-    list_id: int | None = None  # the outermost list holding the paragraph
-    quote: bool = False
-    item: int | None = None  # the item of the outermost list holding the paragraph
-    item_start: bool = False  # the first paragraph of that item
-    nested: bool = False  # inside a list within that item
-
-
-def _lines(inline: Token) -> list[_Line]:
-    """The inline token split at its line breaks, each line in pieces with their marks."""
-    start = inline.map[0] + 1 if inline.map else 0
-    lines = [_Line(start)]
-    strong = em = 0
-    link = -1
-    for child in inline.children or ():
-        kind = child.type
-        if kind in ("softbreak", "hardbreak"):
-            lines.append(_Line(lines[-1].number + 1 if start else 0))
-            if link >= 0:  # a link across a line break continues on the new line
-                lines[-1].links.append(lines[-2].links[link])
-                link = len(lines[-1].links) - 1
-        elif kind == "strong_open":
-            strong += 1
-        elif kind == "strong_close":
-            strong -= 1
-        elif kind == "em_open":
-            em += 1
-        elif kind == "em_close":
-            em -= 1
-        elif kind == "link_open":
-            lines[-1].links.append(web_url(str(child.attrs.get("href", ""))))
-            link = len(lines[-1].links) - 1
-        elif kind == "link_close":
-            link = -1
-        elif kind in ("text", "code_inline", "image"):
-            piece_kind = {"text": "text", "code_inline": "code", "image": "image"}[kind]
-            # An image's content is its alt text.
-            lines[-1].pieces.append(_Piece(child.content, piece_kind, strong > 0, em > 0, link))
-    return lines
-
-
-def _blocks(tokens: list[Token]) -> list[_Block]:
-    """The blocks of the document in order, with their line numbers."""
-    blocks: list[_Block] = []
-    lists: list[int] = []
-    list_count = 0
-    quotes = 0
-    table = 0
-    level = 0
-    opener = ""
-    items = 0  # outermost list items seen
-    depth = 0  # list item nesting
-    fresh = False  # no paragraph yet in the current outermost item
-    for tok in tokens:
-        line = tok.map[0] + 1 if tok.map else 0
-        kind = tok.type
-        if kind in ("bullet_list_open", "ordered_list_open"):
-            list_count += 1
-            lists.append(list_count)
-        elif kind in ("bullet_list_close", "ordered_list_close"):
-            lists.pop()
-        elif kind == "list_item_open":
-            depth += 1
-            if depth == 1:
-                items += 1
-                fresh = True
-        elif kind == "list_item_close":
-            depth -= 1
-        elif kind == "blockquote_open":
-            quotes += 1
-        elif kind == "blockquote_close":
-            quotes -= 1
-        elif kind == "table_open":
-            table += 1
-            blocks.append(_Block("table", line))
-        elif kind == "table_close":
-            table -= 1
-        elif kind in ("fence", "code_block"):
-            blocks.append(_Block("code", line))
-        elif kind == "html_block":
-            blocks.append(_Block("html", line))
-        elif kind == "hr":
-            blocks.append(_Block("rule", line))
-        elif kind == "inline" and not table and opener in ("heading_open", "paragraph_open"):
-            if opener == "heading_open":
-                blocks.append(_Block("heading", line, level, _lines(tok)))
-            else:
-                blocks.append(
-                    _Block("para", line, 0, _lines(tok), lists[0] if lists else None, quotes > 0,
-                           items if depth else None, fresh and depth > 0, depth > 1)
-                )
-                fresh = False
-        if kind == "heading_open":
-            level = int(tok.tag[1])
-        opener = kind
-    return blocks
-
-
-# --- what one line is ---------------------------------------------------------------------------
-
-
-@dataclass
-class _Said:
-    """What a line of an article gives: words to read, or fields."""
-
-    text: str = ""
-    tags: list[str] = field(default_factory=list)
-    source: str | None = None
-    published: str | None = None
-    url: str | None = None  # the article's link (a link line, Read more, a bare URL)
-    link: str | None = None  # the first link in the words
-
-
-def _is_separator(text: str) -> bool:
-    """Only punctuation, decoration or bracketed labels ("[audio]") between links."""
-    return _SEPARATORS.fullmatch(text) is not None or is_ornament(_TAGS.sub("", text))
-
-
-def _tag_row(line: _Line) -> _Said | None:
-    """`` `A` `B` — *Source* ``: the code spans as tags and the byline after them."""
-    codes = [i for i, p in enumerate(line.pieces) if p.kind == "code"]
-    if not codes:
-        return None
-    if not all(_is_separator(p.text) for p in line.pieces[: codes[-1]] if p.kind != "code"):
-        return None
-    after = line.pieces[codes[-1] + 1 :]
-    rest = "".join(p.text for p in after).strip()
-    source = None
-    if rest and not _is_separator(rest):
-        # Only a marked byline: "— Reuters", "· *Reuters*"; "`x` parameters to" is prose.
-        marked = rest[0] in "—–-·|•" or any(p.em or p.strong or p.link >= 0 for p in after)
-        source = byline(rest) or byline("— " + rest.lstrip("·|•,-–— ")) if marked else None
-        if source is None:
-            return None
-        source = split_reading_time(source)[0]
-    elif len(codes) < 2:
-        return None  # one code span alone is more likely a command than a tag
-    return _Said(tags=[line.pieces[i].text.strip() for i in codes], source=source)
-
-
-def _link_line(line: _Line) -> _Said | None:
-    """A line of nothing but links (and decoration): the first web link is the URL."""
-    if not line.links:
-        return None
-    outside = "".join(p.text for p in line.pieces if p.link < 0)
-    labelled = _LABEL.match(outside)
-    if labelled and _is_separator(outside[labelled.end() :]):
-        return _Said()  # "Other formats: [PDF] / [HTML]": navigation, not the article's link
-    if not _is_separator(outside) and not is_link_label(line.text()):
-        return None  # words of its own, unless they only say "read it on [Example](url)"
-    inside = " ".join(p.text for p in line.pieces if p.link >= 0)
-    if len(inside.split()) > _MAX_LINK_WORDS and not is_link_label(inside):
-        return None
-    return _Said(url=next((url for url in line.links if url), None))
-
-
-def _byline(line: _Line, text: str) -> str | None:
-    """The source a byline line names; only when it is marked as one (a dash, "Source:", or
-    the name in italics, bold or a link), so "Via satellite, the probe..." stays a sentence."""
-    name = byline(text)
-    if name is None:
-        return None
-    named = [p for p in line.pieces if p.text.strip()]
-    marked = text[0] in "—–" or text.lower().startswith(("source", "from", "publication"))
-    if marked or (named and (named[-1].em or named[-1].strong or named[-1].link >= 0)):
-        return split_reading_time(name)[0]
-    return None
-
-
-def _said(line: _Line, first: bool = False) -> _Said:
-    """What one line of an article gives (rules in the module docstring); a row of tags only
-    on the ``first`` line of a paragraph."""
-    plain = line.text()
-    if _TEMPLATE.search(plain):  # Liquid / Hugo shortcodes: a site generator fills them in
-        plain = _TEMPLATE.sub("", plain)
-        line = _Line(line.number, [_Piece(plain, "text")], [])
-    stripped = strip_decoration(plain)
-    if not stripped or is_ornament(plain):
-        return _Said()
-    said = (_tag_row(line) if first else None) or _link_line(line)
-    if said is not None:
-        return said
-    kind, value = classify(stripped)
-    if kind is Kind.READ_MORE:
-        return _Said(url=value or next((url for url in line.links if url), None))
-    if kind is Kind.URL:
-        return _Said(url=value)
-    if kind is Kind.SOURCE:
-        return _Said(source=value)
-    if kind is Kind.PUBLISHED:
-        return _Said(published=value)
-    source = _byline(line, stripped)
-    if source is not None:
-        return _Said(source=source)
-    if is_boilerplate(stripped):
-        return _Said()
-    # "... the release. [Read more →](url)": the link words go, the link stays.
-    labels = frozenset(
-        index
-        for index in range(len(line.links))
-        if is_link_label("".join(p.text for p in line.pieces if p.link == index))
-    )
-    url = next((line.links[i] for i in sorted(labels) if line.links[i]), None)
-    text = _EMPTY_BRACKETS.sub("", line.text(labels)) if labels else plain
-    if labels and is_link_label(text):  # "Full report [here](url)"
-        return _Said(url=url)
-    text = strip_decoration(_SPACE_BEFORE_STOP.sub(r"\1", text) if labels else text, end=True)
-    first = next((u for i, u in enumerate(line.links) if u and i not in labels), None)
-    return _Said(text=text, url=url, link=first)
-
-
-def _words(texts: list[str]) -> str:
-    """A paragraph's lines of words joined. Reference links whose definitions live elsewhere
-    (a site's include) stay "[text][ref]" after parsing; they are read as their text."""
-    return _UNRESOLVED.sub(lambda m: m.group(1) or m.group(2), " ".join(t for t in texts if t))
-
-
-def _sentence(text: str) -> str:
-    """A list item as a sentence: a full stop added when it ends without one.
-
-    >>> _sentence("Faster builds"), _sentence("Is it safe?"), _sentence("Ships in May (beta)")
-    ('Faster builds.', 'Is it safe?', 'Ships in May (beta).')
-    >>> _sentence("(It was.)")
-    '(It was.)'
-    """
-    text = text.rstrip().rstrip(",;")
-    if not text:
-        return text
-    last = text.rstrip("\"'”’»)]")[-1:] or text[-1]
-    return text if last in ".!?…:" else text + "."
-
-
-def _title(lines: list[_Line]) -> tuple[str, str | None]:
-    """A heading's title (number, emoji and reading time taken off) and its link."""
-    text = strip_decoration(" ".join(line.text() for line in lines), end=True)
-    for _ in range(2):  # "🚀 1. Title" and "1. 🚀 Title"
-        text = strip_decoration(_NUMBER.sub("", text, count=1), end=True)
-    text = split_reading_time(text)[0]
-    link = next((url for line in lines for url in line.links if url), None)
-    return text, link
-
 
 # --- articles -----------------------------------------------------------------------------------
 
@@ -393,22 +100,22 @@ class _Entry:
     parent: _Entry | None = None  # the section an item article sits in
     split: bool = False  # a section whose list items became articles
 
-    def add(self, block: _Block, lines: list[_Line], name: str) -> None:
+    def add(self, block: Block, lines: list[Line], name: str) -> None:
         """Add a paragraph's lines: fields go to their fields, words to the summary."""
         words = []
         self.unread = self.unread or bool(lines)
         for index, line in enumerate(lines):
-            said = _said(line, first=index == 0)
-            self.url = self.url or said.url
-            self.first_link = self.first_link or said.link
-            self.source = self.source or said.source
-            self.tags.extend(said.tags)
-            if said.published and self.published is None:
+            heard = said(line, first=index == 0)
+            self.url = self.url or heard.url
+            self.first_link = self.first_link or heard.link
+            self.source = self.source or heard.source
+            self.tags.extend(heard.tags)
+            if heard.published and self.published is None:
                 where = Where(name, line.number or None, f"entry {self.index}")
-                self.published = parse_date(said.published, where)
-            if said.text:
-                words.append(said.text)
-        text = _words(words)
+                self.published = parse_date(heard.published, where)
+            if heard.text:
+                words.append(heard.text)
+        text = words_of(words)
         if not text:
             return
         # An article that is a list item reads its own paragraphs as paragraphs.
@@ -419,9 +126,9 @@ class _Entry:
                 self.list_id is None and self.paragraphs[-1:] and self.paragraphs[-1][-1] == ":"
             )
             if joins and self.paragraphs:
-                self.paragraphs[-1] += " " + _sentence(text)
+                self.paragraphs[-1] += " " + sentence(text)
             else:
-                self.paragraphs.append(_sentence(text))
+                self.paragraphs.append(sentence(text))
             self.list_id = block.list_id
         else:
             self.paragraphs.append(text)
@@ -439,7 +146,7 @@ class _Entry:
         )
 
 
-def _bold_title(block: _Block, in_list: bool = False) -> tuple[str, _Line | None] | None:
+def _bold_title(block: Block, in_list: bool = False) -> tuple[str, Line | None] | None:
     """A paragraph (or, with ``in_list``, a list item's first paragraph) opening with words in
     bold: the title, and what follows it on that line as a line of its own. The bold words end
     the line, or are followed by a dash or colon, or end with a colon (``**Title:** text``)."""
@@ -469,8 +176,8 @@ def _bold_title(block: _Block, in_list: bool = False) -> tuple[str, _Line | None
             if head[0] not in "—–-:|":
                 return None
             head = head.lstrip("—–-:| ")
-        lead = _Piece(head, rest[0].kind, rest[0].strong, rest[0].em, rest[0].link)
-        rest_line = _Line(first.number, [lead, *rest[1:]], first.links)
+        lead = Piece(head, rest[0].kind, rest[0].strong, rest[0].em, rest[0].link)
+        rest_line = Line(first.number, [lead, *rest[1:]], first.links)
     elif in_list and len(block.lines) == 1:
         return None  # an item that is only a bold name ("- **Speed**"), not an article
     return title, rest_line
@@ -480,26 +187,30 @@ def _bold_title(block: _Block, in_list: bool = False) -> tuple[str, _Line | None
 class _Layout:
     mode: str  # "headings" or "bold"
     level: int  # the article level of headings (0: none)
-    title: _Block | None  # the heading that titles the issue
+    title: Block | None  # the heading that titles the issue
     items: bool = False  # list items opening in bold are articles of their own
 
 
-def _with_prose(blocks: list[_Block]) -> set[int]:
+def _with_prose(blocks: list[Block]) -> set[int]:
     """The indexes of the headings directly followed by words to read (not only links)."""
     found: set[int] = set()
     heading = -1
     for index, block in enumerate(blocks):
         if block.kind == "heading":
             heading = index
-        elif block.kind == "para" and heading >= 0 and heading not in found:
-            if any(_said(line).text for line in block.lines):
-                found.add(heading)
+        elif (
+            block.kind == "para"
+            and heading >= 0
+            and heading not in found
+            and any(said(line).text for line in block.lines)
+        ):
+            found.add(heading)
     return found
 
 
-def _layout(blocks: list[_Block], name: str) -> _Layout:
+def _layout(blocks: list[Block], name: str) -> _Layout:
     headings = [b for b in blocks if b.kind == "heading"]
-    articles = [b for b in headings if not is_furniture_heading(_title(b.lines)[0])]
+    articles = [b for b in headings if not is_furniture_heading(title_of(b.lines)[0])]
     levels = Counter(b.level for b in articles)
     # The article level is that of the headings that own words, so the section headings of a
     # link roundup (each over a list of bare links) do not count.
@@ -530,14 +241,14 @@ def _layout(blocks: list[_Block], name: str) -> _Layout:
     return _Layout("headings", level, title, items)
 
 
-def _read_body(blocks: list[_Block], name: str) -> Reading:
+def _read_body(blocks: list[Block], name: str) -> Reading:
     layout = _layout(blocks, name)
     reading = Reading([])
     entries: list[_Entry] = []
     intro: list[str] = []
     current: _Entry | None = None
     skip: int | None = None  # level of the furniture section being skipped
-    orphan: _Block | None = None  # text after a rule or section heading, outside any article
+    orphan: Block | None = None  # text after a rule or section heading, outside any article
 
     def start(title: str, line: int, url: str | None) -> _Entry:
         nonlocal orphan
@@ -556,13 +267,13 @@ def _read_body(blocks: list[_Block], name: str) -> Reading:
     for block in blocks:
         if block.kind == "heading":
             if block is layout.title:
-                reading.title = _title(block.lines)[0]
+                reading.title = title_of(block.lines)[0]
                 continue
             if skip is not None and block.level <= skip:
                 skip = None
             if skip is not None:
                 continue
-            title, url = _title(block.lines)
+            title, url = title_of(block.lines)
             furniture = is_furniture_heading(title)
             if layout.mode == "bold" or block.level <= layout.level or not layout.level:
                 current = None
@@ -588,8 +299,9 @@ def _read_body(blocks: list[_Block], name: str) -> Reading:
                 if parent is not None:
                     parent.split = True
                 url = None if rest else next((u for u in block.lines[0].links if u), None)
-                current = start(_title([_Line(block.line, [_Piece(title, "text")])])[0],
-                                block.line, url)
+                current = start(
+                    title_of([Line(block.line, [Piece(title, "text")])])[0], block.line, url
+                )
                 current.parent, current.item = parent, block.item
                 current.add(block, ([rest] if rest else []) + block.lines[1:], name)
                 continue
@@ -600,16 +312,16 @@ def _read_body(blocks: list[_Block], name: str) -> Reading:
                 # it is only a link in the words.
                 url = None if rest else next((u for u in block.lines[0].links if u), None)
                 current = start(
-                    _title([_Line(block.line, [_Piece(title, "text")])])[0], block.line, url
+                    title_of([Line(block.line, [Piece(title, "text")])])[0], block.line, url
                 )
                 current.add(block, ([rest] if rest else []) + block.lines[1:], name)
             elif current is not None:
                 current.add(block, block.lines, name)
             elif not entries:
-                words = _words([_said(line).text for line in block.lines])
+                words = words_of([said(line).text for line in block.lines])
                 if words:
                     intro.append(words)
-            elif orphan is None and any(_said(line).text for line in block.lines):
+            elif orphan is None and any(said(line).text for line in block.lines):
                 orphan = block
         elif block.kind in ("table", "code", "html") and current is not None:
             current.unread = True
@@ -625,7 +337,14 @@ def _read_body(blocks: list[_Block], name: str) -> Reading:
     # more likely a mistake, and finish() reports it.
     entries = [e for e in entries if e.paragraphs or not e.split]  # sections of items
     bare = [e for e in entries if not e.paragraphs and e.unread]
-    if bare and len(bare) < len(entries):
+    if bare and len(bare) == len(entries):
+        raise SourceError(
+            "no article has words to read: every heading holds only links, tables, code or"
+            " template tags (a link list is not a digest)",
+            path=name,
+            line=bare[0].line,
+        )
+    if bare:
         lines = ", ".join(str(e.line) for e in bare[:5]) + (", …" if len(bare) > 5 else "")
         reading.warnings.append(
             f"{name}: skipped {_count(len(bare), 'entry', 'entries')} with nothing to read"
@@ -650,15 +369,15 @@ def _count(number: int, one: str, many: str = "") -> str:
 def plain_inline(text: str) -> str:
     """One line of Markdown (a front-matter title) as plain words: ``A **bold** claim`` gives
     ``A bold claim``."""
-    tokens = _MD.parseInline(text)
-    return " ".join(line.text() for tok in tokens for line in _lines(tok)).strip()
+    tokens = MD.parseInline(text)
+    return " ".join(line.text() for tok in tokens for line in inline_lines(tok)).strip()
 
 
 def speakable(text: str) -> tuple[str, str | None]:
     """Markdown text (a front-matter summary) as the paragraphs a summary would read, and the
     article link it holds (a link line, else its first link)."""
     entry = _Entry("", 0, 0)
-    for block in _blocks(_MD.parse(text)):
+    for block in blocks_of(MD.parse(text)):
         if block.kind == "para":
             entry.add(block, block.lines, "")
     return "\n\n".join(entry.paragraphs), entry.url or entry.first_link
@@ -671,10 +390,7 @@ def parse_markdown(data: bytes, name: str) -> Reading:
     if front is not None:
         # Blank the block out rather than cut it, so line numbers stay true.
         text = "\n" * front.lines + text[front.end :]
-    # Lines of template tags only ({% include x %}, {{< shortcode >}}) become HTML comments
-    # before parsing: they end a paragraph, so the reference definitions below them are read
-    # as definitions, and a section holding only them is known to hold something unread.
-    blocks = _blocks(_MD.parse(_TEMPLATE_LINE.sub(r"\g<indent><!-- -->", text)))
+    blocks = parse_blocks(text)
     if front is not None and front.drafts:
         reading = Reading(front.drafts, front.title, front.summary)
         for draft in reading.drafts:
