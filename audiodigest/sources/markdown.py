@@ -3,15 +3,22 @@
 Structure, from the strongest delimiter present:
 
 - **Headings.** Each heading at the *article level* starts an article. The article level is
-  the level used most often by headings that are not newsletter furniture (the deeper one on a
-  tie). A number before the title (``### 1. Title``), emoji around it and a reading time after
-  it (``(5 min read)``) are not part of the title; a link on it gives the article's URL.
-- **Bold titles.** Without at least two headings at one level, paragraphs that open with a line
-  in bold (``**Title**``, alone or followed by ``—`` and the summary) start the articles,
-  usually between ``---`` rules; a warning says so.
+  the level used most often by headings that are not newsletter furniture and have words under
+  them (so the section headings of a link roundup do not count); the deeper one on a tie. A
+  number before the title (``### 1. Title``), emoji around it and a reading time after it
+  (``(5 min read)``) are not part of the title; a link on it gives the article's URL.
+- **Bold titles.** Without at least two headings at one level, paragraphs that open with words
+  in bold (``**Title**``, alone on the line, or followed by ``—`` / ``:``, or ending with
+  ``:``) start the articles, usually between ``---`` rules; a warning says so.
+- **Bold list items.** With two or more list items opening in bold (``- **Title:** text``),
+  each such item in a section with no words of its own before the list is an article, and the
+  section heading only groups them (the Jekyll newsletters' "Action items", "News").
 - Deeper headings inside an article are dropped (their paragraphs still count).
 - A ``---`` rule ends the article above it: text after the last rule (a footer) and text
   between a rule and the next article are not read (the latter with a warning).
+- A heading over only links, tables, code or template tags has nothing to read and is skipped
+  with one warning for all such; when every heading is like that, the digest is refused. A
+  heading over nothing at all is an error naming its line (``finish``).
 
 Outside the articles:
 
@@ -32,14 +39,17 @@ Inside an article (each line of a paragraph is judged on its own):
   ``[Read more](url)`` link at the end of a sentence is taken out of it the same way. The URL
   is that of the first such line, else the heading's link, else the first link in the text.
 - Emoji and arrows opening a line, lines of decoration only, lines of e-mail furniture
-  ("View in browser", "Unsubscribe") and images standing alone are not read.
+  ("View in browser", "Unsubscribe", "Curated by ..."), template tags (``{% include x %}``,
+  ``{{< shortcode >}}``) and images standing alone are not read. Reference links whose
+  definitions are missing (a site's include) are read as their text.
 - Each paragraph stays a paragraph of the summary; a list becomes one paragraph with each item
   its own sentence (a full stop added where it has none). Link text is read, the URL is not.
 - Tables and code blocks are not read aloud: inside an article they are dropped with a warning
   naming the line; elsewhere (a metrics table) silently. Raw HTML is dropped.
 
-Front matter (``---`` YAML or ``+++`` TOML at the top; see :mod:`.frontmatter`): its ``title``
-and ``description`` give the issue's title and intro when the body has none. When it holds a
+Front matter (``---`` YAML or ``+++`` TOML at the top, or Pelican's ``Title:`` lines; see
+:mod:`.frontmatter`): its ``title`` and ``description`` give the issue's title and intro when
+the body has none. When it holds a
 list of stories, those are the articles and the body is not read (a warning says so when the
 body has articles of its own).
 
