@@ -66,6 +66,7 @@ class FrontMatter:
     drafts: list[Draft] = field(default_factory=list)
     title: str | None = None
     summary: str | None = None
+    other_lists: list[str] = field(default_factory=list)  # lists under other keys ("links")
 
 
 def read_front_matter(text: str, name: str) -> FrontMatter | None:
@@ -103,9 +104,11 @@ def read_front_matter(text: str, name: str) -> FrontMatter | None:
                 f"front matter: {exc.message}", path=name, line=exc.line, column=exc.column
             ) from None
         meta, key, items, lines = found.meta, found.key, found.items, found.lines
+        others = [k for k in found.other_lists if k != key]
     else:
-        meta, key, items, lines = _toml(source, name)
+        meta, key, items, lines, others = _toml(source, name)
     front = FrontMatter(kind, match.end(), match.group().count("\n"), key=key)
+    front.other_lists = others
     front.title = meta.get("title") if isinstance(meta.get("title"), str) else None
     front.summary = next(
         (meta[k] for k in SUMMARY_KEYS if isinstance(meta.get(k), str) and meta[k].strip()), None
@@ -117,7 +120,7 @@ def read_front_matter(text: str, name: str) -> FrontMatter | None:
 
 def _toml(
     source: str, name: str
-) -> tuple[dict[str, Any], str | None, list[Any] | None, list[int | None]]:
+) -> tuple[dict[str, Any], str | None, list[Any] | None, list[int | None], list[str]]:
     try:
         document = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
@@ -130,6 +133,7 @@ def _toml(
             column=int(at.group(2)) if at else None,
         ) from None
     meta = {k: v for k, v in document.items() if not isinstance(v, (dict, list))}
+    lists = [k for k, v in document.items() if isinstance(v, list)]
     for key in LIST_KEYS:
         items = document.get(key)
         if isinstance(items, list):
@@ -137,8 +141,8 @@ def _toml(
             header = re.compile(rf"^[ \t]*\[\[[ \t]*{re.escape(key)}[ \t]*\]\]", re.MULTILINE)
             starts = [source.count("\n", 0, m.start()) + 1 for m in header.finditer(source)]
             lines: list[int | None] = list(starts) if len(starts) == len(items) else []
-            return meta, key, items, lines
-    return meta, None, None, []
+            return meta, key, items, lines, [k for k in lists if k != key]
+    return meta, None, None, [], lists
 
 
 def _first(entry: dict[Any, Any], keys: tuple[str, ...], where: Where) -> str | None:

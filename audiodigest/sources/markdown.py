@@ -430,6 +430,8 @@ def parse_markdown(data: bytes, name: str) -> Reading:
             if front.key
             else "no 'stories', 'items', 'articles', 'posts' or 'entries' list"
         )
+        if front.other_lists:
+            held += f" (its {', '.join(map(repr, front.other_lists))} list is not read as stories)"
         raise SourceError(
             f"no articles: the front matter has {held} and the page body no headings", path=name
         ) from None

@@ -197,6 +197,7 @@ class YamlList:
     lines: list[int | None] = field(default_factory=list)
     key: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    other_lists: list[str] = field(default_factory=list)  # top-level keys of other lists
 
 
 def load_yaml_list(text: str, name: str, keys: tuple[str, ...] = LIST_KEYS) -> YamlList:
@@ -221,6 +222,10 @@ def load_yaml_list(text: str, name: str, keys: tuple[str, ...] = LIST_KEYS) -> Y
         found = YamlList(None, key=key)
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
+                if isinstance(key_node, yaml.ScalarNode) and isinstance(
+                    value_node, yaml.SequenceNode
+                ):
+                    found.other_lists.append(str(key_node.value))
                 if isinstance(key_node, yaml.ScalarNode) and isinstance(value_node, yaml.ScalarNode):
                     # Metadata is a nicety: a bad value there does not stop the reading.
                     with contextlib.suppress(yaml.YAMLError, ValueError, TypeError, OverflowError):
