@@ -8,6 +8,7 @@ text, Markdown, HTML and e-mail readers agree on what is furniture.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -163,6 +164,7 @@ def is_decoration(ch: str) -> bool:
     return unicodedata.category(ch) == "So"
 
 
+_WORD_CHAR = re.compile(r"[^\W_]")
 _ORNAMENT = {"Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "Sk", "Sm"}
 _KEYCAP = re.compile("[0-9#*]\ufe0f?\u20e3")
 
@@ -186,6 +188,7 @@ def strip_decoration(text: str, end: bool = False) -> str:
     return text[start:stop].strip()
 
 
+@functools.lru_cache(maxsize=512)
 def is_ornament(line: str) -> bool:
     """True for a line of nothing but decoration and punctuation ("🔥🔥🔥", "* * *", "—").
 
@@ -194,6 +197,8 @@ def is_ornament(line: str) -> bool:
     >>> is_ornament("🚀 Launch")
     False
     """
+    if _WORD_CHAR.search(line):  # letters or digits: words, whatever surrounds them
+        return False
     # Punctuation and the symbols markup leaves behind (` ^ ~ + = |) count as decoration too.
     return all(
         ch.isspace() or is_decoration(ch) or unicodedata.category(ch) in _ORNAMENT for ch in line
