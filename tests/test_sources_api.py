@@ -386,6 +386,7 @@ def test_ids_survive_unparseable_urls() -> None:
         "audiodigest.sources.feedtext",
         "audiodigest.sources.speakable",
         "audiodigest.sources.boilerplate",
+        "audiodigest.sources.markdown_lines",
     ],
 )
 def test_doctests(module: str) -> None:

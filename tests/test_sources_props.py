@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from xml.sax.saxutils import escape
 
+import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -118,7 +119,10 @@ def _check(articles: tuple[Article, ...]) -> None:
     """What every caller may rely on for any article that comes out."""
     assert articles
     for article in articles:
-        for value in (article.title, article.summary, article.source or "", article.url or ""):
+        # A summary's paragraphs are separated by one blank line; nothing else breaks a line.
+        paragraphs = article.summary.split("\n\n")
+        assert all(paragraphs)
+        for value in (article.title, *paragraphs, article.source or "", article.url or ""):
             value.encode("utf-8")  # storable: no lone surrogates
             assert not any(unicodedata.category(ch) == "Cc" for ch in value)
             assert value == value.strip()
@@ -285,8 +289,21 @@ FEED_DIGEST = PLAIN_DIGEST.filter(
                         and not " ".join(lines).endswith(("...", "…")) for t, lines, _ in entries))
 
 
+def _plain(line: str) -> bool:
+    """A line the Markdown reader must keep as it is: no decoration at either end."""
+    return line[0].isalnum() and line[-1] not in "\U0001f600"
+
+
+PLAIN_MD_LINE = PLAIN_LINE.filter(_plain)
+MD_DIGEST = st.lists(
+    st.tuples(PLAIN_MD_LINE, st.lists(PLAIN_MD_LINE, min_size=1, max_size=3), URLS),
+    min_size=1,
+    max_size=5,
+).filter(_unique)
+
+
 @settings(max_examples=80, deadline=None)
-@given(entries=PLAIN_DIGEST, level=st.integers(1, 3), intro=st.booleans())
+@given(entries=MD_DIGEST, level=st.integers(1, 3), intro=st.booleans())
 def test_markdown_digests_round_trip(
     entries: list[tuple[str, list[str], str | None]], level: int, intro: bool
 ) -> None:
@@ -520,3 +537,160 @@ def test_feed_summaries_that_repeat_the_title_are_not_read_twice(
     articles = parse_digest(json.dumps(feed, ensure_ascii=False).encode(), "rt.json")
     assert [(a.title, a.summary) for a in articles] == [
         (t, " ".join(lines)) for t, lines, _ in entries]
+
+
+# --- Markdown newsletters and front matter ------------------------------------------------------
+
+MD_TOKENS = st.sampled_from(
+    [
+        "\n",
+        "\n\n",
+        " ",
+        "# ",
+        "### 1. ",
+        "## Archive\n",
+        "---\n",
+        "+++\n",
+        "***",
+        "**",
+        "*",
+        "_",
+        "`",
+        "```\n",
+        "    ",
+        "| a | b |\n|---|---|\n| 1 | 2 |\n",
+        "> ",
+        "- ",
+        "1. ",
+        "🔗 [Read full article](https://example.com/r)",
+        "[Read more →](https://example.com/m)",
+        "[link](https://example.com/l)",
+        "`Funding` `Deals` — *Reuters*",
+        "— *Example Weekly*",
+        "🚀",
+        "1️⃣",
+        "stories:\n",
+        "  - title: ",
+        "    summary: ",
+        "    tags: [a, b]\n",
+        "[[items]]\n",
+        'title = "',
+        '"\n',
+        "<div>",
+        "![img](x.png)",
+        "Read more",
+        "x",
+        "é",
+    ]
+)
+MARKDOWNISH = st.lists(st.one_of(MD_TOKENS, st.text(max_size=6)), max_size=50).map("".join)
+
+
+@FUZZ
+@given(text=MARKDOWNISH)
+def test_markdown_near_misses_give_articles_or_a_source_error(text: str) -> None:
+    try:
+        articles = parse_digest(text.encode("utf-8", "surrogatepass"), "d.md")
+    except SourceError as exc:
+        assert "\n" not in str(exc)
+        event("SourceError")
+        return
+    event(f"{len(articles)} articles" if len(articles) < 3 else "3+ articles")
+    _check(articles)
+    for article in articles:
+        # Decorations and markup never reach the narration.
+        for furniture in ("Read full article", "|---", "```"):
+            assert furniture not in article.summary, (furniture, article.summary)
+
+
+TAG = st.text(alphabet=st.characters(categories=["L", "Nd"]), min_size=1, max_size=10)
+SOURCE = st.lists(TAG, min_size=1, max_size=4).map(" ".join)
+STORY = st.tuples(
+    PLAIN_MD_LINE,  # title
+    st.lists(st.lists(PLAIN_MD_LINE, min_size=1, max_size=2), min_size=1, max_size=3),
+    URLS,
+    st.lists(TAG, max_size=3, unique=True),
+    st.none() | SOURCE,
+)
+NEWSLETTER = st.lists(STORY, min_size=1, max_size=4).filter(
+    lambda stories: _unique([(title, [], url) for title, _, url, _, _ in stories])
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(stories=NEWSLETTER, emoji=st.booleans(), intro=PLAIN_MD_LINE)
+def test_markdown_newsletters_round_trip(
+    stories: list[tuple[str, list[list[str]], str | None, list[str], str | None]],
+    emoji: bool,
+    intro: str,
+) -> None:
+    """Numbered headings, tag rows, link lines, rules, a metrics table, an archive and a footer
+    around the stories: only the stories come out, with their fields."""
+    parts = ["# 🗞️ The Weekly Issue", f"> {intro}", "| Metric | Value |\n|---|---|\n| Stories | 3 |"]
+    for number, (title, paragraphs, url, tags, source) in enumerate(stories, 1):
+        parts.append(f"### {number}. {'🚀 ' if emoji else ''}{title}")
+        row = " ".join(f"`{tag}`" for tag in tags)
+        if source:
+            row += f" — *{source}*"
+        if row and (len(tags) > 1 or source):
+            parts.append(row.strip())
+        parts.extend("\n".join(lines) for lines in paragraphs)
+        if url:
+            parts.append(f"🔗 [Read full article]({url})")
+        parts.append("---")
+    parts += ["## 📚 Archive", "- [Issue 1](https://example.com/1)", "---", "*Made with care.*"]
+    digest = parse("\n\n".join(parts).encode(), "rt.md")
+    assert digest.title == "The Weekly Issue"
+    assert digest.summary == intro
+    assert [(a.title, a.summary, a.url) for a in digest.articles] == [
+        (title, "\n\n".join(" ".join(lines) for lines in paragraphs), url)
+        for title, paragraphs, url, _, _ in stories
+    ]
+    assert [(a.tags, a.source) for a in digest.articles] == [
+        (tuple(tags) if len(tags) > 1 or source else (), source)
+        for _, _, _, tags, source in stories
+    ]
+
+
+FM_STORY = st.tuples(
+    PLAIN_MD_LINE, PLAIN_MD_LINE, URLS, st.lists(TAG, max_size=3)
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    stories=st.lists(FM_STORY, min_size=1, max_size=4).filter(
+        lambda s: _unique([(title, [], url) for title, _, url, _ in s])
+    ),
+    key=st.sampled_from(["stories", "items", "articles", "posts", "entries"]),
+    summary_key=st.sampled_from(["summary", "description", "excerpt", "content"]),
+    url_key=st.sampled_from(["url", "link"]),
+    toml=st.booleans(),
+)
+def test_front_matter_round_trips(
+    stories: list[tuple[str, str, str | None, list[str]]],
+    key: str,
+    summary_key: str,
+    url_key: str,
+    toml: bool,
+) -> None:
+    records = [
+        {"title": t, summary_key: s, **({url_key: u} if u else {}), "tags": tags}
+        for t, s, u, tags in stories
+    ]
+    if toml:
+        # JSON strings and arrays of strings are valid TOML values.
+        tables = "".join(
+            f"\n[[{key}]]\n"
+            + "".join(f"{k} = {json.dumps(v, ensure_ascii=False)}\n" for k, v in r.items())
+            for r in records
+        )
+        page = f'+++\ntitle = "Page"{tables}+++\n\n{{{{< stories >}}}}\n'
+    else:
+        page = "---\n" + yaml.safe_dump({"title": "Page", key: records}, allow_unicode=True)
+        page += "---\n\n{% for s in page.stories %}{{ s.title }}{% endfor %}\n"
+    digest = parse(page.encode(), "fm.md")
+    assert digest.title == "Page"
+    assert [(a.title, a.summary, a.url, a.tags) for a in digest.articles] == [
+        (t, s, u, tuple(dict.fromkeys(tags))) for t, s, u, tags in stories
+    ]

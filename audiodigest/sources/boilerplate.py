@@ -8,7 +8,9 @@ text, Markdown, HTML and e-mail readers agree on what is furniture.
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 # Whole lines an e-mail or a page adds around its articles. Matched against the start of a
@@ -33,6 +35,8 @@ _BOILERPLATE = re.compile(
       | (?:copyright\s+)?(?:©|\(c\))\s*\d{4}
       | all\s+rights\s+reserved
       | powered\s+by\b
+      | (?:curated|compiled|generated)\s+(?:\S+\s+){0,3}?(?:by|with|using|from|on)\b.{0,80}$
+      | made\s+with\s+(?:love|care|[^\w\s]+)\s
       | sent\s+(?:with|via|by)\s+\w+
       | advertise\s+with\s+us
       | (?:this\s+(?:issue|newsletter|e-?mail)\s+is\s+)?(?:sponsored|brought\s+to\s+you)\s+by\b
@@ -91,6 +95,10 @@ def is_boilerplate(line: str) -> bool:
     True
     >>> is_boilerplate("Continue reading →"), is_boilerplate("12 comments")
     (True, True)
+    >>> is_boilerplate("Curated from real-time AI news using Groq + Tavily")
+    True
+    >>> is_boilerplate("Made with recycled steel, the bridge opens in May.")
+    False
     """
     if len(line.split()) > _MAX_BOILERPLATE_WORDS:
         return False
@@ -203,3 +211,119 @@ def _without_utm(url: str) -> str:
         if not k.lower().startswith("utm_")
     ]
     return urlunsplit(parts._replace(query=urlencode(query)))
+# Section headings of a newsletter that hold no article: the archive, sponsors, calls to
+# subscribe or share, a metrics table, a table of contents, the "about" blurb.
+_FURNITURE_HEADING = re.compile(
+    r"""(?ix)^(?:
+        (?:the\s+|our\s+)?archives?(?:\s+of\s+.*)?
+      | (?:past|previous|back|older|more|recent)\s+(?:issues|editions|newsletters|posts)
+      | (?:our\s+|this\s+(?:week|month|issue)['’]?s?\s+|today['’]?s\s+)?(?:sponsors?|partners?)
+      | sponsored(?:\s+by\b.*)?
+      | (?:subscribe|sign\s+up|join\s+us|share|spread\s+the\s+word|follow\s+us)
+            (?:\s+(?:this|it|now|here|today|the\s+\w+|for\s+free|to\s+\S+|with\s+(?:a\s+)?\w+|on\s+\S+))*
+      | (?:key\s+)?(?:metrics|stats|statistics)(?:\s+of\s+the\s+week)?
+      | (?:this\s+(?:week|issue)\s+)?(?:in|by)\s+(?:the\s+)?numbers
+      | at\s+a\s+glance | in\s+this\s+issue | (?:table\s+of\s+)?contents | toc
+      | about(?:\s+(?:this|the|us)\b.*)? | (?:send\s+)?feedback | contact(?:\s+us)?
+      | advertise\b.* | support\s+us | footer | housekeeping | unsubscribe
+    )[\s.!:?]*$""",
+)
+# Words of a link that only points at the article ("Read full article", "Source", "link").
+_LINK_LABEL = re.compile(
+    r"""(?ix)^(?:
+        (?:read|see|view|open|get)\s+(?:the\s+)?(?:more|full|whole|complete|original|rest)
+            (?:\s+(?:article|story|post|piece|report|paper|thread|text))?(?:\s+(?:here|(?:on|at|in)\s+\S+(?:\s+\S+){0,3}))?
+      | (?:read|see|view|open)(?:\s+(?:it|the\s+\w+))?\s+(?:here|online|(?:on|at|in)\s+\S+(?:\s+\S+){0,3})
+      | (?:full|original)\s+(?:article|story|post|piece|report|paper|text)
+      | continue\s+reading | keep\s+reading | more | details | learn\s+more | source | link
+      | article | story | here | permalink | discuss(?:ion)? | comments?
+    )\s*(?:→|->|=>|»|›|>|…|\.\.\.)?$""",
+)
+
+
+def is_decoration(ch: str) -> bool:
+    """True for a character that decorates rather than says something: emoji and pictographs,
+    arrows and bullets, and the joiners and selectors that build emoji sequences.
+
+    >>> [is_decoration(c) for c in "🚀→•a1"]
+    [True, True, True, False, False]
+    """
+    if ch in "\u200d\ufe0e\ufe0f\u20e3•·▪▸►▶◆◇○●■□★☆✓✔✗✘|":
+        return True
+    code = ord(ch)
+    if 0x2190 <= code <= 0x21FF or 0x1F3FB <= code <= 0x1F3FF or 0xE0020 <= code <= 0xE007F:
+        return True  # arrows, skin tones, tag characters (flag sequences)
+    return unicodedata.category(ch) == "So"
+
+
+_WORD_CHAR = re.compile(r"[^\W_]")
+_ORNAMENT = {"Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "Sk", "Sm"}
+_KEYCAP = re.compile("[0-9#*]\ufe0f?\u20e3")
+
+
+def strip_decoration(text: str, end: bool = False) -> str:
+    """``text`` without the emoji, arrows or bullets that open it (and close it, with ``end``).
+
+    Emoji inside a sentence stay: they are part of what it says.
+
+    >>> strip_decoration("🚀 Launch day ✨", end=True)
+    'Launch day'
+    >>> strip_decoration("1️⃣ First, then 🎉 a party")
+    'First, then 🎉 a party'
+    """
+    text = _KEYCAP.sub("", text[:4]) + text[4:] if "\u20e3" in text[:4] else text
+    start, stop = 0, len(text)
+    while start < stop and (text[start].isspace() or is_decoration(text[start])):
+        start += 1
+    while end and stop > start and (text[stop - 1].isspace() or is_decoration(text[stop - 1])):
+        stop -= 1
+    return text[start:stop].strip()
+
+
+@functools.lru_cache(maxsize=512)
+def is_ornament(line: str) -> bool:
+    """True for a line of nothing but decoration and punctuation ("🔥🔥🔥", "* * *", "—").
+
+    >>> is_ornament("✨ 🚀 ✨")
+    True
+    >>> is_ornament("🚀 Launch")
+    False
+    """
+    if _WORD_CHAR.search(line):  # letters or digits: words, whatever surrounds them
+        return False
+    # Punctuation and the symbols markup leaves behind (` ^ ~ + = |) count as decoration too.
+    return all(
+        ch.isspace() or is_decoration(ch) or unicodedata.category(ch) in _ORNAMENT for ch in line
+    )
+
+
+def is_furniture_heading(heading: str) -> bool:
+    """True for a newsletter section heading that holds no article (archive, sponsors,
+    subscribe, share, metrics, contents, about).
+
+    >>> is_furniture_heading("📚 Archive")
+    True
+    >>> is_furniture_heading("This Week in Numbers")
+    True
+    >>> is_furniture_heading("Share this issue")
+    True
+    >>> is_furniture_heading("Share prices of chip makers fall")
+    False
+    """
+    text = strip_decoration(heading, end=True)
+    return bool(_FURNITURE_HEADING.match(text)) or (bool(text) and is_boilerplate(text))
+
+
+def is_link_label(text: str) -> bool:
+    """True for link words that only point at the article ("Read full article", "link").
+
+    >>> is_link_label("🔗 Read full article")
+    True
+    >>> is_link_label("Read more →")
+    True
+    >>> is_link_label("Read the full story on Kernel Weekly →")
+    True
+    >>> is_link_label("The full story of the chip")
+    False
+    """
+    return bool(_LINK_LABEL.match(strip_decoration(text, end=True)))

@@ -15,8 +15,10 @@ YAML is read with the safe loader only, one document per file.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import json
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -47,7 +49,8 @@ def _not_a_list(name: str, line: int | None) -> SourceError:
     )
 
 
-def _text(entry: dict[Any, Any], key: str, where: Where, required: bool) -> str | None:
+def text_field(entry: dict[Any, Any], key: str, where: Where, required: bool) -> str | None:
+    """The text under ``key`` (None when absent or blank), or an error naming the entry."""
     value = entry.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
@@ -69,15 +72,15 @@ def _drafts(items: list[Any], lines: list[int | None], name: str) -> list[Draft]
             raise where.error(
                 f"expected an object with title and summary, not {type(entry).__name__}"
             )
-        title = _text(entry, "title", where, required=True)
-        summary = _text(entry, "summary", where, required=True)
+        title = text_field(entry, "title", where, required=True)
+        summary = text_field(entry, "summary", where, required=True)
         drafts.append(
             Draft(
                 where=where,
                 title=title or "",
                 summary=summary or "",
-                url=_text(entry, "url", where, required=False),
-                source=_text(entry, "source", where, required=False),
+                url=text_field(entry, "url", where, required=False),
+                source=text_field(entry, "source", where, required=False),
                 published=parse_date(entry.get("published"), where),
             )
         )
@@ -177,24 +180,41 @@ def _reader_error(exc: yaml.reader.ReaderError, text: str, name: str) -> SourceE
     )
 
 
-def _yaml_list_node(node: yaml.Node | None) -> yaml.SequenceNode | None:
-    """The node of the article list, found as :func:`_article_list` finds the list."""
+def _yaml_list_node(
+    node: yaml.Node | None, keys: tuple[str, ...] = LIST_KEYS
+) -> tuple[str | None, yaml.SequenceNode | None]:
+    """The node of the article list and its key, found as :func:`_article_list` finds the list."""
     if isinstance(node, yaml.SequenceNode):
-        return node
+        return None, node
     if isinstance(node, yaml.MappingNode):
-        for key in LIST_KEYS:
+        for key in keys:
             found = None
             for key_node, value_node in node.value:
                 if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
                     found = value_node  # the last one wins, as in construction
             if isinstance(found, yaml.SequenceNode):
-                return found
-    return None
+                return key, found
+    return None, None
 
 
-def parse_yaml(data: bytes, name: str) -> list[Draft]:
-    """Read a YAML digest (shape in the module docstring) into drafts, with entry lines."""
-    text = decode(data, name)
+@dataclass
+class YamlList:
+    """A YAML document's article list: its items, each item's line, the key it sat under
+    (None: the document is the list) and the document's other top-level scalar values."""
+
+    items: list[Any] | None  # None: the document holds no list under any of the keys
+    lines: list[int | None] = field(default_factory=list)
+    key: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    other_lists: list[str] = field(default_factory=list)  # top-level keys of other lists
+
+
+def load_yaml_list(text: str, name: str, keys: tuple[str, ...] = LIST_KEYS) -> YamlList:
+    """The article list of one YAML document (safe loader), found at the top level or under the
+    first of ``keys`` that holds a list; a :class:`SourceError` with the line for bad YAML.
+
+    Line numbers are those of ``text``: pad it with blank lines to report a file's lines.
+    """
     try:
         loader = yaml.SafeLoader(text)
     except yaml.reader.ReaderError as exc:
@@ -207,17 +227,28 @@ def parse_yaml(data: bytes, name: str) -> list[Draft]:
             raise _reader_error(exc, text, name) from None
         except yaml.YAMLError as exc:
             raise _yaml_error(exc, name) from None
-        list_node = _yaml_list_node(node)
+        key, list_node = _yaml_list_node(node, keys)
+        found = YamlList(None, key=key)
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if isinstance(key_node, yaml.ScalarNode) and isinstance(
+                    value_node, yaml.SequenceNode
+                ):
+                    found.other_lists.append(str(key_node.value))
+                if isinstance(key_node, yaml.ScalarNode) and isinstance(value_node, yaml.ScalarNode):
+                    # Metadata is a nicety: a bad value there does not stop the reading.
+                    with contextlib.suppress(yaml.YAMLError, ValueError, TypeError, OverflowError):
+                        found.meta[key_node.value] = loader.construct_object(value_node)
         if list_node is None:
-            line = node.start_mark.line + 1 if node is not None else None
-            raise _not_a_list(name, line)
+            found.items = None
+            found.lines = [node.start_mark.line + 1] if node is not None else [None]
+            return found
         # Items are built one by one so a bad value is reported at its entry's line.
-        items: list[Any] = []
-        lines: list[int | None] = []
+        found.items = []
         for index, item in enumerate(list_node.value, 1):
             line = item.start_mark.line + 1
             try:
-                items.append(loader.construct_object(item, deep=True))
+                found.items.append(loader.construct_object(item, deep=True))
             except yaml.YAMLError as exc:
                 raise _yaml_error(exc, name) from None
             except (ValueError, TypeError, OverflowError) as exc:
@@ -226,9 +257,18 @@ def parse_yaml(data: bytes, name: str) -> list[Draft]:
                 raise SourceError(
                     f"entry {index}: invalid value: {exc}", path=name, line=line
                 ) from None
-            lines.append(line)
+            found.lines.append(line)
     except RecursionError:
         raise SourceError("YAML nested too deeply", path=name) from None
     finally:
         loader.dispose()
+    return found
+
+
+def parse_yaml(data: bytes, name: str) -> list[Draft]:
+    """Read a YAML digest (shape in the module docstring) into drafts, with entry lines."""
+    found = load_yaml_list(decode(data, name), name)
+    if found.items is None:
+        raise _not_a_list(name, found.lines[0])
+    items, lines = found.items, found.lines
     return _drafts(items, lines, name)
