@@ -35,9 +35,57 @@ _BOILERPLATE = re.compile(
       | sent\s+(?:with|via|by)\s+\w+
       | advertise\s+with\s+us
       | (?:this\s+(?:issue|newsletter|e-?mail)\s+is\s+)?(?:sponsored|brought\s+to\s+you)\s+by\b
+      | -{2,}\s*forwarded\s+message
+      | begin\s+forwarded\s+message
+      | (?:thanks|thank\s+you)\s+for\s+reading\b
+      | that(?:'s|’s|\s+is)\s+(?:all|it)\s+for\s+(?:today|now|this\s+(?:week|issue|time))\b
+      | (?:see\s+you|until)\s+(?:next\s+(?:time|week|issue)|tomorrow|monday)\b
+      | (?:enjoy(?:ed)?|like|love)(?:d)?\s+(?:this|the)\s+(?:newsletter|issue|e-?mail)\b
+      | refer\s+(?:a\s+)?friends?\b
+      | (?:love|like|enjoy(?:ing)?|liked|enjoyed)\s+(?:this\s+|the\s+)?[\w.-]+(?:\s+[\w.-]+)?\?(?:\s+(?:tell|share|forward|refer|pass)\b.*)?$
+      | (?:tell|share\s+(?:it|this|us)\s+with)\s+(?:your\s+|a\s+)?friends?\b
+      | share\s+your\s+(?:referral|unique)\s+link
+      | (?:want\s+to\s+)?advertise\s+(?:with|in)\b
+      | (?:hit\s+)?reply\s+to\s+(?:this|let)\b
+      | (?:in\s+)?(?:this|today's|today’s)\s+issue\s*:?$
+      | (?:back\s+to\s+top|table\s+of\s+contents|contents|skip\s+to\s+(?:main\s+)?content)\s*[↑:]*$
     )""",
 )
 _MAX_BOILERPLATE_WORDS = 25
+
+# Lines that announce a paid block ("Sponsored by Acme", "SPONSOR", "Together with Acme"), and
+# the marker a paid entry carries after its title ("Cut your bill in half (Sponsor)").
+_SPONSOR_LINE = re.compile(
+    r"""(?ix)^[\W_]*(?:
+        sponsor(?:ed)?(?:\s+(?:content|post|message|section))?
+      | (?:this\s+(?:issue|newsletter|e-?mail|episode)\s+is\s+)?(?:sponsored|brought\s+to\s+you|presented)\s+by\b.*
+      | (?:today's\s+|today’s\s+)?sponsor\s*:.*
+      | together\s+with\b.*
+      | a\s+(?:word|message)\s+from\s+(?:our\s+|today's\s+|this\s+week's\s+)?(?:sponsors?|partners?)\b.*
+      | (?:paid\s+)?partner(?:ed)?\s+(?:content|post)
+      | advertisement | promoted | paid\s+post
+    )[\W_]*$"""
+)
+_SPONSOR_MARK = re.compile(r"(?i)[(\[]\s*(?:sponsor(?:ed)?|ad|partner|promoted)\s*[)\]]\s*$")
+_MAX_SPONSOR_WORDS = 12
+
+# Card furniture pasted from an article list: "5 min read", "Nov 27, 2026 · 4 min read",
+# "By Jane Doe", "12 comments", "3 hours ago". Every part between separators must be one.
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_CARD_PART = re.compile(
+    rf"""(?ix)(?:
+        \d{{1,3}}\s*(?:-\s*)?(?:minutes?|mins?|m)\.?(?:\s+read(?:ing)?)?(?:\s+time)?
+      | (?:reading\s+time\s*:?\s*)\d{{1,3}}\s*(?:minutes?|mins?)
+      | \d[\d,.]*k?\s+(?:comments?|replies|points?|likes?|shares?|views?)
+      | \d+\s+(?:seconds?|minutes?|hours?|days?|weeks?|months?)\s+ago
+      | (?:updated|posted|published)?\s*(?:on\s+)?{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?(?:\s+\d{{4}})?
+      | (?:updated|posted|published)?\s*(?:on\s+)?\d{{1,2}}\s+{_MONTH},?(?:\s+\d{{4}})?
+      | (?:updated|posted|published)?\s*(?:on\s+)?\d{{4}}-\d{{2}}-\d{{2}}
+      | (?:yesterday|today|just\s+now)
+      | by\s+(?-i:[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|van|de|von|and|&)){{0,4}})
+    )"""
+)
+_CARD_SEPARATORS = re.compile(r"\s*(?:[·|•]|\s-\s|\s–\s)\s*")
 
 # "(5 minute read)", "[3 min read]", "· 4 min", "(GitHub Repo)" after a title.
 _READING_TIME = re.compile(
@@ -59,6 +107,11 @@ _BYLINE = re.compile(
 _MAX_BYLINE_CHARS = 80
 
 
+# A pasted button: a short call to action that ends in an arrow ("Try it free →", "Get started »").
+_BUTTON = re.compile(r"(?i)^\S(?:.{0,40}\S)?\s*(?:→|->|»|›|➜|➔)$")
+_MAX_BUTTON_WORDS = 6
+
+
 def is_boilerplate(line: str) -> bool:
     """True for a short line that an e-mail or page adds around its articles.
 
@@ -66,12 +119,44 @@ def is_boilerplate(line: str) -> bool:
     True
     >>> is_boilerplate("You are receiving this because you signed up at example.com.")
     True
+    >>> is_boilerplate("Try Acme free →")
+    True
     >>> is_boilerplate("Researchers found a way to unsubscribe bots from spam lists.")
     False
     """
-    if len(line.split()) > _MAX_BOILERPLATE_WORDS:
+    words = len(line.split())
+    if words > _MAX_BOILERPLATE_WORDS:
         return False
+    if words <= _MAX_BUTTON_WORDS and _BUTTON.match(line):
+        return True
     return _BOILERPLATE.match(line) is not None
+
+
+def is_sponsor(line: str) -> bool:
+    """True for a short line that announces a paid block, or a title marked as paid.
+
+    >>> is_sponsor("SPONSORED BY ACME"), is_sponsor("Cut your cloud bill in half (Sponsor)")
+    (True, True)
+    >>> is_sponsor("Sponsors pull out of the World Cup after the vote")
+    False
+    """
+    if _SPONSOR_MARK.search(line):
+        return True
+    return len(line.split()) <= _MAX_SPONSOR_WORDS and _SPONSOR_LINE.match(line) is not None
+
+
+def is_card_meta(line: str) -> bool:
+    """True for a short line of card furniture: dates, reading times, "By Name", counts.
+
+    >>> is_card_meta("Nov 27, 2026 · 4 min read"), is_card_meta("By Jane Doe | 12 comments")
+    (True, True)
+    >>> is_card_meta("By noon the market had recovered.")
+    False
+    """
+    if len(line) > 80:
+        return False
+    parts = [part for part in _CARD_SEPARATORS.split(line.strip()) if part]
+    return bool(parts) and all(_CARD_PART.fullmatch(part) for part in parts)
 
 
 def split_reading_time(title: str) -> tuple[str, int | None]:
