@@ -225,7 +225,8 @@ class Kind(enum.Enum):
     PUBLISHED = "published"  # "Published: 2026-11-27"
     RULE = "rule"  # a horizontal rule: "---", "***", "* * *", "———"
     SPONSOR = "sponsor"  # "Sponsored by Acme", "SPONSOR", "Together with Acme"
-    FURNITURE = "furniture"  # "View in browser", "Unsubscribe", "5 min read", ...
+    FURNITURE = "furniture"  # "View in browser", "Unsubscribe", "Try it free →", ...
+    CARD = "card"  # a card's date, reading time, author or counts: "Nov 27 · 4 min read"
     NUMBERED = "numbered"  # "1. Title — summary", "2) Title"; value: the text after "1."
     BULLET = "bullet"  # "- Title: summary", "• Title"; value: the text after the bullet
     TEXT = "text"
@@ -283,7 +284,9 @@ def classify(line: str) -> tuple[Kind, str | None]:
         return kind, match.group("value").strip()
     if boilerplate.is_sponsor(line):
         return Kind.SPONSOR, None
-    if boilerplate.is_boilerplate(line) or boilerplate.is_card_meta(line):
+    if boilerplate.is_card_meta(line):
+        return Kind.CARD, None
+    if boilerplate.is_boilerplate(line):
         return Kind.FURNITURE, None
     if (name := boilerplate.byline(line)) is not None:
         return Kind.SOURCE, name

@@ -28,6 +28,7 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 
 from audiodigest.errors import SourceError
@@ -115,7 +116,30 @@ def _tokenize(text: str) -> list[_Line]:
             lines.append(_Line(number, line, Kind.READ_MORE, url, indented))
             continue
         lines.append(_Line(number, line, kind, value, indented))
-    return _cut_footer(lines)
+    _mark_mail_headers(lines)
+    # A card's date and reading time say nothing to a listener; they go before any structure
+    # is looked for, so a title and its summary around them still meet.
+    return _cut_footer([line for line in lines if line.kind is not Kind.CARD])
+
+
+_MAIL_HEADER = re.compile(r"(?i)(?P<key>from|to|cc|bcc|date|sent|subject|reply-to)\s*:\s*(?P<value>\S.*)")
+
+
+def _mark_mail_headers(lines: list[_Line]) -> None:
+    """A forwarded e-mail's header block (two or more "From:", "Subject:", "Date:" lines in a
+    row) is furniture; its Subject is kept as the line's value, for the digest's title."""
+    run: list[_Line] = []
+    for line in [*lines, _Line(0, "", Kind.BLANK, None, False)]:
+        if _MAIL_HEADER.fullmatch(line.text):
+            run.append(line)
+            continue
+        if len(run) >= 2:
+            for header in run:
+                match = _MAIL_HEADER.fullmatch(header.text)
+                subject = match is not None and match.group("key").lower() == "subject"
+                header.kind = Kind.FURNITURE
+                header.value = match.group("value") if match and subject else None
+        run = []
 
 
 def _cut_footer(lines: list[_Line]) -> list[_Line]:
@@ -141,7 +165,7 @@ def _cut_footer(lines: list[_Line]) -> list[_Line]:
 
 def _blocks(lines: list[_Line]) -> list[_Block]:
     """Blank-line blocks; rules and blank lines separate blocks, a furniture line is a block of
-    its own."""
+    its own; a menu (three or more lines of one to three words) is dropped."""
     blocks: list[_Block] = [[]]
     for line in lines:
         if line.kind in (Kind.BLANK, Kind.RULE, Kind.READ_MORE):
@@ -151,7 +175,13 @@ def _blocks(lines: list[_Line]) -> list[_Block]:
             blocks.extend([[line], []])
         else:
             blocks[-1].append(line)
-    return [block for block in blocks if block]
+    return [block for block in blocks if block and not _is_menu(block)]
+
+
+def _is_menu(block: _Block) -> bool:
+    return len(block) >= 3 and all(
+        line.kind is Kind.TEXT and len(line.text.split()) <= 3 and line.text[-1].isalnum()
+        for line in block)
 
 
 def _words(block: _Block) -> list[_Line]:
@@ -235,10 +265,17 @@ def _group(blocks: list[_Block], layout: _Layout, section: list[str]) -> tuple[
                 loose.append(block)
             continue
         if block[0].kind is Kind.FURNITURE:
+            if current is None:
+                continue
             # "Want to advertise?", "Share this": what follows, up to the next title, is theirs.
             current = _Group(block[0], web=True, sponsored=True, furniture=True)
             groups.append(current)
             continue
+        if layout is _Layout.TYPED and len(words) >= 3 and _heading_like(words[0]) and (
+                _opens_typed_entry(words[1])) and words[0].kind is Kind.TEXT:
+            section[:] = [_section_name(words[0])]  # "SPACE" right above a typed entry
+            block, words = block[1:], words[1:]
+            rest = [line for line in block if line is not words[0]]
         first = words[0]
         if first.kind is Kind.SPONSOR or (current is None or current.paragraphs) and (
                 len(words) == 1 and _title_like(first) and after is not None):
@@ -250,7 +287,8 @@ def _group(blocks: list[_Block], layout: _Layout, section: list[str]) -> tuple[
                              tags=list(section))
             groups.append(current)
             _add(current, rest)
-        elif current is not None and current.sponsored and not current.paragraphs:
+        elif current is not None and current.sponsored and not current.furniture and (
+                not current.paragraphs):
             _add(current, block)  # a paid block's own text
         elif len(words) > 1 and (current is None or (
                 layout is _Layout.TYPED and _opens_typed_entry(first))):
@@ -263,6 +301,39 @@ def _group(blocks: list[_Block], layout: _Layout, section: list[str]) -> tuple[
         else:
             _add(current, block)
     return loose, groups
+
+
+def _lead(blocks: list[_Block]) -> int:
+    """How many lone title-like lines open a stretch before its first paragraph."""
+    blocks = [block for block in blocks if _words(block)]
+    count = 0
+    while count < len(blocks) - 1 and _lone_title(blocks[count]):
+        count += 1
+    return count
+
+
+def _usual_lead(chunks: list[_Chunk]) -> int | None:
+    """The number of lone lines (title, perhaps a subtitle) that open most delimited articles."""
+    leads = Counter(_lead(_blocks(chunk.lines)) for chunk in chunks
+                    if any(line.kind in _WORDY for line in chunk.lines))
+    if not leads:
+        return None
+    most = max(leads.values())
+    return min(lead for lead, count in leads.items() if count == most) or None
+
+
+def _extra_headings(blocks: list[_Block], lead: int) -> list[_Block]:
+    """The lone lines above an article beyond the usual title (and subtitle): a page or
+    section heading, to be kept out of the article."""
+    extra = _lead(blocks) - lead
+    if extra <= 0:
+        return []
+    taken: list[_Block] = []
+    for block in blocks:
+        if len(taken) == extra:
+            break
+        taken.append(block)
+    return taken if all(_lone_title(block) or not _words(block) for block in taken) else []
 
 
 def _is_heading(block: _Block, after: _Block | None, later: list[_Block],
@@ -440,7 +511,8 @@ def parse_text(data: bytes, name: str) -> Reading:
     """Read a plain-text digest (rules in the module docstring) into drafts, in file order."""
     lines = _tokenize(decode(data, name))
     if not any(line.kind in _WORDY for line in lines):
-        raise SourceError("no articles found: the digest holds no text to read", path=name)
+        raise SourceError("no articles found: only e-mail or page furniture (such as 'View in"
+                          " browser' or 'Unsubscribe')", path=name)
     read_more = any(line.kind is Kind.READ_MORE for line in lines)
     rules = sum(1 for line in lines if line.kind is Kind.RULE)
     starts = [] if read_more else _items(lines)
@@ -453,8 +525,17 @@ def parse_text(data: bytes, name: str) -> Reading:
     intro_group: _Group | None = None
     found: list[tuple[_Group, _Line | None]] = []
     section: list[str] = []
+    lead = _usual_lead(chunks) if len(chunks) > 1 else None
     for number, chunk in enumerate(chunks):
-        loose, groups = _group(_blocks(chunk.lines), layout, section)
+        blocks = _blocks(chunk.lines)
+        if lead is not None:
+            headings = _extra_headings(blocks, lead)
+            if headings and not found and intro_group is None:
+                intro.extend(headings)
+            elif headings:
+                section[:] = [_section_name(_words(headings[-1])[0])]
+            blocks = blocks[len(headings):]
+        loose, groups = _group(blocks, layout, section)
         if chunk.read_more is not None and not groups:
             words = [line for block in loose for line in _words(block)]
             if not words:
@@ -491,6 +572,10 @@ def _reading(found: list[tuple[_Group, _Line | None]], intro: list[_Block],
              intro_group: _Group | None, warnings: list[str], lines: list[_Line],
              name: str) -> Reading:
     articles = [group for group, _ in found if not group.sponsored]
+    paid = next((group for group, _ in found if group.sponsored and not group.furniture), None)
+    if not articles and paid is not None:
+        raise SourceError("no articles found: only sponsor blocks, which are never read",
+                          path=name, line=paid.title.number)
     if not articles:
         first = next((line for line in lines if line.kind in (Kind.TEXT, Kind.NUMBERED,
                                                               Kind.BULLET)), None)
@@ -503,6 +588,9 @@ def _reading(found: list[tuple[_Group, _Line | None]], intro: list[_Block],
         check_count(index, Where(name, group.title.number))
         drafts.append(_draft(group, index, name))
     title, summary = _intro(intro, intro_group)
+    subject = next((line.value for line in lines if line.kind is Kind.FURNITURE and line.value),
+                   None)
+    title = title or subject
     return Reading(drafts, title=title, summary=summary, warnings=warnings)
 
 
