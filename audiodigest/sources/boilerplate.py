@@ -52,6 +52,7 @@ _BOILERPLATE = re.compile(
     )""",
 )
 _MAX_BOILERPLATE_WORDS = 25
+_MAX_FURNITURE_CHARS = 300  # longer lines are prose; the cap also keeps the rules cheap
 
 # Lines that announce a paid block ("Sponsored by Acme", "SPONSOR", "Together with Acme"), and
 # the marker a paid entry carries after its title ("Cut your bill in half (Sponsor)").
@@ -125,7 +126,7 @@ def is_boilerplate(line: str) -> bool:
     False
     """
     words = len(line.split())
-    if words > _MAX_BOILERPLATE_WORDS:
+    if words > _MAX_BOILERPLATE_WORDS or len(line) > _MAX_FURNITURE_CHARS:
         return False
     if words <= _MAX_BUTTON_WORDS and _BUTTON.match(line):
         return True
@@ -140,6 +141,8 @@ def is_sponsor(line: str) -> bool:
     >>> is_sponsor("Sponsors pull out of the World Cup after the vote")
     False
     """
+    if len(line) > _MAX_FURNITURE_CHARS:
+        return False
     if _SPONSOR_MARK.search(line):
         return True
     return len(line.split()) <= _MAX_SPONSOR_WORDS and _SPONSOR_LINE.match(line) is not None

@@ -165,7 +165,7 @@ def _cut_footer(lines: list[_Line]) -> list[_Line]:
 
 def _blocks(lines: list[_Line]) -> list[_Block]:
     """Blank-line blocks; rules and blank lines separate blocks, a furniture line is a block of
-    its own; a menu (three or more lines of one to three words) is dropped."""
+    its own."""
     blocks: list[_Block] = [[]]
     for line in lines:
         if line.kind in (Kind.BLANK, Kind.RULE, Kind.READ_MORE):
@@ -175,13 +175,15 @@ def _blocks(lines: list[_Line]) -> list[_Block]:
             blocks.extend([[line], []])
         else:
             blocks[-1].append(line)
-    return [block for block in blocks if block and not _is_menu(block)]
+    return [block for block in blocks if block]
 
 
 def _is_menu(block: _Block) -> bool:
+    """A page's menu at the top of a paste: three or more lines of one to three capitalised
+    words ("Home", "News", "Sign in")."""
     return len(block) >= 3 and all(
-        line.kind is Kind.TEXT and len(line.text.split()) <= 3 and line.text[-1].isalnum()
-        for line in block)
+        line.kind is Kind.TEXT and len(line.text.split()) <= 3 and line.text[0].isupper()
+        and line.text[-1].isalpha() for line in block)
 
 
 def _words(block: _Block) -> list[_Line]:
@@ -203,6 +205,15 @@ def _title_like(line: _Line) -> bool:
 def _opens_typed_entry(line: _Line) -> bool:
     """Could this line be the title of a block whose next lines are its summary?"""
     return not line.text.endswith((".", ",", ";", ":", "…"))
+
+
+def _looks_typed(block: _Block) -> bool:
+    """A title with its summary right under it: the next line starts a sentence of its own.
+    (A paragraph wrapped by an e-mail program goes on in lower case: "...held / a stable orbit".)
+    """
+    words = _words(block)
+    return (len(words) > 1 and _opens_typed_entry(words[0])
+            and not words[1].text[0].islower())
 
 
 def _lone_title(block: _Block | None) -> bool:
@@ -236,10 +247,11 @@ def _layout(chunks: list[_Chunk]) -> _Layout:
         for index, block in enumerate(blocks):
             after = blocks[index + 1] if index + 1 < len(blocks) else None
             before = blocks[index - 1] if index else None
-            if _lone_title(block) and after is not None and not _lone_title(after):
+            if _lone_title(block) and after is not None and not _lone_title(after) and (
+                    not _looks_typed(after)):
                 web += 1
             elif len(_words(block)) > 1 and _opens_typed_entry(_words(block)[0]):
-                typed += 0 if _lone_title(before) else 1
+                typed += 0 if _lone_title(before) and not _looks_typed(block) else 1
     return _Layout.WEB if web > typed else _Layout.TYPED
 
 
@@ -271,11 +283,6 @@ def _group(blocks: list[_Block], layout: _Layout, section: list[str]) -> tuple[
             current = _Group(block[0], web=True, sponsored=True, furniture=True)
             groups.append(current)
             continue
-        if layout is _Layout.TYPED and len(words) >= 3 and _heading_like(words[0]) and (
-                _opens_typed_entry(words[1])) and words[0].kind is Kind.TEXT:
-            section[:] = [_section_name(words[0])]  # "SPACE" right above a typed entry
-            block, words = block[1:], words[1:]
-            rest = [line for line in block if line is not words[0]]
         first = words[0]
         if first.kind is Kind.SPONSOR or (current is None or current.paragraphs) and (
                 len(words) == 1 and _title_like(first) and after is not None):
@@ -306,6 +313,8 @@ def _group(blocks: list[_Block], layout: _Layout, section: list[str]) -> tuple[
 def _lead(blocks: list[_Block]) -> int:
     """How many lone title-like lines open a stretch before its first paragraph."""
     blocks = [block for block in blocks if _words(block)]
+    while blocks and _is_menu(blocks[0]):
+        blocks.pop(0)
     count = 0
     while count < len(blocks) - 1 and _lone_title(blocks[count]):
         count += 1
@@ -528,6 +537,8 @@ def parse_text(data: bytes, name: str) -> Reading:
     lead = _usual_lead(chunks) if len(chunks) > 1 else None
     for number, chunk in enumerate(chunks):
         blocks = _blocks(chunk.lines)
+        while not found and intro_group is None and blocks and _is_menu(blocks[0]):
+            blocks.pop(0)
         if lead is not None:
             headings = _extra_headings(blocks, lead)
             if headings and not found and intro_group is None:
@@ -550,11 +561,12 @@ def parse_text(data: bytes, name: str) -> Reading:
             else:
                 warnings.append(f"line {loose[0][0].number}: {shorten(loose[0][0].text, 40)!r}"
                                 " is not part of any article; not read")
+        closed = chunk.read_more is not None
+        later = any(line.kind in _WORDY for c in chunks[number + 1 :] for line in c.lines)
+        # An issue's title and greeting look like an article; they never end in Read more.
         if not found and intro_group is None and groups and (
-            _looks_like_intro(groups[0]) and (len(groups) > 1 or any(
-                line.kind in _WORDY for c in chunks[number + 1 :] for line in c.lines))
-            or (read_more and len(groups) > 1 and groups[0].web and chunk.read_more is not None)
-        ):
+            len(groups) > 1 or (not closed and later)) and (
+                _looks_like_intro(groups[0]) or (closed and groups[0].web)):
             intro_group = groups.pop(0)
         kept = [group for group in groups if not group.furniture]
         for group in groups:
