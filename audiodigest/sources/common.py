@@ -226,7 +226,9 @@ class Kind(enum.Enum):
     RULE = "rule"  # a horizontal rule: "---", "***", "* * *", "———"
     SPONSOR = "sponsor"  # "Sponsored by Acme", "SPONSOR", "Together with Acme"
     FURNITURE = "furniture"  # "View in browser", "Unsubscribe", "Try it free →", ...
-    CARD = "card"  # a card's date, reading time, author or counts: "Nov 27 · 4 min read"
+    # Says nothing to a listener: a card's date, reading time, author or counts ("Nov 27 ·
+    # 4 min read", "By Jane Doe"), or a line of emoji and symbols alone ("🚀").
+    DECORATION = "decoration"
     NUMBERED = "numbered"  # "1. Title — summary", "2) Title"; value: the text after "1."
     BULLET = "bullet"  # "- Title: summary", "• Title"; value: the text after the bullet
     TEXT = "text"
@@ -284,8 +286,8 @@ def classify(line: str) -> tuple[Kind, str | None]:
         return kind, match.group("value").strip()
     if boilerplate.is_sponsor(line):
         return Kind.SPONSOR, None
-    if boilerplate.is_card_meta(line):
-        return Kind.CARD, None
+    if boilerplate.is_card_meta(line) or not any(ch.isalnum() for ch in line):
+        return Kind.DECORATION, None
     if boilerplate.is_boilerplate(line):
         return Kind.FURNITURE, None
     if (name := boilerplate.byline(line)) is not None:

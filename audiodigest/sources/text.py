@@ -61,6 +61,7 @@ class _Line:
     kind: Kind
     value: str | None
     indented: bool
+    links: list[str] = field(default_factory=list)  # from "[3]" markers with a reference list
 
 
 _Block = list[_Line]
@@ -104,22 +105,42 @@ class _Chunk:
 # --- lines ------------------------------------------------------------------------------------
 
 
+# A plain-text e-mail's reference list ("[3] https://...") and the markers that point into it.
+_REFERENCE = re.compile(r"\[(?P<n>\d{1,4})\]:?\s*<?(?P<url>https?://[^\s>]+)>?")
+_MARKER = re.compile(r"\s?\[(?P<n>\d{1,4})\]")
+_REFERENCE_HEADING = re.compile(r"(?i)(?:links|references|sources)\s*:?")
+
+
 def _tokenize(text: str) -> list[_Line]:
     lines: list[_Line] = []
-    for number, raw in enumerate(text.split("\n"), 1):
+    raw_lines = text.split("\n")
+    references = {match.group("n"): match.group("url") for raw in raw_lines
+                  if (match := _REFERENCE.fullmatch(raw.strip()))}
+    for number, raw in enumerate(raw_lines, 1):
         line = raw.strip()
+        links: list[str] = []
+        if references:
+            if _REFERENCE.fullmatch(line) or _REFERENCE_HEADING.fullmatch(line):
+                # The list itself is not read; its links go to the markers.
+                lines.append(_Line(number, "", Kind.BLANK, None, False))
+                continue
+            links = [references[m.group("n")] for m in _MARKER.finditer(line)
+                     if m.group("n") in references]
+            if links:
+                line = _MARKER.sub(
+                    lambda m: "" if m.group("n") in references else m.group(), line).strip()
         kind, value = classify(line)
         indented = raw[:1] in (" ", "\t")
         if kind in (Kind.TEXT, Kind.NUMBERED, Kind.BULLET) and (split := split_read_more(line)):
             rest, url = split
-            lines.append(_Line(number, rest, *classify(rest), indented))
+            lines.append(_Line(number, rest, *classify(rest), indented, links))
             lines.append(_Line(number, line, Kind.READ_MORE, url, indented))
             continue
-        lines.append(_Line(number, line, kind, value, indented))
+        lines.append(_Line(number, line, kind, value, indented, links))
     _mark_mail_headers(lines)
     # A card's date and reading time say nothing to a listener; they go before any structure
     # is looked for, so a title and its summary around them still meet.
-    return _cut_footer([line for line in lines if line.kind is not Kind.CARD])
+    return _cut_footer([line for line in lines if line.kind is not Kind.DECORATION])
 
 
 _MAIL_HEADER = re.compile(r"(?i)(?P<key>from|to|cc|bcc|date|sent|subject|reply-to)\s*:\s*(?P<value>\S.*)")
@@ -243,7 +264,6 @@ def _layout(chunks: list[_Chunk]) -> _Layout:
     web = typed = 0
     for chunk in chunks:
         blocks = [block for block in _blocks(chunk.lines) if _words(block)]
-        extra: list[_Block] = []
         for index, block in enumerate(blocks):
             after = blocks[index + 1] if index + 1 < len(blocks) else None
             before = blocks[index - 1] if index else None
@@ -297,8 +317,7 @@ def _group(blocks: list[_Block], layout: _Layout, section: list[str]) -> tuple[
         elif current is not None and current.sponsored and not current.furniture and (
                 not current.paragraphs):
             _add(current, block)  # a paid block's own text
-        elif len(words) > 1 and (current is None or (
-                layout is _Layout.TYPED and _opens_typed_entry(first))):
+        elif len(words) > 1 and (current is None or layout is _Layout.TYPED):
             current = _Group(first, web=False, sponsored=is_sponsor(first.text),
                              tags=list(section))
             groups.append(current)
@@ -393,9 +412,10 @@ def _split_title(text: str) -> tuple[str, str | None, str | None]:
         text = text[: link.start()].rstrip()
     title, rest = text, None
     if match := _LINKED_TITLE.match(text):
-        title, rest, url = match.group("title"), match.group("rest"), url or match.group("url")
+        title, url = match.group("title"), url or match.group("url")
+        rest = re.sub(r"^\s*[:—–|-]", "", match.group("rest"))
     elif match := _BOLD_TITLE.match(text):
-        title, rest = match.group("title"), match.group("rest")
+        title, rest = match.group("title"), re.sub(r"^\s*[:—–|-]", "", match.group("rest"))
     elif match := _DASHES.search(text):
         title, rest = text[: match.start()], text[match.end() :]
     elif (match := _COLON.fullmatch(text)) and len(match.group("title").split()) <= 12 and (
@@ -404,7 +424,7 @@ def _split_title(text: str) -> tuple[str, str | None, str | None]:
         title, rest = match.group("title"), match.group("rest")
     title = split_reading_time(title.strip().strip("*_").strip())[0]
     if rest is not None:
-        rest = rest.strip().lstrip(":—–-|").strip() or None
+        rest = rest.strip() or None
     return title, rest, url
 
 
@@ -419,7 +439,9 @@ def _sentence(line: _Line) -> str:
 def _draft(group: _Group, index: int, name: str, read_more: _Line | None = None) -> Draft:
     where = Where(name, group.title.number, f"entry {index}")
     summary = [" ".join(_sentence(line) for line in paragraph) for paragraph in group.paragraphs]
-    url = group.url
+    url = group.url or next(
+        (link for line in [group.title, *(x for p in group.paragraphs for x in p)]
+         for link in line.links), None)
     if group.title.kind in (Kind.NUMBERED, Kind.BULLET):
         title, inline, link = _split_title(group.title.value or "")
         url = url or link
@@ -428,7 +450,9 @@ def _draft(group: _Group, index: int, name: str, read_more: _Line | None = None)
         elif inline:
             summary.insert(0, inline)
     else:
-        title = split_reading_time(group.title.text.strip("*_ ").strip() or group.title.text)[0]
+        # "**Title**" and "## Title": Markdown marks in a text digest are not part of the title.
+        text = re.sub(r"^#{1,6}\s+", "", group.title.text).strip("*_ ").strip()
+        title = split_reading_time(text or group.title.text)[0]
     if not summary:
         raise where.error(
             f"title {shorten(title)!r} has no summary (a summary follows its title, on the next"
