@@ -14,7 +14,7 @@ import re
 # short line only (see is_boilerplate), so an article that mentions "unsubscribe" stays.
 _BOILERPLATE = re.compile(
     r"""(?ix)^[\W_]*(?:
-        view\s+(?:this\s+(?:e-?mail|newsletter|issue|post)\s+)?(?:in\s+(?:your\s+)?browser|online|on\s+the\s+web)
+        view\s+(?:(?:this|the)\s+)?(?:(?:e-?mail|newsletter|issue|post|message)\s+)?(?:in\s+(?:your\s+|a\s+)?(?:web\s+)?browser|online|on\s+the\s+web|as\s+a\s+web\s*page)
       | (?:read|open)\s+(?:it\s+)?(?:in|on)\s+(?:the\s+)?(?:app|browser|web)
       | (?:click\s+here\s+to\s+)?unsubscribe
       | manage\s+(?:your\s+)?(?:subscription|preferences|e-?mail\s+preferences)
@@ -86,6 +86,9 @@ _CARD_PART = re.compile(
       | by\s+(?-i:[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|van|de|von|and|&)){{0,4}})
     )"""
 )
+# Every kind of card part holds a digit or one of these words; most lines hold neither.
+_CARD_HINT = re.compile(r"(?i)\d|\bby\s|yesterday|today|just\s+now")
+_CARD_SEPARATOR_HINT = re.compile(r"[·|•]|\s[-–]\s")
 _CARD_SEPARATORS = re.compile(r"\s*(?:[·|•]|\s-\s|\s–\s)\s*")
 
 # "(5 minute read)", "[3 min read]", "· 4 min", "(GitHub Repo)" after a title.
@@ -111,6 +114,7 @@ _MAX_BYLINE_CHARS = 80
 # A pasted button: a short call to action that ends in an arrow ("Try it free →", "Get started »").
 _BUTTON = re.compile(r"(?i)^\S(?:.{0,40}\S)?\s*(?:→|->|»|›|➜|➔)$")
 _MAX_BUTTON_WORDS = 6
+_ARROW_ENDS = "→>»›➜➔"
 
 
 def is_boilerplate(line: str) -> bool:
@@ -120,15 +124,17 @@ def is_boilerplate(line: str) -> bool:
     True
     >>> is_boilerplate("You are receiving this because you signed up at example.com.")
     True
-    >>> is_boilerplate("Try Acme free →")
-    True
+    >>> is_boilerplate("Try Acme free →"), is_boilerplate("View in browser (https://x.example/1)")
+    (True, True)
     >>> is_boilerplate("Researchers found a way to unsubscribe bots from spam lists.")
     False
     """
+    if "://" in line and len(line) <= _MAX_FURNITURE_CHARS:
+        line = _TRAILING_URL.sub("", line) or line  # "View in browser (https://...)"
     words = len(line.split())
     if words > _MAX_BOILERPLATE_WORDS or len(line) > _MAX_FURNITURE_CHARS:
         return False
-    if words <= _MAX_BUTTON_WORDS and _BUTTON.match(line):
+    if words <= _MAX_BUTTON_WORDS and line[-1:] in _ARROW_ENDS and _BUTTON.match(line):
         return True
     return _BOILERPLATE.match(line) is not None
 
@@ -148,6 +154,24 @@ def is_sponsor(line: str) -> bool:
     return len(line.split()) <= _MAX_SPONSOR_WORDS and _SPONSOR_LINE.match(line) is not None
 
 
+# An image left behind as text: "[image: Acme logo]", "hero-1200.png".
+_IMAGE = re.compile(r"(?i)\[(?:image|img|photo|picture)\b[^\]]*\]|\S+\.(?:png|jpe?g|gif|webp|svg)(?:\?\S*)?")
+_ALNUM = re.compile(r"[^\W_]")
+_TRAILING_URL = re.compile(r"\s*[:(<\[]?\s*https?://\S+?\s*[)>\]]?\s*$")
+
+
+def is_decoration(line: str) -> bool:
+    """True for a line that says nothing to a listener: card furniture (:func:`is_card_meta`),
+    an image's name, or emoji and symbols alone.
+
+    >>> is_decoration("🚀"), is_decoration("[image: Acme logo]"), is_decoration("Rust 2.0")
+    (True, True, False)
+    """
+    if _ALNUM.search(line) is None:
+        return True
+    return len(line) <= 80 and (is_card_meta(line) or _IMAGE.fullmatch(line) is not None)
+
+
 def is_card_meta(line: str) -> bool:
     """True for a short line of card furniture: dates, reading times, "By Name", counts.
 
@@ -156,9 +180,12 @@ def is_card_meta(line: str) -> bool:
     >>> is_card_meta("By noon the market had recovered.")
     False
     """
-    if len(line) > 80:
+    if len(line) > 80 or not _CARD_HINT.search(line):
         return False
-    parts = [part for part in _CARD_SEPARATORS.split(line.strip()) if part]
+    line = line.strip()
+    if not _CARD_SEPARATOR_HINT.search(line):
+        return _CARD_PART.fullmatch(line) is not None
+    parts = [part for part in _CARD_SEPARATORS.split(line) if part]
     return bool(parts) and all(_CARD_PART.fullmatch(part) for part in parts)
 
 
@@ -172,6 +199,9 @@ def split_reading_time(title: str) -> tuple[str, int | None]:
     >>> split_reading_time("Windows 11 (2024)")
     ('Windows 11 (2024)', None)
     """
+    tail = title[-24:].lower()
+    if not (tail.endswith((")", "]")) or "min" in tail):
+        return title, None  # the common case, without the search
     match = _READING_TIME.search(title)
     if not match or match.start() == 0:
         return title, None

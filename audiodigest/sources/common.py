@@ -286,7 +286,7 @@ def classify(line: str) -> tuple[Kind, str | None]:
         return kind, match.group("value").strip()
     if boilerplate.is_sponsor(line):
         return Kind.SPONSOR, None
-    if boilerplate.is_card_meta(line) or not any(ch.isalnum() for ch in line):
+    if boilerplate.is_decoration(line):
         return Kind.DECORATION, None
     if boilerplate.is_boilerplate(line):
         return Kind.FURNITURE, None
@@ -313,6 +313,9 @@ def split_read_more(line: str) -> tuple[str, str | None] | None:
     >>> split_read_more("Researchers read more papers than ever") is None
     True
     """
+    tail = line[-120:].lower()
+    if not any(word in tail for word in ("more", "reading", "story", "article", "read on")):
+        return None  # the common case, without the search
     match = _TRAILING_READ_MORE.search(line)
     if not match or match.start() == 0:
         return None

@@ -207,6 +207,28 @@ def _is_menu(block: _Block) -> bool:
         and line.text[-1].isalpha() for line in block)
 
 
+def _unpack(block: _Block) -> list[_Block]:
+    """A page pasted without its blank lines: short title lines each followed by a long
+    paragraph line, two or more times in one block, are split as if the blanks were there."""
+    pairs = [i for i in range(len(block) - 1)
+             if block[i].kind is Kind.TEXT and block[i + 1].kind is Kind.TEXT
+             and _title_like(block[i]) and len(block[i].text.split()) <= _DENSE_TITLE_WORDS
+             and len(block[i + 1].text.split()) >= _DENSE_PARAGRAPH_WORDS]
+    if len(pairs) < 2:
+        return [block]
+    parts: list[_Block] = []
+    start = 0
+    for i in pairs:
+        parts.extend([block[start:i], [block[i]]])
+        start = i + 1
+    parts.append(block[start:])
+    return [part for part in parts if part]
+
+
+_DENSE_TITLE_WORDS = 12
+_DENSE_PARAGRAPH_WORDS = 15
+
+
 def _words(block: _Block) -> list[_Line]:
     return [line for line in block if line.kind in _WORDY]
 
@@ -214,13 +236,20 @@ def _words(block: _Block) -> list[_Line]:
 def _title_like(line: _Line) -> bool:
     """Could this line, standing alone, be a title (short, not ending like a sentence)?"""
     text = line.text
-    if split_reading_time(text)[1] is not None or line.kind is Kind.SPONSOR:
+    if line.kind is Kind.SPONSOR:
+        return False
+    if split_reading_time(text)[1] is not None:
         return True
     return (
         len(text.split()) <= _MAX_TITLE_WORDS
         and len(text) <= _MAX_TITLE_LENGTH
         and not text.endswith((".", ",", ";", ":", "…"))
+        and not _TWO_SENTENCES.search(text)
     )
+
+
+# "Triage done by @rylev. Revision range: ..." is prose; "Mr. Smith", "U.S. Army" are not.
+_TWO_SENTENCES = re.compile(r"[a-z]{2}[.!?]\s+[A-Z]")
 
 
 def _opens_typed_entry(line: _Line) -> bool:
@@ -252,6 +281,11 @@ def _heading_like(line: _Line) -> bool:
     )
 
 
+def _is_tag(line: _Line) -> bool:
+    """A heading short and plain enough to name the section ("Research", "🚀 LAUNCHES")."""
+    return len(line.text.split()) <= 8 and not line.text.endswith(("!", "?"))
+
+
 def _section_name(line: _Line) -> str:
     return re.sub(r"^[\W_]+|[\s:*#=_•·—–-]+$", "", line.text) or line.text
 
@@ -259,11 +293,11 @@ def _section_name(line: _Line) -> str:
 # --- structure --------------------------------------------------------------------------------
 
 
-def _layout(chunks: list[_Chunk]) -> _Layout:
+def _layout(chunks: list[list[_Block]]) -> _Layout:
     """Whether titles stand alone or open their summary's block, by counting both shapes."""
     web = typed = 0
     for chunk in chunks:
-        blocks = [block for block in _blocks(chunk.lines) if _words(block)]
+        blocks = [block for block in chunk if _words(block)]
         for index, block in enumerate(blocks):
             after = blocks[index + 1] if index + 1 < len(blocks) else None
             before = blocks[index - 1] if index else None
@@ -275,11 +309,13 @@ def _layout(chunks: list[_Chunk]) -> _Layout:
     return _Layout.WEB if web > typed else _Layout.TYPED
 
 
-def _group(blocks: list[_Block], layout: _Layout, section: list[str]) -> tuple[
+def _group(blocks: list[_Block], layout: _Layout, section: list[str],
+           delimited: bool = True, top: bool = False) -> tuple[
         list[_Block], list[_Group]]:
     """The articles in one stretch of blocks, and the blocks before the first one.
 
-    ``section`` holds the current section heading (carried from one stretch to the next).
+    ``section`` holds the current section heading (carried from one stretch to the next);
+    ``top`` says no article came before, so headings above the first one are the digest's own.
     """
     blocks = [block for block in blocks if _words(block) or block]
     loose: list[_Block] = []
@@ -306,9 +342,12 @@ def _group(blocks: list[_Block], layout: _Layout, section: list[str]) -> tuple[
         first = words[0]
         if first.kind is Kind.SPONSOR or (current is None or current.paragraphs) and (
                 len(words) == 1 and _title_like(first) and after is not None):
-            if first.kind is not Kind.SPONSOR and _is_heading(block, after, blocks[index + 2:],
-                                                               layout):
-                section[:] = [_section_name(first)]
+            if first.kind is not Kind.SPONSOR and _is_heading(
+                    block, after, blocks[index + 2:], layout, delimited):
+                if top and not groups and not _heading_like(first):
+                    loose.append(block)  # the digest's own title, above its first article
+                elif _is_tag(first):
+                    section[:] = [_section_name(first)]
                 continue
             current = _Group(first, web=len(words) == 1, sponsored=is_sponsor(first.text),
                              tags=list(section))
@@ -340,10 +379,10 @@ def _lead(blocks: list[_Block]) -> int:
     return count
 
 
-def _usual_lead(chunks: list[_Chunk]) -> int | None:
+def _usual_lead(chunks: list[list[_Block]]) -> int | None:
     """The number of lone lines (title, perhaps a subtitle) that open most delimited articles."""
-    leads = Counter(_lead(_blocks(chunk.lines)) for chunk in chunks
-                    if any(line.kind in _WORDY for line in chunk.lines))
+    leads = Counter(_lead(blocks) for blocks in chunks
+                    if any(_words(block) for block in blocks))
     if not leads:
         return None
     most = max(leads.values())
@@ -365,14 +404,20 @@ def _extra_headings(blocks: list[_Block], lead: int) -> list[_Block]:
 
 
 def _is_heading(block: _Block, after: _Block | None, later: list[_Block],
-                layout: _Layout) -> bool:
-    """A lone line is a section heading when an article starts right below it."""
+                layout: _Layout, delimited: bool) -> bool:
+    """A lone line is a section heading when an article starts right below it.
+
+    Without Read-more lines or rules, of a run of lone lines above a paragraph only the last is
+    the article's title; the ones above it are headings."""
     if after is None:
         return False
     first = _words(block)[0]
     after_words = _words(after)
     if layout is _Layout.TYPED and len(after_words) > 1 and _opens_typed_entry(after_words[0]):
         return True
+    if not delimited and _lone_title(after):
+        run = 1 + next((i for i, b in enumerate(later) if not _lone_title(b)), len(later))
+        return run <= len(later) or run >= 3  # a paragraph follows, or a title and its summary
     if not _lone_title(after) or not later or _lone_title(later[0]) or not _words(later[0]):
         return False
     return _heading_like(first) or split_reading_time(after_words[0].text)[1] is not None
@@ -439,6 +484,8 @@ def _sentence(line: _Line) -> str:
 def _draft(group: _Group, index: int, name: str, read_more: _Line | None = None) -> Draft:
     where = Where(name, group.title.number, f"entry {index}")
     summary = [" ".join(_sentence(line) for line in paragraph) for paragraph in group.paragraphs]
+    # A page that shows the title twice (its own heading, then the card's) says it once.
+    summary = [p for p in summary if p.casefold() != group.title.text.casefold()]
     url = group.url or next(
         (link for line in [group.title, *(x for p in group.paragraphs for x in p)]
          for link in line.links), None)
@@ -552,15 +599,21 @@ def parse_text(data: bytes, name: str) -> Reading:
     if len(starts) > rules + 1:  # items, not rules, part the articles
         return _read_items(lines, starts, name)
     chunks = _chunks(lines, read_more)
-    layout = _layout(chunks)
+    chunk_blocks = [_blocks(chunk.lines) for chunk in chunks]
+    layout = _layout(chunk_blocks)
     warnings: list[str] = []
     intro: list[_Block] = []
     intro_group: _Group | None = None
     found: list[tuple[_Group, _Line | None]] = []
     section: list[str] = []
-    lead = _usual_lead(chunks) if len(chunks) > 1 else None
+    lead = _usual_lead(chunk_blocks) if len(chunks) > 1 else None
+    # Whether any words come after each chunk (so a first group may be an intro above them).
+    words_after = [False] * len(chunks)
+    for index in range(len(chunks) - 2, -1, -1):
+        words_after[index] = words_after[index + 1] or any(
+            line.kind in _WORDY for line in chunks[index + 1].lines)
     for number, chunk in enumerate(chunks):
-        blocks = _blocks(chunk.lines)
+        blocks = chunk_blocks[number]
         while not found and intro_group is None and blocks and _is_menu(blocks[0]):
             blocks.pop(0)
         if lead is not None:
@@ -570,7 +623,9 @@ def parse_text(data: bytes, name: str) -> Reading:
             elif headings:
                 section[:] = [_section_name(_words(headings[-1])[0])]
             blocks = blocks[len(headings):]
-        loose, groups = _group(blocks, layout, section)
+        blocks = [part for block in blocks for part in _unpack(block)]
+        loose, groups = _group(blocks, layout, section, delimited=len(chunks) > 1,
+                               top=not found and intro_group is None)
         if chunk.read_more is not None and not groups:
             words = [line for block in loose for line in _words(block)]
             if not words:
@@ -586,7 +641,7 @@ def parse_text(data: bytes, name: str) -> Reading:
                 warnings.append(f"line {loose[0][0].number}: {shorten(loose[0][0].text, 40)!r}"
                                 " is not part of any article; not read")
         closed = chunk.read_more is not None
-        later = any(line.kind in _WORDY for c in chunks[number + 1 :] for line in c.lines)
+        later = words_after[number]
         # An issue's title and greeting look like an article; they never end in Read more.
         if not found and intro_group is None and groups and (
             len(groups) > 1 or (not closed and later)) and (
