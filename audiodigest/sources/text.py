@@ -186,7 +186,7 @@ def _cut_footer(lines: list[_Line]) -> list[_Line]:
 
 def _blocks(lines: list[_Line]) -> list[_Block]:
     """Blank-line blocks; rules and blank lines separate blocks, a furniture line is a block of
-    its own."""
+    its own, and a page pasted without blank lines is cut at its titles (:func:`_unpack`)."""
     blocks: list[_Block] = [[]]
     for line in lines:
         if line.kind in (Kind.BLANK, Kind.RULE, Kind.READ_MORE):
@@ -196,7 +196,7 @@ def _blocks(lines: list[_Line]) -> list[_Block]:
             blocks.extend([[line], []])
         else:
             blocks[-1].append(line)
-    return [block for block in blocks if block]
+    return [part for block in blocks if block for part in _unpack(block)]
 
 
 def _is_menu(block: _Block) -> bool:
@@ -254,7 +254,8 @@ _TWO_SENTENCES = re.compile(r"[a-z]{2}[.!?]\s+[A-Z]")
 
 def _opens_typed_entry(line: _Line) -> bool:
     """Could this line be the title of a block whose next lines are its summary?"""
-    return not line.text.endswith((".", ",", ";", ":", "…"))
+    return (not line.text.endswith((".", ",", ";", ":", "…"))
+            and len(line.text.split()) <= _MAX_TITLE_WORDS and not _TWO_SENTENCES.search(line.text))
 
 
 def _looks_typed(block: _Block) -> bool:
@@ -356,7 +357,8 @@ def _group(blocks: list[_Block], layout: _Layout, section: list[str],
         elif current is not None and current.sponsored and not current.furniture and (
                 not current.paragraphs):
             _add(current, block)  # a paid block's own text
-        elif len(words) > 1 and (current is None or layout is _Layout.TYPED):
+        elif len(words) > 1 and (layout is _Layout.TYPED if current is not None
+                                 else len(first.text.split()) <= _MAX_TITLE_WORDS):
             current = _Group(first, web=False, sponsored=is_sponsor(first.text),
                              tags=list(section))
             groups.append(current)
@@ -623,7 +625,6 @@ def parse_text(data: bytes, name: str) -> Reading:
             elif headings:
                 section[:] = [_section_name(_words(headings[-1])[0])]
             blocks = blocks[len(headings):]
-        blocks = [part for block in blocks for part in _unpack(block)]
         loose, groups = _group(blocks, layout, section, delimited=len(chunks) > 1,
                                top=not found and intro_group is None)
         if chunk.read_more is not None and not groups:
