@@ -14,10 +14,13 @@ The structure is inferred from the whole file; the strongest delimiter present d
 Inside an article, the title is either a line of its own followed by one or more summary
 paragraphs (the layout of a pasted web page), or the first line of a block whose next lines are
 the summary (the typed layout). Paragraphs are kept apart ("\\n\\n"); wrapped lines are joined.
-A line holding only a URL is the article's link; ``Source: Name``, ``— Publication`` and
+A page pasted without its blank lines is cut at its short title lines. A line holding only a
+URL, or a ``[3]`` marker pointing into an e-mail's reference list, is the article's link;
+``Source: Name``, ``— Publication`` and
 ``via Name`` give the source, ``Published: date`` the date; a reading time after a title
 ("(5 minute read)") is dropped. Before the first article, an issue title and an intro become
-the digest's own title and summary. E-mail and page furniture ("View in browser",
+the digest's own title and summary; a run of lone lines above an article holds headings (a
+short one becomes the tag of the articles under it). E-mail and page furniture ("View in browser",
 "Unsubscribe", "You are receiving this…", "Forwarded by…", dates and "5 min read" lines,
 buttons) and sponsor blocks are never read. Where the reader had to guess, it says so in one
 warning.
