@@ -490,7 +490,9 @@ def _draft(group: _Group, index: int, name: str, read_more: _Line | None = None)
     where = Where(name, group.title.number, f"entry {index}")
     summary = [" ".join(_sentence(line) for line in paragraph) for paragraph in group.paragraphs]
     # A page that shows the title twice (its own heading, then the card's) says it once.
-    summary = [p for p in summary if p.casefold() != group.title.text.casefold()]
+    # (Only when something else remains: "Title / Title" alone is a title and its summary.)
+    distinct = [p for p in summary if p.casefold() != group.title.text.casefold()]
+    summary = distinct or summary
     url = group.url or next(
         (link for line in [group.title, *(x for p in group.paragraphs for x in p)]
          for link in line.links), None)
