@@ -259,10 +259,11 @@ def test_unknown_charset_in_an_email_is_one_readable_error() -> None:
 
 
 def test_plain_part_errors_name_the_line_of_the_file() -> None:
-    raw = b"From: a@example.com\nSubject: s\n\nRead more -> https://example.com/a\n"
+    raw = (b"From: a@example.com\nSubject: s\n\nSolar sails reach orbit\n"
+           b"A sail held a stable orbit for 90 days.\nPublished: someday soon\n")
     with pytest.raises(SourceError) as caught:
         parse(raw, "m.eml")
-    assert caught.value.line == 4
+    assert caught.value.line == 6
 
 
 def test_a_byline_with_date_and_comment_count_gives_only_the_name() -> None:

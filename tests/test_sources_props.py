@@ -25,7 +25,7 @@ from audiodigest.sources import (
     parse_digest,
 )
 from audiodigest.sources.boilerplate import byline, is_boilerplate, is_read_more, split_reading_time
-from audiodigest.sources.common import Kind, classify
+from audiodigest.sources.common import Kind, classify, split_read_more
 from audiodigest.sources.speakable import speakable_paragraphs
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -119,10 +119,9 @@ def _check(articles: tuple[Article, ...]) -> None:
     """What every caller may rely on for any article that comes out."""
     assert articles
     for article in articles:
-        # A summary's paragraphs are separated by one blank line; nothing else breaks a line.
-        paragraphs = article.summary.split("\n\n")
-        assert all(paragraphs)
-        for value in (article.title, *paragraphs, article.source or "", article.url or ""):
+        # A summary's paragraphs are apart by one blank line ("\n\n"), each clean on its own.
+        assert article.summary == "\n\n".join(article.paragraphs)
+        for value in (article.title, *article.paragraphs, article.source or "", article.url or ""):
             value.encode("utf-8")  # storable: no lone surrogates
             assert not any(unicodedata.category(ch) == "Cc" for ch in value)
             assert value == value.strip()
@@ -693,4 +692,143 @@ def test_front_matter_round_trips(
     assert digest.title == "Page"
     assert [(a.title, a.summary, a.url, a.tags) for a in digest.articles] == [
         (t, s, u, tuple(dict.fromkeys(tags))) for t, s, u, tags in stories
+    ]
+
+
+# --- the plain-text reader's inferred layouts -------------------------------------------------
+
+# Fragments of pasted pages and e-mails, to steer random text into every branch of the reader.
+TEXT_TOKENS = st.sampled_from(
+    [
+        "\n",
+        "\n\n",
+        "\n\n\n",
+        "   ",
+        "Read more →",
+        "Continue reading »",
+        "Full story ->",
+        " Read more →",
+        "https://example.com/a",
+        "---",
+        "* * *",
+        "———",
+        "1. ",
+        "2) ",
+        "3. ",
+        "- ",
+        "• ",
+        "**Bold title**: ",
+        " — ",
+        " – ",
+        "(5 minute read)",
+        "(Sponsor)",
+        "SPONSORED BY ACME",
+        "— Reuters",
+        "Source: Wire",
+        "Published: 2026-11-27",
+        "View in browser",
+        "Unsubscribe",
+        "You are receiving this because you signed up.",
+        "From: A <a@example.com>\nSubject: Issue 5\n",
+        "Nov 27, 2026 · 4 min read",
+        "Home\nNews\nSign in",
+        "Good morning!",
+        "🚀 HEADLINES",
+        "Title",
+        "A summary sentence.",
+    ]
+)
+TEXT_NEAR_MISS = st.lists(st.one_of(TEXT_TOKENS, st.text(max_size=6)), max_size=40).map("".join)
+
+
+@FUZZ
+@given(text=TEXT_NEAR_MISS, fmt=st.sampled_from(["text", None]))
+def test_any_text_gives_articles_or_a_source_error(text: str, fmt: str | None) -> None:
+    data = text.encode("utf-8", "surrogatepass")
+    try:
+        digest = parse(data, "d.txt", fmt)
+    except SourceError as exc:
+        assert "\n" not in str(exc)
+        event("SourceError")
+        return
+    _check(digest.articles)
+    assert all("\n" not in warning for warning in digest.warnings)
+    # Furniture, buttons and sponsor lines are never read when they stand on lines of their own.
+    lines = [line.strip() for line in text.replace("\r", "\n").split("\n")]
+    alone = [token for token in ("Read more →", "Continue reading »", "Unsubscribe",
+                                 "View in browser", "SPONSORED BY ACME")
+             if text.count(token) == lines.count(token)]
+    for article in digest.articles:
+        spoken = f"{article.title} {article.summary}"
+        assert not [token for token in alone if token in spoken]
+
+
+def _plain_text(line: str) -> bool:
+    """A line the plain-text reader takes as words: not a Read-more line, link, byline, ..."""
+    return classify(line)[0] is Kind.TEXT and split_read_more(line) is None
+
+
+# Titles end without a full stop, sentences with one: the difference a reader of a pasted page
+# relies on too.
+WEB_TITLE = PLAIN_LINE.map(lambda s: s.rstrip(".,;:…")).filter(lambda s: s and _plain_text(s))
+SENTENCE = PLAIN_LINE.map(lambda s: s.rstrip(".,;:!?…") + ".").filter(_plain_text)
+PARAGRAPH = st.lists(SENTENCE, min_size=1, max_size=2)  # one line or wrapped over two
+READ_MORE = st.sampled_from(
+    ["Read more →", "Read more ->", "Read more »", "Read more", "Continue reading →",
+     "Read the full story", "Full story →"]
+)
+WEB_ENTRY = st.tuples(
+    WEB_TITLE,
+    st.lists(PARAGRAPH, min_size=1, max_size=3),
+    URLS,
+    READ_MORE,
+    st.sampled_from(["same line", "next line", "after a blank"]),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    entries=st.lists(WEB_ENTRY, min_size=1, max_size=5).filter(
+        lambda es: _unique([(t, [], u) for t, _, u, _, _ in es])
+    ),
+    crlf=st.booleans(),
+)
+def test_pasted_web_page_digests_round_trip(
+    entries: list[tuple[str, list[list[str]], str | None, str, str]], crlf: bool
+) -> None:
+    parts = []
+    for title, paragraphs, url, read_more, where in entries:
+        body = "\n\n".join("\n".join(paragraph) for paragraph in paragraphs)
+        link = {"same line": f"{read_more} {url}", "next line": f"{read_more}\n{url}",
+                "after a blank": f"{read_more}\n\n{url}"}[where] if url else read_more
+        parts.append(f"{title}\n\n{body}\n\n{link}\n")
+    text = "\n".join(parts)
+    if crlf:
+        text = text.replace("\n", "\r\n")
+    digest = parse(text.encode(), "page.txt")
+    assert [(a.title, a.summary, a.url) for a in digest.articles] == [
+        (title, "\n\n".join(" ".join(p) for p in paragraphs), url)
+        for title, paragraphs, url, _, _ in entries
+    ]
+    assert digest.warnings == ()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    entries=st.lists(st.tuples(WEB_TITLE, PARAGRAPH), min_size=2, max_size=6).filter(
+        lambda es: _unique([(t, [], None) for t, _ in es])
+    ),
+    marker=st.sampled_from([". ", ") "]),
+    dash=st.sampled_from([" — ", " – ", " - "]),
+    blank=st.booleans(),
+)
+def test_numbered_digests_round_trip(
+    entries: list[tuple[str, list[str]]], marker: str, dash: str, blank: bool
+) -> None:
+    items = [f"{n}{marker}{title}{dash}" + "\n   ".join(paragraph)
+             for n, (title, paragraph) in enumerate(entries, 1)]
+    text = "Top stories\n\n" + ("\n\n" if blank else "\n").join(items) + "\n"
+    articles = parse_digest(text.encode(), "list.txt")
+    assert [(a.title, a.summary) for a in articles] == [
+        (title.strip(), " ".join(paragraph)) for title, paragraph in entries
     ]

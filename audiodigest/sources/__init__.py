@@ -84,6 +84,31 @@ _READERS: dict[str, Callable[[bytes, str], list[Draft] | Reading]] = {
 _SNIFF_BYTES = 4096
 _HEADING = re.compile(r"^#{1,6}[ \t]+\S", re.MULTILINE)
 _YAML_START = re.compile(r"(?:---|- *title *:|(?:articles|items|entries) *:)")
+# Evidence that a ".txt" file is really Markdown or HTML; one "# " line or one "<" is not.
+_MD_LINK = re.compile(r"\[[^\]\n]+\]\((?:https?://|/|#)[^)\s]*\)")
+_HTML_ROOT = re.compile(r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b",
+                        re.IGNORECASE | re.DOTALL)
+_HTML_TAG = re.compile(
+    r"</?(p|div|a|br|table|tr|td|span|h[1-6]|ul|ol|li|article|section|body|head|img|strong|em)"
+    r"(?=[\s>/])[^<>]*>", re.IGNORECASE)
+_TEXT_EXTENSIONS = (".txt", ".text")
+
+
+def _sniff_text(data: bytes) -> str | None:
+    """"markdown" or "html" when a text file holds strong evidence of being one, else None.
+
+    >>> _sniff_text(b"# Weekly\\n\\n## One\\nSummary.\\n\\n## Two\\nSummary.")
+    'markdown'
+    >>> _sniff_text(b"# 42 is the answer\\nA summary with a < sign.") is None
+    True
+    """
+    head = data[: _SNIFF_BYTES * 16].decode("utf-8", "replace")
+    if _HTML_ROOT.match(head) or len({m.group(1).lower() for m in _HTML_TAG.finditer(head)}) >= 3:
+        return "html"
+    headings = len(_HEADING.findall(head))
+    if headings >= 2 or (headings == 1 and len(_MD_LINK.findall(head)) >= 2):
+        return "markdown"
+    return None
 
 
 def detect_format(data: bytes, name: str) -> str:
@@ -96,13 +121,18 @@ def detect_format(data: bytes, name: str) -> str:
     ``entries:`` key is YAML; a line starting with ``# `` (a heading) is Markdown; anything else
     is plain text. A JSON object whose ``version`` is a jsonfeed.org version is a JSON Feed,
     whatever its extension (``.json``, ``.feed.json``, ``.jsonfeed``).
+    is plain text. A ``.txt`` file is read as Markdown when it has two or more headings (or one
+    and two links), as HTML when it is an HTML document or uses three kinds of HTML tags.
 
     >>> detect_format(b"[]", "2026-11-27")
     'json'
     >>> detect_format(b"Title\\nSummary", "digest.md")
     'markdown'
     """
-    by_extension = EXTENSIONS.get(Path(name).suffix.lower())
+    suffix = Path(name).suffix.lower()
+    if suffix in _TEXT_EXTENSIONS and (sniffed := _sniff_text(data)) and sniffed in _READERS:
+        return sniffed  # a page or newsletter saved as ".txt"
+    by_extension = EXTENSIONS.get(suffix)
     if by_extension == "json" and is_json_feed(data):
         return "jsonfeed"
     if by_extension:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from audiodigest.errors import SourceError
 from audiodigest.models import Article
+from audiodigest.sources import boilerplate
 from audiodigest.sources.ids import article_id
 
 log = logging.getLogger(__name__)
@@ -220,16 +221,41 @@ class Kind(enum.Enum):
     BLANK = "blank"
     READ_MORE = "read more"  # value: the URL on the line, if any
     URL = "url"  # a line that is only a URL
-    SOURCE = "source"  # "Source: Name"
+    SOURCE = "source"  # "Source: Name", "— Publication", "via Name"; value: the name
     PUBLISHED = "published"  # "Published: 2026-11-27"
+    RULE = "rule"  # a horizontal rule: "---", "***", "* * *", "———"
+    SPONSOR = "sponsor"  # "Sponsored by Acme", "SPONSOR", "Together with Acme"
+    FURNITURE = "furniture"  # "View in browser", "Unsubscribe", "Try it free →", ...
+    # Says nothing to a listener: a card's date, reading time, author or counts ("Nov 27 ·
+    # 4 min read", "By Jane Doe"), or a line of emoji and symbols alone ("🚀").
+    DECORATION = "decoration"
+    NUMBERED = "numbered"  # "1. Title — summary", "2) Title"; value: the text after "1."
+    BULLET = "bullet"  # "- Title: summary", "• Title"; value: the text after the bullet
     TEXT = "text"
 
 
+_ARROW = r"(?:→|->|=>|»|›|>|⟶|➜|➔|➡️?|▶️?)"
+_READ_MORE_WORDS = r"""(?:
+    read\s+more | continue\s+reading | keep\s+reading | read\s+on
+  | read\s+(?:the\s+)?full\s+(?:story|article|post|piece|report|text)
+  | read\s+the\s+(?:rest|article|story|post)
+  | read\s+(?:article|story|post) | full\s+(?:story|article)
+)"""
 _READ_MORE = re.compile(
-    r"read\s+more\s*(?:→|->|=>|»|:)?\s*(?:(?P<url><?https?://\S+?>?)\s*)?", re.IGNORECASE
+    rf"""(?ix){_ARROW}?\s*{_READ_MORE_WORDS}(?:\s+(?:here|online))?
+    \s*(?:…|\.\.\.)?\s*(?:{_ARROW}|:|\.)?\s*
+    (?:\(?\s*(?P<url><?https?://\S+?>?)\s*\)?\s*)?"""
+)
+# "... the sail held for 90 days. Read more →" (a card's button pasted onto its summary).
+_TRAILING_READ_MORE = re.compile(
+    rf"""(?ix)\s+(?:…|\.\.\.|\[)?\s*{_READ_MORE_WORDS}\s*(?:…|\.\.\.)?\s*(?:{_ARROW}|\])?
+    \s*(?:\(?\s*(?P<url><?https?://\S+?>?)\s*\)?)?\s*$"""
 )
 _BARE_URL = re.compile(r"<?https?://\S+?>?", re.IGNORECASE)
 _FIELD = re.compile(r"(?P<key>source|published)\s*:\s*(?P<value>\S.*)", re.IGNORECASE)
+_RULE = re.compile(r"([-*_=~—–─━═•·#+])(?:[ \t]*\1){2,}")
+_NUMBERED = re.compile(r"(?P<n>\d{1,3})[.)][ \t]+(?P<rest>\S.*)")
+_BULLET = re.compile(r"[-*•◦▪▸►‣·][ \t]+(?P<rest>\S.*)")
 
 
 def classify(line: str) -> tuple[Kind, str | None]:
@@ -237,21 +263,68 @@ def classify(line: str) -> tuple[Kind, str | None]:
 
     >>> classify("Read more → https://example.com/a")
     (<Kind.READ_MORE: 'read more'>, 'https://example.com/a')
+    >>> classify("Continue reading »")
+    (<Kind.READ_MORE: 'read more'>, None)
     >>> classify("Read more than 500 papers")[0]
     <Kind.TEXT: 'text'>
+    >>> classify("* * *")[0], classify("— Reuters")
+    (<Kind.RULE: 'rule'>, (<Kind.SOURCE: 'source'>, 'Reuters'))
+    >>> classify("2) Chips get cheaper")
+    (<Kind.NUMBERED: 'numbered'>, 'Chips get cheaper')
     """
     if not line:
         return Kind.BLANK, None
-    first = line[0].lower()
-    if first == "r" and (match := _READ_MORE.fullmatch(line)):
+    if match := _READ_MORE.fullmatch(line):
         url = match.group("url")
         return Kind.READ_MORE, url.strip("<>") if url else None
-    if first in "h<" and _BARE_URL.fullmatch(line):
+    if line[0] in "hH<" and _BARE_URL.fullmatch(line):
         return Kind.URL, line.strip("<>")
-    if first in "sp" and (match := _FIELD.fullmatch(line)):
+    if _RULE.fullmatch(line):
+        return Kind.RULE, None
+    if match := _FIELD.fullmatch(line):
         kind = Kind.SOURCE if match.group("key").lower() == "source" else Kind.PUBLISHED
         return kind, match.group("value").strip()
+    if boilerplate.is_sponsor(line):
+        return Kind.SPONSOR, None
+    if boilerplate.is_decoration(line):
+        return Kind.DECORATION, None
+    if boilerplate.is_boilerplate(line):
+        return Kind.FURNITURE, None
+    if (name := boilerplate.byline(line)) is not None:
+        return Kind.SOURCE, name
+    if match := _NUMBERED.fullmatch(line):
+        return Kind.NUMBERED, match.group("rest")
+    if match := _BULLET.fullmatch(line):
+        return Kind.BULLET, match.group("rest")
     return Kind.TEXT, None
+
+
+def item_number(line: str) -> int | None:
+    """The number of a numbered item line ("3. Title" gives 3), else None."""
+    match = _NUMBERED.fullmatch(line)
+    return int(match.group("n")) if match else None
+
+
+def split_read_more(line: str) -> tuple[str, str | None] | None:
+    """A text line that ends with a Read-more button: the text before it, and its URL.
+
+    >>> split_read_more("The sail held for 90 days. Read more →")
+    ('The sail held for 90 days.', None)
+    >>> split_read_more("Researchers read more papers than ever") is None
+    True
+    """
+    tail = line[-120:].lower()
+    if not any(word in tail for word in ("more", "reading", "story", "article", "read on")):
+        return None  # the common case, without the search
+    match = _TRAILING_READ_MORE.search(line)
+    if not match or match.start() == 0:
+        return None
+    rest = line[: match.start()].rstrip()
+    # "…Read more" only counts after the end of a sentence or an ellipsis: "we read more" is prose.
+    if not re.search(r"[.!?…)\]\"'”’]$", rest) and "…" not in match.group() and "..." not in match.group():
+        return None
+    url = match.group("url")
+    return rest, url.strip("<>") if url else None
 
 
 # --- drafts -> articles -----------------------------------------------------------------------

@@ -1,135 +1,742 @@
-"""Plain-text digests.
+"""Plain-text digests: text copied from a page of article cards, a newsletter's plain-text part,
+or typed by hand (UTF-8; a BOM, CRLF line ends and surrounding whitespace are fine).
 
-The format, as read here (UTF-8; a BOM, CRLF line ends and surrounding whitespace are fine)::
+The structure is inferred from the whole file; the strongest delimiter present decides:
 
-    Title of the first article
-    A summary paragraph, on one line or wrapped
-    over several lines (they are joined with single spaces).
-    Source: Example Weekly            <- optional
-    Published: 2026-11-27             <- optional, ISO 8601 or RFC 2822
-    Read more → https://example.com/first
+1. ``Read more`` lines (``Read more →``, ``->``, ``»`` or no arrow, "Continue reading",
+   "Read the full story", "Full story →"...): each one ends an article. Its URL may follow on
+   the same line or alone on the next (even after a blank line).
+2. Horizontal rules (``---``, ``***``, ``___``, ``———``, ``* * *``) between articles.
+3. Numbered items (``1. Title — summary``, ``2) Title`` with the summary below), then
+   bulleted items (``- **Title**: summary (https://...)``, ``• Title – summary``).
+4. Otherwise blank-line blocks.
 
-    Title of the second article
-    ...
-
-Rules:
-
-- An entry is a title line followed by its summary lines.
-- An entry ends at a blank line or at its ``Read more`` line, whichever comes first. The
-  ``Read more`` line is optional; its arrow may be ``→``, ``->``, ``=>``, ``»`` or ``:`` or be
-  missing, and it may carry the article's URL (``Read more → https://...``). Without a URL on
-  it, a line holding only a URL may follow it (even after a blank line). A ``Read more`` line
-  after a blank line belongs to the entry above if that entry had none.
-- A line holding only an ``http(s)://`` URL inside an entry is its URL (the first such
-  URL wins), never summary text.
-- ``Source: Name`` and ``Published: date`` lines inside an entry set those fields.
-- A summary is one paragraph: a blank line between a title and its summary, or inside a
-  summary, makes a title without a summary, which is an error naming its line.
-- Control characters are removed; right-to-left text and emoji are kept.
+Inside an article, the title is either a line of its own followed by one or more summary
+paragraphs (the layout of a pasted web page), or the first line of a block whose next lines are
+the summary (the typed layout). Paragraphs are kept apart ("\\n\\n"); wrapped lines are joined.
+A page pasted without its blank lines is cut at its short title lines. A line holding only a
+URL, or a ``[3]`` marker pointing into an e-mail's reference list, is the article's link;
+``Source: Name``, ``— Publication`` and
+``via Name`` give the source, ``Published: date`` the date; a reading time after a title
+("(5 minute read)") is dropped. Before the first article, an issue title and an intro become
+the digest's own title and summary; a run of lone lines above an article holds headings (a
+short one becomes the tag of the articles under it). E-mail and page furniture ("View in browser",
+"Unsubscribe", "You are receiving this…", "Forwarded by…", dates and "5 min read" lines,
+buttons) and sponsor blocks are never read. Where the reader had to guess, it says so in one
+warning.
 """
 
 from __future__ import annotations
 
+import enum
+import re
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 
+from audiodigest.errors import SourceError
+from audiodigest.sources.boilerplate import is_sponsor, split_reading_time
 from audiodigest.sources.common import (
     Draft,
     Kind,
+    Reading,
     Where,
     check_count,
     classify,
     decode,
+    item_number,
     parse_date,
     shorten,
+    split_read_more,
 )
+
+_WORDY = (Kind.TEXT, Kind.NUMBERED, Kind.BULLET, Kind.SPONSOR)  # lines that hold words
+_META = (Kind.URL, Kind.SOURCE, Kind.PUBLISHED)
+_MAX_TITLE_WORDS = 25
+_MAX_TITLE_LENGTH = 200
+_FOOTER_WORDS = 12  # a footer's own lines (an address, a company name) are short
 
 
 @dataclass
-class _Entry:
-    title: str
-    line: int
-    index: int
-    summary: list[str] = field(default_factory=list)
+class _Line:
+    number: int
+    text: str
+    kind: Kind
+    value: str | None
+    indented: bool
+    links: list[str] = field(default_factory=list)  # from "[3]" markers with a reference list
+
+
+_Block = list[_Line]
+
+
+class _Layout(enum.Enum):
+    WEB = "title on its own line"  # Title / blank / paragraph(s)
+    TYPED = "title and summary in one block"  # Title / summary lines
+
+
+@dataclass
+class _Group:
+    """One article as found: its title line and the lines after it."""
+
+    title: _Line
+    web: bool  # the title stood alone (pasted-page layout)
+    paragraphs: list[list[_Line]] = field(default_factory=list)
     url: str | None = None
     source: str | None = None
-    published: str | None = None
-    published_line: int = 0
-    read_more: bool = False
+    published: _Line | None = None
+    sponsored: bool = False  # a paid block, or furniture (never read)
+    furniture: bool = False
+    tags: list[str] = field(default_factory=list)
 
-    def where(self, name: str, line: int | None = None) -> Where:
-        return Where(name, line or self.line, f"entry {self.index}")
+    def meta(self, line: _Line) -> None:
+        if line.kind is Kind.URL:
+            self.url = self.url or line.value
+        elif line.kind is Kind.SOURCE:
+            self.source = self.source or line.value
+        elif line.kind is Kind.PUBLISHED and self.published is None:
+            self.published = line
 
 
-def _draft(entry: _Entry, name: str) -> Draft:
-    published = None
-    if entry.published is not None:
-        published = parse_date(entry.published, entry.where(name, entry.published_line))
-    return Draft(
-        where=entry.where(name),
-        title=entry.title,
-        summary=" ".join(entry.summary),
-        url=entry.url,
-        source=entry.source,
-        published=published,
+@dataclass
+class _Chunk:
+    lines: list[_Line]
+    read_more: _Line | None = None  # the Read-more line that closed it
+    url: str | None = None
+
+
+# --- lines ------------------------------------------------------------------------------------
+
+
+# A plain-text e-mail's reference list ("[3] https://...") and the markers that point into it.
+_REFERENCE = re.compile(r"\[(?P<n>\d{1,4})\]:?\s*<?(?P<url>https?://[^\s>]+)>?")
+_MARKER = re.compile(r"\s?\[(?P<n>\d{1,4})\]")
+_REFERENCE_HEADING = re.compile(r"(?i)(?:links|references|sources)\s*:?")
+
+
+def _tokenize(text: str) -> list[_Line]:
+    lines: list[_Line] = []
+    raw_lines = text.split("\n")
+    references = {match.group("n"): match.group("url") for raw in raw_lines
+                  if (match := _REFERENCE.fullmatch(raw.strip()))}
+    for number, raw in enumerate(raw_lines, 1):
+        line = raw.strip()
+        links: list[str] = []
+        if references:
+            if _REFERENCE.fullmatch(line) or _REFERENCE_HEADING.fullmatch(line):
+                # The list itself is not read; its links go to the markers.
+                lines.append(_Line(number, "", Kind.BLANK, None, False))
+                continue
+            links = [references[m.group("n")] for m in _MARKER.finditer(line)
+                     if m.group("n") in references]
+            if links:
+                line = _MARKER.sub(
+                    lambda m: "" if m.group("n") in references else m.group(), line).strip()
+        kind, value = classify(line)
+        indented = raw[:1] in (" ", "\t")
+        if kind in (Kind.TEXT, Kind.NUMBERED, Kind.BULLET) and (split := split_read_more(line)):
+            rest, url = split
+            lines.append(_Line(number, rest, *classify(rest), indented, links))
+            lines.append(_Line(number, line, Kind.READ_MORE, url, indented))
+            continue
+        lines.append(_Line(number, line, kind, value, indented, links))
+    _mark_mail_headers(lines)
+    # A card's date and reading time say nothing to a listener; they go before any structure
+    # is looked for, so a title and its summary around them still meet.
+    return _cut_footer([line for line in lines if line.kind is not Kind.DECORATION])
+
+
+_MAIL_HEADER = re.compile(r"(?i)(?P<key>from|to|cc|bcc|date|sent|subject|reply-to)\s*:\s*(?P<value>\S.*)")
+
+
+def _mark_mail_headers(lines: list[_Line]) -> None:
+    """A forwarded e-mail's header block (two or more "From:", "Subject:", "Date:" lines in a
+    row) is furniture; its Subject is kept as the line's value, for the digest's title."""
+    run: list[_Line] = []
+    for line in [*lines, _Line(0, "", Kind.BLANK, None, False)]:
+        if _MAIL_HEADER.fullmatch(line.text):
+            run.append(line)
+            continue
+        if len(run) >= 2:
+            for header in run:
+                match = _MAIL_HEADER.fullmatch(header.text)
+                subject = match is not None and match.group("key").lower() == "subject"
+                header.kind = Kind.FURNITURE
+                header.value = match.group("value") if match and subject else None
+        run = []
+
+
+def _cut_footer(lines: list[_Line]) -> list[_Line]:
+    """Drop an e-mail's footer: from a furniture line ("Unsubscribe", "You are receiving this")
+    after which nothing but short lines, links and furniture follow, with its block."""
+    start = None
+    for index in range(len(lines) - 1, -1, -1):
+        line = lines[index]
+        if line.kind is Kind.FURNITURE:
+            start = index
+        elif line.kind in (Kind.READ_MORE, Kind.NUMBERED, Kind.BULLET, Kind.PUBLISHED) or (
+            line.kind is Kind.TEXT and len(line.text.split()) > _FOOTER_WORDS
+        ):
+            break
+    if start is None or not any(line.kind in _WORDY for line in lines[:start]):
+        return lines
+    while start > 0 and lines[start - 1].kind is Kind.TEXT:
+        if len(lines[start - 1].text.split()) > _FOOTER_WORDS:
+            break
+        start -= 1
+    return lines[:start] if any(line.kind in _WORDY for line in lines[:start]) else lines
+
+
+def _blocks(lines: list[_Line]) -> list[_Block]:
+    """Blank-line blocks; rules and blank lines separate blocks, a furniture line is a block of
+    its own, and a page pasted without blank lines is cut at its titles (:func:`_unpack`)."""
+    blocks: list[_Block] = [[]]
+    for line in lines:
+        if line.kind in (Kind.BLANK, Kind.RULE, Kind.READ_MORE):
+            if blocks[-1]:
+                blocks.append([])
+        elif line.kind is Kind.FURNITURE:
+            blocks.extend([[line], []])
+        else:
+            blocks[-1].append(line)
+    return [part for block in blocks if block for part in _unpack(block)]
+
+
+def _is_menu(block: _Block) -> bool:
+    """A page's menu at the top of a paste: three or more lines of one to three capitalised
+    words ("Home", "News", "Sign in")."""
+    return len(block) >= 3 and all(
+        line.kind is Kind.TEXT and len(line.text.split()) <= 3 and line.text[0].isupper()
+        and line.text[-1].isalpha() for line in block)
+
+
+def _unpack(block: _Block) -> list[_Block]:
+    """A page pasted without its blank lines: short title lines each followed by a long
+    paragraph line, two or more times in one block, are split as if the blanks were there."""
+    pairs = [i for i in range(len(block) - 1)
+             if block[i].kind is Kind.TEXT and block[i + 1].kind is Kind.TEXT
+             and _title_like(block[i]) and len(block[i].text.split()) <= _DENSE_TITLE_WORDS
+             and len(block[i + 1].text.split()) >= _DENSE_PARAGRAPH_WORDS]
+    if len(pairs) < 2:
+        return [block]
+    parts: list[_Block] = []
+    start = 0
+    for i in pairs:
+        parts.extend([block[start:i], [block[i]]])
+        start = i + 1
+    parts.append(block[start:])
+    return [part for part in parts if part]
+
+
+_DENSE_TITLE_WORDS = 12
+_DENSE_PARAGRAPH_WORDS = 15
+
+
+def _words(block: _Block) -> list[_Line]:
+    return [line for line in block if line.kind in _WORDY]
+
+
+def _title_like(line: _Line) -> bool:
+    """Could this line, standing alone, be a title (short, not ending like a sentence)?"""
+    text = line.text
+    if line.kind is Kind.SPONSOR:
+        return False
+    if split_reading_time(text)[1] is not None:
+        return True
+    return (
+        len(text.split()) <= _MAX_TITLE_WORDS
+        and len(text) <= _MAX_TITLE_LENGTH
+        and not text.endswith((".", ",", ";", ":", "…"))
+        and not _TWO_SENTENCES.search(text)
     )
 
 
-def parse_text(data: bytes, name: str) -> list[Draft]:
-    """Read a plain-text digest (format in the module docstring) into drafts, in file order."""
-    drafts: list[Draft] = []
-    current: _Entry | None = None
-    # The entry that just ended, while a "Read more" or URL line may still belong to it.
-    last: _Entry | None = None
+# "Triage done by @rylev. Revision range: ..." is prose; "Mr. Smith", "U.S. Army" are not.
+_TWO_SENTENCES = re.compile(r"[a-z]{2}[.!?]\s+[A-Z]")
 
-    def close(entry: _Entry) -> None:
-        if not entry.summary:
-            raise entry.where(name).error(
-                f"title {shorten(entry.title)!r} has no summary (the summary must follow its"
-                " title with no blank line between, and be one paragraph)"
-            )
-        drafts.append(_draft(entry, name))
 
-    for number, raw in enumerate(decode(data, name).split("\n"), 1):
-        line = raw.strip()
-        kind, value = classify(line)
-        if kind is Kind.BLANK:
+def _opens_typed_entry(line: _Line) -> bool:
+    """Could this line be the title of a block whose next lines are its summary?"""
+    return (not line.text.endswith((".", ",", ";", ":", "…"))
+            and len(line.text.split()) <= _MAX_TITLE_WORDS and not _TWO_SENTENCES.search(line.text))
+
+
+def _looks_typed(block: _Block) -> bool:
+    """A title with its summary right under it: the next line starts a sentence of its own.
+    (A paragraph wrapped by an e-mail program goes on in lower case: "...held / a stable orbit".)
+    """
+    words = _words(block)
+    return (len(words) > 1 and _opens_typed_entry(words[0])
+            and not words[1].text[0].islower())
+
+
+def _lone_title(block: _Block | None) -> bool:
+    if block is None:
+        return False
+    words = _words(block)
+    return len(words) == 1 and _title_like(words[0])
+
+
+def _heading_like(line: _Line) -> bool:
+    """A section heading of a digest: in capitals, or opening with an emoji."""
+    text = line.text
+    return (any(ch.isalpha() for ch in text) and text.upper() == text) or (
+        unicodedata.category(text[0]) == "So"
+    )
+
+
+def _is_tag(line: _Line) -> bool:
+    """A heading short and plain enough to name the section ("Research", "🚀 LAUNCHES")."""
+    return len(line.text.split()) <= 8 and not line.text.endswith(("!", "?"))
+
+
+def _section_name(line: _Line) -> str:
+    return re.sub(r"^[\W_]+|[\s:*#=_•·—–-]+$", "", line.text) or line.text
+
+
+# --- structure --------------------------------------------------------------------------------
+
+
+def _layout(chunks: list[list[_Block]]) -> _Layout:
+    """Whether titles stand alone or open their summary's block, by counting both shapes."""
+    web = typed = 0
+    for chunk in chunks:
+        blocks = [block for block in chunk if _words(block)]
+        for index, block in enumerate(blocks):
+            after = blocks[index + 1] if index + 1 < len(blocks) else None
+            before = blocks[index - 1] if index else None
+            if _lone_title(block) and after is not None and not _lone_title(after) and (
+                    not _looks_typed(after)):
+                web += 1
+            elif len(_words(block)) > 1 and _opens_typed_entry(_words(block)[0]):
+                typed += 0 if _lone_title(before) and not _looks_typed(block) else 1
+    return _Layout.WEB if web > typed else _Layout.TYPED
+
+
+def _group(blocks: list[_Block], layout: _Layout, section: list[str],
+           delimited: bool = True, top: bool = False) -> tuple[
+        list[_Block], list[_Group]]:
+    """The articles in one stretch of blocks, and the blocks before the first one.
+
+    ``section`` holds the current section heading (carried from one stretch to the next);
+    ``top`` says no article came before, so headings above the first one are the digest's own.
+    """
+    blocks = [block for block in blocks if _words(block) or block]
+    loose: list[_Block] = []
+    groups: list[_Group] = []
+    current: _Group | None = None
+    for index, block in enumerate(blocks):
+        words = _words(block)
+        rest = [line for line in block if line is not words[0]] if words else block
+        after = blocks[index + 1] if index + 1 < len(blocks) else None
+        if not words and block[0].kind is not Kind.FURNITURE:  # links, sources, dates alone
             if current is not None:
-                close(current)
-                last, current = current, None
+                for line in block:
+                    current.meta(line)
+            else:
+                loose.append(block)
             continue
-        if current is None:
-            if last is not None and kind is Kind.READ_MORE and not last.read_more:
-                last.read_more = True
-                if value and last.url is None:
-                    drafts[-1].url = last.url = value
+        if block[0].kind is Kind.FURNITURE:
+            if current is None:
                 continue
-            if last is not None and kind is Kind.URL and last.url is None:
-                drafts[-1].url = last.url = value
-                continue
-            if kind in (Kind.READ_MORE, Kind.URL):
-                raise Where(name, number).error(
-                    f"{'a Read more' if kind is Kind.READ_MORE else 'a URL'} line with no article"
-                    " above it (an article starts with its title)"
-                )
-            check_count(len(drafts) + 1, Where(name, number))
-            current = _Entry(title=line, line=number, index=len(drafts) + 1)
-            last = None
+            # "Want to advertise?", "Share this": what follows, up to the next title, is theirs.
+            current = _Group(block[0], web=True, sponsored=True, furniture=True)
+            groups.append(current)
             continue
-        if kind is Kind.READ_MORE:
-            current.read_more = True
-            if value and current.url is None:
-                current.url = value
-            close(current)
-            last, current = current, None
-        elif kind is Kind.URL:  # a bare URL is a link, never words to read out
-            current.url = current.url or value
-        elif kind is Kind.SOURCE and current.source is None:
-            current.source = value
-        elif kind is Kind.PUBLISHED and current.published is None:
-            current.published = value
-            current.published_line = number
+        first = words[0]
+        if first.kind is Kind.SPONSOR or (current is None or current.paragraphs) and (
+                len(words) == 1 and _title_like(first) and after is not None):
+            if first.kind is not Kind.SPONSOR and _is_heading(
+                    block, after, blocks[index + 2:], layout, delimited):
+                if top and not groups and not _heading_like(first):
+                    loose.append(block)  # the digest's own title, above its first article
+                elif _is_tag(first):
+                    section[:] = [_section_name(first)]
+                continue
+            current = _Group(first, web=len(words) == 1, sponsored=is_sponsor(first.text),
+                             tags=list(section))
+            groups.append(current)
+            _add(current, rest)
+        elif current is not None and current.sponsored and not current.furniture and (
+                not current.paragraphs):
+            _add(current, block)  # a paid block's own text
+        elif len(words) > 1 and (layout is _Layout.TYPED if current is not None
+                                 else len(first.text.split()) <= _MAX_TITLE_WORDS):
+            current = _Group(first, web=False, sponsored=is_sponsor(first.text),
+                             tags=list(section))
+            groups.append(current)
+            _add(current, rest)
+        elif current is None:
+            loose.append(block)
         else:
-            current.summary.append(line)
-    if current is not None:
-        close(current)
-    return drafts
+            _add(current, block)
+    return loose, groups
+
+
+def _lead(blocks: list[_Block]) -> int:
+    """How many lone title-like lines open a stretch before its first paragraph."""
+    blocks = [block for block in blocks if _words(block)]
+    while blocks and _is_menu(blocks[0]):
+        blocks.pop(0)
+    count = 0
+    while count < len(blocks) - 1 and _lone_title(blocks[count]):
+        count += 1
+    return count
+
+
+def _usual_lead(chunks: list[list[_Block]]) -> int | None:
+    """The number of lone lines (title, perhaps a subtitle) that open most delimited articles."""
+    leads = Counter(_lead(blocks) for blocks in chunks
+                    if any(_words(block) for block in blocks))
+    if not leads:
+        return None
+    most = max(leads.values())
+    return min(lead for lead, count in leads.items() if count == most) or None
+
+
+def _extra_headings(blocks: list[_Block], lead: int) -> list[_Block]:
+    """The lone lines above an article beyond the usual title (and subtitle): a page or
+    section heading, to be kept out of the article."""
+    extra = _lead(blocks) - lead
+    if extra <= 0:
+        return []
+    taken: list[_Block] = []
+    for block in blocks:
+        if len(taken) == extra:
+            break
+        taken.append(block)
+    return taken if all(_lone_title(block) or not _words(block) for block in taken) else []
+
+
+def _is_heading(block: _Block, after: _Block | None, later: list[_Block],
+                layout: _Layout, delimited: bool) -> bool:
+    """A lone line is a section heading when an article starts right below it.
+
+    Without Read-more lines or rules, of a run of lone lines above a paragraph only the last is
+    the article's title; the ones above it are headings."""
+    if after is None:
+        return False
+    first = _words(block)[0]
+    after_words = _words(after)
+    if layout is _Layout.TYPED and len(after_words) > 1 and _opens_typed_entry(after_words[0]):
+        return True
+    if not delimited and _lone_title(after):
+        run = 1 + next((i for i, b in enumerate(later) if not _lone_title(b)), len(later))
+        return run <= len(later) or run >= 3  # a paragraph follows, or a title and its summary
+    if not _lone_title(after) or not later or _lone_title(later[0]) or not _words(later[0]):
+        return False
+    return _heading_like(first) or split_reading_time(after_words[0].text)[1] is not None
+
+
+def _add(group: _Group, lines: list[_Line]) -> None:
+    paragraph: list[_Line] = []
+    for line in lines:
+        if line.kind in _META:
+            group.meta(line)
+        elif line.kind is not Kind.SPONSOR:
+            paragraph.append(line)
+    if paragraph:
+        group.paragraphs.append(paragraph)
+
+
+# --- titles and items -------------------------------------------------------------------------
+
+_TRAILING_LINK = re.compile(r"\s*[(<\[]\s*(?P<url>https?://[^\s)>\]]+)\s*[)>\]]\s*$|\s+(?P<bare>https?://\S+)\s*$")
+_LINKED_TITLE = re.compile(r"\[(?P<title>[^\]]+)\]\((?P<url>https?://[^)\s]+)\)(?P<rest>.*)")
+_BOLD_TITLE = re.compile(r"(\*\*|__)(?P<title>.+?)\1(?P<rest>.*)")
+_DASHES = re.compile(r"\s+[—–]\s+|\s+-{1,2}\s+|\s+\|\s+")
+_COLON = re.compile(r"(?P<title>[^:]{3,120}?):\s+(?P<rest>\S.*)")
+
+
+def _split_title(text: str) -> tuple[str, str | None, str | None]:
+    """An item line's title, the summary on the same line (if any) and its link (if any).
+
+    >>> _split_title("**Solar sails**: A 40 m² sail held orbit. (https://example.com/s)")
+    ('Solar sails', 'A 40 m² sail held orbit.', 'https://example.com/s')
+    >>> _split_title("Cold starts (4 minute read) — Warm pools cut the wait.")
+    ('Cold starts', 'Warm pools cut the wait.', None)
+    """
+    url = None
+    if link := _TRAILING_LINK.search(text):
+        url = link.group("url") or link.group("bare")
+        text = text[: link.start()].rstrip()
+    title, rest = text, None
+    if match := _LINKED_TITLE.match(text):
+        title, url = match.group("title"), url or match.group("url")
+        rest = re.sub(r"^\s*[:—–|-]", "", match.group("rest"))
+    elif match := _BOLD_TITLE.match(text):
+        title, rest = match.group("title"), re.sub(r"^\s*[:—–|-]", "", match.group("rest"))
+    elif match := _DASHES.search(text):
+        title, rest = text[: match.start()], text[match.end() :]
+    elif (match := _COLON.fullmatch(text)) and len(match.group("title").split()) <= 12 and (
+        len(match.group("rest").split()) >= 6
+    ):
+        title, rest = match.group("title"), match.group("rest")
+    title = split_reading_time(title.strip().strip("*_").strip())[0]
+    if rest is not None:
+        rest = rest.strip() or None
+    return title, rest, url
+
+
+def _sentence(line: _Line) -> str:
+    """A line as it is read: a list item becomes a sentence of its own."""
+    if line.kind in (Kind.NUMBERED, Kind.BULLET) and line.value:
+        text = line.value
+        return text if text.endswith((".", "!", "?", "…", ":", ";")) else text + "."
+    return line.text
+
+
+def _draft(group: _Group, index: int, name: str, read_more: _Line | None = None) -> Draft:
+    where = Where(name, group.title.number, f"entry {index}")
+    summary = [" ".join(_sentence(line) for line in paragraph) for paragraph in group.paragraphs]
+    # A page that shows the title twice (its own heading, then the card's) says it once.
+    # (Only when something else remains: "Title / Title" alone is a title and its summary.)
+    distinct = [p for p in summary if p.casefold() != group.title.text.casefold()]
+    summary = distinct or summary
+    url = group.url or next(
+        (link for line in [group.title, *(x for p in group.paragraphs for x in p)]
+         for link in line.links), None)
+    if group.title.kind in (Kind.NUMBERED, Kind.BULLET):
+        title, inline, link = _split_title(group.title.value or "")
+        url = url or link
+        if inline and summary and _continues(group):
+            summary[0] = f"{inline} {summary[0]}"
+        elif inline:
+            summary.insert(0, inline)
+    else:
+        # "**Title**" and "## Title": Markdown marks in a text digest are not part of the title.
+        text = re.sub(r"^#{1,6}\s+", "", group.title.text).strip("*_ ").strip()
+        title = split_reading_time(text or group.title.text)[0]
+    if not summary:
+        raise where.error(
+            f"title {shorten(title)!r} has no summary (a summary follows its title, on the next"
+            " line or after a blank line)"
+        )
+    published = None
+    if group.published is not None:
+        published = parse_date(group.published.value,
+                               Where(name, group.published.number, f"entry {index}"))
+    return Draft(where=where, title=title, summary="\n\n".join(summary), url=url,
+                 source=group.source, published=published, tags=group.tags)
+
+
+def _continues(group: _Group) -> bool:
+    """An item's summary that starts on its line and goes on right below it is one paragraph."""
+    first = group.paragraphs[0][0] if group.paragraphs and group.paragraphs[0] else None
+    return first is not None and first.number == group.title.number + 1
+
+
+# --- the reader -------------------------------------------------------------------------------
+
+
+def _items(lines: list[_Line]) -> list[int]:
+    """Indexes of the lines that start items: a run of numbered lines 1, 2, 3..., else bullets,
+    when items (not prose) open most blocks."""
+    runs: list[list[int]] = []
+    for index, line in enumerate(lines):
+        if line.kind is not Kind.NUMBERED or line.indented:
+            continue
+        number = item_number(line.text)
+        if runs and number == item_number(lines[runs[-1][-1]].text) + 1:  # type: ignore[operator]
+            runs[-1].append(index)
+        elif number in (0, 1):
+            runs.append([index])
+    numbered = max(runs, key=len, default=[])
+    bullets = [i for i, line in enumerate(lines) if line.kind is Kind.BULLET and not line.indented]
+    for starts in (numbered, bullets):
+        if len(starts) < 2:
+            continue
+        openers = [block[0] for block in _blocks(lines)]
+        ids = {id(lines[i]) for i in starts}
+        by_item = sum(1 for line in openers if id(line) in ids)
+        by_text = sum(1 for line in openers if line.kind is Kind.TEXT)
+        if by_item >= by_text - 1:
+            return starts
+    return []
+
+
+def _chunks(lines: list[_Line], read_more: bool) -> list[_Chunk]:
+    """The file cut at its Read-more lines (when ``read_more``) and rules."""
+    chunks = [_Chunk([])]
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        index += 1
+        if line.kind is Kind.RULE:
+            chunks.append(_Chunk([]))
+        elif line.kind is Kind.READ_MORE and read_more:
+            chunk = chunks[-1]
+            chunk.read_more, chunk.url = line, line.value
+            ahead = index
+            while ahead < len(lines) and lines[ahead].kind in (Kind.BLANK, Kind.FURNITURE):
+                ahead += 1
+            if ahead < len(lines) and lines[ahead].kind is Kind.URL:
+                chunk.url = chunk.url or lines[ahead].value
+                index = ahead + 1
+            chunks.append(_Chunk([]))
+        else:
+            chunks[-1].lines.append(line)
+    return chunks
+
+
+_ISSUE = re.compile(
+    r"""(?ix)\b(?:issue|edition|vol(?:ume)?\.?|no\.)\s*\#?\d+|\#\d+\b
+    |\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|\b\d{4}-\d\d-\d\d\b"""
+)
+_GREETING = re.compile(
+    r"""(?ix)^(?:good\s+(?:morning|afternoon|evening)|hi|hello|hey|welcome|dear|greetings
+    |happy\s+\w+day|(?:in\s+)?(?:this|today's|today’s)\s+(?:issue|edition)|here(?:'s|’s|\s+is|\s+are))\b"""
+)
+
+
+def _looks_like_intro(group: _Group) -> bool:
+    first = group.paragraphs[0][0].text if group.paragraphs and group.paragraphs[0] else ""
+    return bool((group.web and _ISSUE.search(group.title.text)) or _GREETING.match(first))
+
+
+def parse_text(data: bytes, name: str) -> Reading:
+    """Read a plain-text digest (rules in the module docstring) into drafts, in file order."""
+    lines = _tokenize(decode(data, name))
+    if not any(line.kind in _WORDY for line in lines):
+        raise SourceError("no articles found: only e-mail or page furniture (such as 'View in"
+                          " browser' or 'Unsubscribe')", path=name)
+    read_more = any(line.kind is Kind.READ_MORE for line in lines)
+    rules = sum(1 for line in lines if line.kind is Kind.RULE)
+    starts = [] if read_more else _items(lines)
+    if len(starts) > rules + 1:  # items, not rules, part the articles
+        return _read_items(lines, starts, name)
+    chunks = _chunks(lines, read_more)
+    chunk_blocks = [_blocks(chunk.lines) for chunk in chunks]
+    layout = _layout(chunk_blocks)
+    warnings: list[str] = []
+    intro: list[_Block] = []
+    intro_group: _Group | None = None
+    found: list[tuple[_Group, _Line | None]] = []
+    section: list[str] = []
+    lead = _usual_lead(chunk_blocks) if len(chunks) > 1 else None
+    # Whether any words come after each chunk (so a first group may be an intro above them).
+    words_after = [False] * len(chunks)
+    for index in range(len(chunks) - 2, -1, -1):
+        words_after[index] = words_after[index + 1] or any(
+            line.kind in _WORDY for line in chunks[index + 1].lines)
+    for number, chunk in enumerate(chunks):
+        blocks = chunk_blocks[number]
+        while not found and intro_group is None and blocks and _is_menu(blocks[0]):
+            blocks.pop(0)
+        if lead is not None:
+            headings = _extra_headings(blocks, lead)
+            if headings and not found and intro_group is None:
+                intro.extend(headings)
+            elif headings:
+                section[:] = [_section_name(_words(headings[-1])[0])]
+            blocks = blocks[len(headings):]
+        loose, groups = _group(blocks, layout, section, delimited=len(chunks) > 1,
+                               top=not found and intro_group is None)
+        if chunk.read_more is not None and not groups:
+            words = [line for block in loose for line in _words(block)]
+            if not words:
+                raise Where(name, chunk.read_more.number).error(
+                    "a Read more line with no article above it (an article starts with its title)")
+            groups = [_Group(words[0], web=True)]
+            _add(groups[0], words[1:])
+            loose = []
+        if loose:
+            if not found and intro_group is None:
+                intro.extend(loose)
+            else:
+                warnings.append(f"line {loose[0][0].number}: {shorten(loose[0][0].text, 40)!r}"
+                                " is not part of any article; not read")
+        closed = chunk.read_more is not None
+        later = words_after[number]
+        # An issue's title and greeting look like an article; they never end in Read more.
+        if not found and intro_group is None and groups and (
+            len(groups) > 1 or (not closed and later)) and (
+                _looks_like_intro(groups[0]) or (closed and groups[0].web)):
+            intro_group = groups.pop(0)
+        kept = [group for group in groups if not group.furniture]
+        for group in groups:
+            closer = chunk.read_more if kept and group is kept[-1] else None
+            if closer is not None:
+                group.url = group.url or chunk.url
+            found.append((group, closer))
+    if not read_more and not any(line.kind is Kind.RULE for line in lines) and layout is _Layout.WEB:
+        warnings.insert(0, "no Read-more lines, rules or numbered items: took each title line"
+                        " standing alone and the paragraphs under it as one article")
+    return _reading(found, intro, intro_group, warnings, lines, name)
+
+
+def _reading(found: list[tuple[_Group, _Line | None]], intro: list[_Block],
+             intro_group: _Group | None, warnings: list[str], lines: list[_Line],
+             name: str) -> Reading:
+    articles = [group for group, _ in found if not group.sponsored]
+    paid = next((group for group, _ in found if group.sponsored and not group.furniture), None)
+    if not articles and paid is not None:
+        raise SourceError("no articles found: only sponsor blocks, which are never read",
+                          path=name, line=paid.title.number)
+    if not articles:
+        first = next((line for line in lines if line.kind in (Kind.TEXT, Kind.NUMBERED,
+                                                              Kind.BULLET)), None)
+        raise SourceError(
+            "no articles found: an article is a title line followed by its summary"
+            + (f" ({shorten(first.text, 40)!r} has no summary under it)" if first else ""),
+            path=name, line=first.number if first else None)
+    drafts = []
+    for index, group in enumerate(articles, 1):
+        check_count(index, Where(name, group.title.number))
+        drafts.append(_draft(group, index, name))
+    title, summary = _intro(intro, intro_group)
+    subject = next((line.value for line in lines if line.kind is Kind.FURNITURE and line.value),
+                   None)
+    title = title or subject
+    return Reading(drafts, title=title, summary=summary, warnings=warnings)
+
+
+def _intro(blocks: list[_Block], group: _Group | None) -> tuple[str | None, str | None]:
+    """The digest's own title and intro, from what came before the first article."""
+    lines = [line for block in blocks for line in _words(block)]
+    paragraphs = [" ".join(_sentence(line) for line in block if line.kind in _WORDY)
+                  for block in blocks]
+    if group is not None:
+        lines.append(group.title)
+        paragraphs.append(group.title.text)
+        paragraphs.extend(" ".join(_sentence(line) for line in p) for p in group.paragraphs)
+    title = next((line.text for line in lines if _title_like(line)), None)
+    rest = [p for p in paragraphs if p and p != title and not _title_like(
+        _Line(0, p, Kind.TEXT, None, False))]
+    return title, "\n\n".join(rest) or None
+
+
+def _read_items(lines: list[_Line], starts: list[int], name: str) -> Reading:
+    """A numbered or bulleted digest: each item line opens an article, which runs to the next
+    item (or a rule); after the last item, only indented lines still belong to it."""
+    warnings: list[str] = []
+    found: list[tuple[_Group, _Line | None]] = []
+    section: list[str] = []
+    bounds = [*starts, len(lines)]
+    for number, (start, end) in enumerate(zip(bounds, bounds[1:], strict=False)):
+        last = number == len(starts) - 1
+        item = lines[start]
+        group = _Group(item, web=False, sponsored=is_sponsor(item.text), tags=list(section))
+        body = lines[start + 1 : end]
+        cut = next((i for i, line in enumerate(body) if line.kind is Kind.RULE), len(body))
+        blocks, leftover = _blocks(body[:cut]), _blocks(body[cut:])
+        if body and blocks and body[0] is blocks[0][0]:
+            _add(group, blocks.pop(0))  # the lines right under the item
+        has_summary = bool(group.paragraphs) or _split_title(item.value or "")[1] is not None
+        extra: list[_Block] = []
+        for index, block in enumerate(blocks):
+            final = index == len(blocks) - 1
+            if not has_summary or block[0].indented or not (last or (final and _lone_title(block))):
+                _add(group, block)
+                has_summary = True
+            else:
+                extra.append(block)
+        leftover = [block for block in extra + leftover if _words(block)]
+        if not last and leftover and _lone_title(leftover[-1]):
+            section[:] = [_section_name(_words(leftover.pop())[0])]
+        if leftover:
+            warnings.append(f"line {_words(leftover[0])[0].number}:"
+                            f" {shorten(_words(leftover[0])[0].text, 40)!r} is not part of any"
+                            " article; not read")
+        found.append((group, None))
+    return _reading(found, _blocks(lines[: starts[0]]), None, warnings, lines, name)
