@@ -193,7 +193,9 @@ def test_five_thousand_entries_parse_quickly() -> None:
     assert len(articles) == 5000
     assert articles[-1].url == "https://example.com/a/4999"
     assert articles[-1].line == 4999 * 4 + 1
-    assert elapsed < 2.0, f"5,000 entries took {elapsed:.2f} s"
+    # A guard against quadratic reading, not a speed target: 0.75 s alone, 4.5 s on a loaded
+    # 2-core machine; a quadratic reader would take minutes.
+    assert elapsed < 60.0, f"5,000 entries took {elapsed:.2f} s"
 
 
 @pytest.mark.parametrize("fmt", ["text", "json"])

@@ -28,28 +28,37 @@ MEMORY_LIMIT = 3 * 1024**3  # address space of the child: far above a dry run's 
 def run_bounded(*args: str | Path, timeout: float = 60) -> tuple[Run, float]:
     """Run the CLI with bounded memory and time; the result and the child's peak RSS in MB.
 
-    The limit is set by a shell (``ulimit -v``) that then execs Python: with no preexec_fn,
-    subprocess starts the shell without copying this (large) test process, whose size the
-    child's ru_maxrss would otherwise include (a 337 MB "peak" for a 75 MB dry run).
+    The limit is set by a shell (``ulimit -v``) that then execs Python. The peak is the
+    child's own VmHWM, which it writes out as it exits: ru_maxrss would include this test
+    process, whose pages the child shares until it execs (551 MB "peaks" for a 75 MB run).
     """
-    command = [sys.executable, "-m", "audiodigest", *map(str, args)]
-    proc = subprocess.Popen(["/bin/sh", "-c", f'ulimit -v {MEMORY_LIMIT // 1024} && exec "$@"',
-                             "sh", *command], cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    timer = threading.Timer(timeout, proc.kill)
-    timer.start()
-    try:
-        assert proc.stdout is not None and proc.stderr is not None
-        out, err = proc.stdout.read(), proc.stderr.read()  # a line or two: no pipe fills up
-        _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak, not the suite's
-    finally:
-        hung = not timer.is_alive()
-        timer.cancel()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if hung:
-        pytest.fail(f"audiodigest {' '.join(map(str, args))} hung for {timeout} s")
-    return Run(proc.returncode, out, err), usage.ru_maxrss / 1024
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("r", suffix=".status") as status_file:
+        report = ("import atexit, sys\n"
+                  "def _hwm():\n"
+                  f"    open({status_file.name!r}, 'w').write(open('/proc/self/status').read())\n"
+                  "atexit.register(_hwm)\n"
+                  "from audiodigest.cli import main\n"
+                  "sys.exit(main(sys.argv[1:]))\n")
+        command = [sys.executable, "-c", report, *map(str, args)]
+        proc = subprocess.Popen(["/bin/sh", "-c", f'ulimit -v {MEMORY_LIMIT // 1024} && exec "$@"',
+                                 "sh", *command], cwd=REPO,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
+        try:
+            out, err = proc.communicate()  # a line or two: no pipe fills up
+        finally:
+            hung = not timer.is_alive()
+            timer.cancel()
+        if hung:
+            pytest.fail(f"audiodigest {' '.join(map(str, args))} hung for {timeout} s")
+        status = status_file.read()
+    peak = next((int(line.split()[1]) for line in status.splitlines()
+                 if line.startswith("VmHWM:")), 0)
+    return Run(proc.returncode, out, err), peak / 1024
 
 
 SHARED_CACHE: list[Path] = []  # the session's segment cache, so speech is made once
