@@ -215,7 +215,8 @@ class ShowConfig(_Model):
         None, description="podcast:license: a [license] table with identifier (e.g. cc-by-4.0) "
                           "and optional url.",
     )
-    block: bool = Field(False, description="itunes:block: keep the show out of Apple Podcasts.")
+    block: bool = Field(False, strict=True,
+                        description="itunes:block: keep the show out of Apple Podcasts (true or false).")
     txt: list[Txt] = Field(
         default_factory=list, max_length=16,
         description="podcast:txt lines, one [[txt]] table each: text, optional purpose.",
