@@ -73,6 +73,76 @@ class MusicSettings(_Model):
     fade: float = Field(1.0, ge=0.0, le=10.0, description="Fade in/out of jingles and bed, seconds.")
 
 
+class Person(_Model):
+    """A podcast:person of the show (every episode lists them)."""
+
+    name: str = Field(min_length=1, max_length=128, description="The person's name.")
+    role: str = Field("host", min_length=1, max_length=64,
+                      description="Their role (Podcast Taxonomy Project), e.g. host, producer.")
+    group: str = Field("cast", min_length=1, max_length=64,
+                       description="The role's group (Podcast Taxonomy Project), e.g. cast, writing.")
+    href: str | None = Field(None, description="A page about the person (http or https).")
+    img: str | None = Field(None, description="A picture of the person (http or https).")
+
+    @field_validator("href", "img")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return check_setting_url(value)
+
+    @field_validator("name", "role", "group")
+    @classmethod
+    def _line(cls, value: str) -> str:
+        return _one_line(value)
+
+
+class Funding(_Model):
+    """A podcast:funding link: where listeners can support the show."""
+
+    url: str = Field(description="The donation or membership page (http or https).")
+    text: str = Field(min_length=1, max_length=128, description="The link's words, e.g. 'Support the show'.")
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return check_setting_url(value) or value
+
+    @field_validator("text")
+    @classmethod
+    def _line(cls, value: str) -> str:
+        return _one_line(value)
+
+
+class License(_Model):
+    """The podcast:license of the show's content."""
+
+    identifier: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9.+-]{0,127}$",
+        description="An SPDX licence identifier such as cc-by-4.0, or a name of your own (then give url).",
+    )
+    url: str | None = Field(None, description="The licence text (http or https); needed for a licence not in SPDX.")
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return check_setting_url(value)
+
+
+class Txt(_Model):
+    """A podcast:txt line: free text for machines, e.g. a directory's ownership token."""
+
+    text: str = Field(min_length=1, max_length=4000, description="The text (at most 4000 characters).")
+    purpose: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$",
+        description="What the text is for, one word such as verify or applepodcastsverify.",
+    )
+
+
+def _one_line(value: str) -> str:
+    if "\n" in value or "\r" in value or not value.strip():
+        raise ValueError("must be one non-empty line of text")
+    return value.strip()
+
+
 class ShowConfig(_Model):
     title: str = Field(min_length=1, max_length=255, description="The show's name.")
     description: str = Field(min_length=1, max_length=4000, description="What the show is about (feed description).")
@@ -125,6 +195,31 @@ class ShowConfig(_Model):
     voices: dict[str, VoiceSettings] = Field(
         default_factory=lambda: {"HOST": VoiceSettings()},
         description="Speaker tag -> engine and voice. HOST reads untagged paragraphs.",
+    )
+    people: list[Person] = Field(
+        default_factory=list, max_length=64,
+        description="podcast:person of the show, one [[people]] table each: name, role (host), "
+                    "group (cast), href, img. An episode's guests come from its script's "
+                    "'guests:' line.",
+    )
+    season: int | None = Field(
+        None, ge=1, le=999_999_999,
+        description="Season new episodes get when first built (podcast:season, itunes:season); "
+                    "a script's 'season:' line overrides it for that episode.",
+    )
+    funding: list[Funding] = Field(
+        default_factory=list, max_length=16,
+        description="podcast:funding links, one [[funding]] table each: url, text.",
+    )
+    license: License | None = Field(
+        None, description="podcast:license: a [license] table with identifier (e.g. cc-by-4.0) "
+                          "and optional url.",
+    )
+    block: bool = Field(False, strict=True,
+                        description="itunes:block: keep the show out of Apple Podcasts (true or false).")
+    txt: list[Txt] = Field(
+        default_factory=list, max_length=16,
+        description="podcast:txt lines, one [[txt]] table each: text, optional purpose.",
     )
     audio: AudioSettings = Field(default_factory=AudioSettings, description="Assembly, mastering and encoding.")
     music: MusicSettings = Field(default_factory=MusicSettings, description="Optional jingles and music bed.")
@@ -281,5 +376,6 @@ def documented_settings(model: type[BaseModel] = ShowConfig, prefix: str = "") -
     return rows
 
 
-__all__ = ["ShowConfig", "VoiceSettings", "AudioSettings", "MusicSettings", "Owner", "load", "parse",
+__all__ = ["ShowConfig", "VoiceSettings", "AudioSettings", "MusicSettings", "Owner", "Person",
+           "Funding", "License", "Txt", "load", "parse",
            "documented_settings", "SHOW_FILE", "Annotated"]

@@ -82,6 +82,7 @@ class ScriptChapter:
     blocks: tuple[Block, ...]
     url: str | None = None
     article_id: str | None = None
+    image: str | None = None  # the chapter's picture (http/https), for the chapter files
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,7 @@ class PublishedChapter:
     start: float  # seconds in the encoded file
     end: float
     url: str | None = None
+    img: str | None = None  # the chapter's picture, from the script's image line
 
 
 @dataclass(frozen=True)
@@ -231,3 +233,5 @@ class EpisodeRecord:
     transcripts: tuple[PublishedFile, ...]  # VTT, SRT, JSON
     page: str  # the episode's web page, relative to the output folder
     episode_type: Literal["full", "trailer", "bonus"] = "full"
+    season: int | None = None  # fixed at first build (show.toml's season) unless the script says
+    guests: tuple[str, ...] = ()  # podcast:person role="guest", from the script's front matter

@@ -42,6 +42,7 @@ from audiodigest.models import (
     Loudness,
     Pause,
     Pcm,
+    PublishedChapter,
     PublishedFile,
     Script,
     Sentence,
@@ -466,6 +467,7 @@ def _build_locked(config: ShowConfig, paths: ShowPaths, options: BuildOptions,
         notify("audio: up to date")
     # What does not shape the audio follows the script on every build.
     record = replace(record, summary=summary_for(script), number=number)
+    record = _feed_details(config, paths, script, record, existing)
     if record.pub_date > datetime.now(UTC):
         notify(f"episode {episode_id} is scheduled for {record.pub_date.isoformat(' ')}: it joins "
                "the feed at the first build or publish after that")
@@ -481,6 +483,46 @@ def _build_locked(config: ShowConfig, paths: ShowPaths, options: BuildOptions,
             result.stages.append("publish")
         _remove_stale_files(paths.output, new_records)
     return result
+
+
+def _feed_details(config: ShowConfig, paths: ShowPaths, script: Script, record: EpisodeRecord,
+                  existing: EpisodeRecord | None) -> EpisodeRecord:
+    """``record`` with what only the feed and chapter files carry, from the script's front
+    matter and chapter image lines: season, episode type, guests, chapter images. None of it
+    shapes the audio, so a change here rewrites the chapters file and the feed, nothing else.
+
+    The season is fixed at first build like the number: the script's ``season:``, else the
+    published record's, else show.toml's ``season``.
+    """
+    from audiodigest.publish.chapters import with_images
+    from audiodigest.script.episode_meta import episode_meta
+
+    meta = episode_meta(script.meta)
+    season = meta.season
+    if season is None:
+        season = existing.season if existing is not None else config.season
+    chapters = with_images(record.chapters, [c.image for c in script.chapters])
+    return replace(record, season=season, episode_type=meta.episode_type or "full",
+                   guests=meta.guests, chapters=chapters,
+                   chapters_file=_chapters_file(paths, record.id, chapters))
+
+
+def _chapters_file(paths: ShowPaths, episode_id: str,
+                   chapters: Sequence[PublishedChapter]) -> PublishedFile:
+    """Write the episode's JSON chapters file, named by a hash of its content (published files
+    never change under one name), unless it is already there."""
+    from audiodigest.publish.chapters import chapters_json
+
+    data = chapters_json(chapters).encode("utf-8")
+    rel = f"episodes/{episode_id}/chapters-{hashlib.sha256(data).hexdigest()[:10]}.json"
+    target = paths.output / rel
+    try:
+        current = target.read_bytes() if target.is_file() else None
+    except OSError:
+        current = None
+    if current != data:
+        atomic_write(target, data)
+    return PublishedFile(rel, "application/json+chapters")
 
 
 def _segment_keys(jobs: Sequence) -> list[str]:
@@ -581,7 +623,7 @@ def _make_audio(config: ShowConfig, paths: ShowPaths, script: Script,
     from audiodigest.audio import EpisodeTags
     from audiodigest.audio.assemble import lay_out
     from audiodigest.audio.chunks import AudioReport, ChunkStore, encode_episode, plan_chunks
-    from audiodigest.publish.chapters import chapters_json, published_chapters
+    from audiodigest.publish.chapters import published_chapters, with_images
     from audiodigest.publish.transcripts import to_srt, to_transcript_json, to_vtt
 
     result.synthesized, result.reused = report.synthesized, report.reused
@@ -617,11 +659,11 @@ def _make_audio(config: ShowConfig, paths: ShowPaths, script: Script,
     assert encoded.loudness is not None
     loudness = result.loudness = encoded.loudness
     result.audio_seconds = encoded.duration
-    published = published_chapters(encoded.chapters, encoded.sample_rate)
+    published = with_images(published_chapters(encoded.chapters, encoded.sample_rate),
+                            [c.image for c in script.chapters])
     sr = encoded.sample_rate
     tag = key[:10]
     files = {
-        f"{folder}/chapters-{tag}.json": ("application/json+chapters", chapters_json(published)),
         f"{folder}/transcript-{tag}.vtt": ("text/vtt", to_vtt(encoded.cues, sr)),
         f"{folder}/transcript-{tag}.srt": ("application/x-subrip", to_srt(encoded.cues, sr)),
         f"{folder}/transcript-{tag}.json": ("application/json", to_transcript_json(encoded.cues, sr)),
@@ -643,8 +685,8 @@ def _make_audio(config: ShowConfig, paths: ShowPaths, script: Script,
         audio_size=encoded.size,
         duration=encoded.duration,
         chapters=published,
-        chapters_file=made[0],
-        transcripts=tuple(made[1:]),
+        chapters_file=_chapters_file(paths, episode_id, published),
+        transcripts=tuple(made),
         page=f"{folder}/index.html",
     )
 

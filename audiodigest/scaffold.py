@@ -38,6 +38,8 @@ def _toml_value(value: object) -> str:
         return repr(value)
     if isinstance(value, Path):
         return json.dumps(value.as_posix())
+    if isinstance(value, list):  # list settings (people, funding, txt) default to empty
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     return json.dumps(str(value))
 
 

@@ -50,3 +50,35 @@ def test_partytime_reads_guid_lock_enclosures_chapters_and_transcripts(tmp_path:
         # partytime names SRT by the type it normalises to (it reads application/x-subrip too).
         assert {"text/vtt", "application/srt", "application/json"} <= kinds
         assert item["podcastEpisode"]["number"] == record.number
+
+
+def test_partytime_reads_people_season_funding_license_txt_and_block(tmp_path: Path) -> None:
+    from tests.test_publish_extras import _config, _records
+
+    config = _config(tmp_path / "show")
+    out = tmp_path / "out"
+    feed_path = write_feed(config, _records(out), out, "cover-0123abcd.png")
+    done = subprocess.run(["node", str(JS / "parse_feed.js"), str(feed_path)],
+                          capture_output=True, text=True, timeout=60, cwd=JS)
+    assert done.returncode == 0, done.stderr
+    feed = json.loads(done.stdout)
+    # partytime capitalises roles and groups to the Podcast Taxonomy Project's spelling.
+    assert feed["podcastPeople"] == [
+        {"name": "Grace Hopper", "role": "Host", "group": "Cast",
+         "href": "https://example.com/grace", "img": "https://example.com/grace.jpg"},
+        {"name": "Ed Itor", "role": "Editor", "group": "Writing"}]
+    assert feed["podcastFunding"] == [{"url": "https://example.com/support",
+                                       "message": "Support the show"}]
+    assert feed["license"] == {"identifier": "cc-by-4.0",
+                               "url": "https://creativecommons.org/licenses/by/4.0/"}
+    assert feed["podcastTxt"] == [{"value": "naj3eEZaWVVY9a38uhX8FekACyhEqJVJ",
+                                   "purpose": "verify"}, {"value": "plain note"}]
+    assert feed["itunesBlock"] is True
+    new, old = feed["items"]
+    assert new["podcastSeason"] == {"number": 2}
+    assert new["itunesSeason"] == 2
+    assert new["itunesEpisodeType"] == "bonus"
+    assert [(p["name"], p["role"]) for p in new["podcastPeople"]] == [
+        ("Grace Hopper", "Host"), ("Ed Itor", "Editor"), ("Ada Lovelace", "Guest"),
+        ("Alan Turing", "Guest")]
+    assert "podcastSeason" not in old and "podcastPeople" not in old

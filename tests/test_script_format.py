@@ -176,15 +176,27 @@ _TITLE = _LINE.filter(lambda t: t.split())
 _URL = st.text(alphabet=string.ascii_letters + string.digits + ":/?#&=.-_%~", min_size=1,
                max_size=30)
 _ID = _LINE.filter(lambda t: t.strip() and "-->" not in t)
+# Keys the format checks (season, episode_type, guests) get values of their own below.
 _KEY = st.from_regex(r"[A-Za-z][A-Za-z0-9_-]{0,8}", fullmatch=True).filter(
-    lambda k: k not in ("title", "date", "episode"))
+    lambda k: k not in ("title", "date", "episode", "season", "episode_type", "guests"))
+_FEED_META = st.fixed_dictionaries({}, optional={
+    "season": st.integers(min_value=1, max_value=10**9 - 1).map(str),
+    "episode_type": st.sampled_from(["full", "trailer", "bonus"]),
+    "guests": st.lists(_LINE.filter(lambda t: t.strip() and ";" not in t), max_size=3).map(
+        "; ".join),
+})
+_IMAGE = st.builds("https://{}.example/{}".format,
+                   st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=8),
+                   st.text(alphabet=string.ascii_letters + string.digits + "/?&=.-_%~",
+                           max_size=20))
 _CHAPTER = st.builds(ScriptChapter, _TITLE,
                      st.lists(st.one_of(_PARAGRAPH, _PAUSE), max_size=5).map(tuple),
-                     st.none() | _URL, st.none() | _ID)
+                     st.none() | _URL, st.none() | _ID, st.none() | _IMAGE)
 _SCRIPT = st.builds(
     Script, _TITLE, st.dates(), st.lists(_CHAPTER, max_size=4).map(tuple),
     st.none() | st.integers(min_value=0, max_value=10**9 - 1),
-    st.dictionaries(_KEY, _LINE, max_size=3).map(lambda d: tuple(d.items())),
+    st.builds(lambda free, feed: tuple({**free, **feed}.items()),
+              st.dictionaries(_KEY, _LINE, max_size=3), _FEED_META),
 )
 
 
@@ -204,7 +216,8 @@ def test_write_of_parse_is_identity_on_canonical_text(script: Script) -> None:
 
 _FRAGMENTS = st.sampled_from([
     "---", "title: T", "date: 2026-11-27", "episode: 3", "k: v", "", "", "# Heading", "#",
-    "<https://x>", "<!-- id: a -->", "[pause 1s]", "[pause 20ms]", "[pause x]", "HOST: hi",
+    "<https://x>", "<!-- id: a -->", "<!-- image: https://x/i.png -->", "<!-- image: x -->",
+    "season: 2", "episode_type: bonus", "guests: A; B", "[pause 1s]", "[pause 20ms]", "[pause x]", "HOST: hi",
     "READER:", "{a|b}", "{a", "a}", "\\", "\\{", "text", "  indented", "\t", "\r", "\ufeff---",
 ])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 
 from audiodigest.models import ChapterMark, PublishedChapter
 from audiodigest.urls import safe_url
@@ -22,6 +23,15 @@ def published_chapters(marks: Sequence[ChapterMark],
                                   end=_ms(m.end / sample_rate), url=m.url) for m in marks)
 
 
+def with_images(chapters: Sequence[PublishedChapter],
+                images: Sequence[str | None]) -> tuple[PublishedChapter, ...]:
+    """``chapters`` with the script's chapter images (one per script chapter, in order, as the
+    audio makes one chapter per script chapter); only URLs the URL policy allows are kept."""
+    if len(images) != len(chapters):
+        images = [None] * len(chapters)
+    return tuple(replace(ch, img=safe_url(img)) for ch, img in zip(chapters, images, strict=True))
+
+
 def chapters_json(chapters: Sequence[PublishedChapter]) -> str:
     """The Podcasting 2.0 JSON chapters document (version 1.2.0), sorted by start time."""
     items = []
@@ -30,6 +40,8 @@ def chapters_json(chapters: Sequence[PublishedChapter]) -> str:
                                    "title": ch.title}
         if url := safe_url(ch.url):
             item["url"] = url
+        if img := safe_url(ch.img):
+            item["img"] = img
         items.append(item)
     return json.dumps({"version": JSON_CHAPTERS_VERSION, "chapters": items},
                       ensure_ascii=False, indent=2) + "\n"

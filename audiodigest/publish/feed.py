@@ -28,10 +28,14 @@ from audiodigest.fsutil import atomic_write
 from audiodigest.models import EpisodeRecord, PublishedChapter
 from audiodigest.publish.chapters import psc_start
 from audiodigest.publish.podcastindex import (
+    Funding,
+    License,
+    Person,
     PodcastIndexEntryExtension,
     PodcastIndexExtension,
     PscChapter,
     Transcript,
+    Txt,
     podcast_guid,
 )
 from audiodigest.urls import safe_url
@@ -211,11 +215,40 @@ def build_feed(config: ShowConfig, records: Sequence[EpisodeRecord], artwork: st
         fg.podcast.itunes_new_feed_url(config.feed_moved_to)  # type: ignore[attr-defined]
     ext.locked(config.locked, owner=config.owner.email)
     ext.medium("podcast")
+    _add_show_extras(ext, config)
 
     for record in items:
         _add_item(fg, config, record)
     data: bytes = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     return data
+
+
+def show_people(config: ShowConfig) -> list[Person]:
+    """show.toml's ``people`` as podcast:person tags (text cleaned for XML)."""
+    return [Person(name=xml_text(p.name), role=xml_text(p.role), group=xml_text(p.group),
+                      href=safe_url(p.href), img=safe_url(p.img)) for p in config.people]
+
+
+def _add_show_extras(ext: PodcastIndexExtension, config: ShowConfig) -> None:
+    """Channel tags from show.toml: people, funding, licence, itunes:block, txt."""
+    ext.persons(show_people(config))
+    ext.funding([Funding(url=f.url, text=xml_text(f.text)) for f in config.funding])
+    if config.license is not None:
+        ext.license(License(identifier=config.license.identifier, url=config.license.url))
+    ext.itunes_block(config.block)
+    ext.txt([Txt(text=xml_text(t.text), purpose=t.purpose) for t in config.txt])
+
+
+def _add_item_extras(fe: object, ext: PodcastIndexEntryExtension, config: ShowConfig,
+                     record: EpisodeRecord) -> None:
+    """Item tags from the episode's record: season, and its people when it has guests (an
+    item's people replace the show's in apps, so the show's are listed again)."""
+    if record.season is not None:
+        fe.podcast.itunes_season(record.season)  # type: ignore[attr-defined]
+        ext.season(record.season)
+    if record.guests:
+        guests = [Person(name=xml_text(g), role="guest") for g in record.guests]
+        ext.persons(show_people(config) + guests)
 
 
 def _add_item(fg: FeedGenerator, config: ShowConfig, record: EpisodeRecord) -> None:
@@ -246,9 +279,10 @@ def _add_item(fg: FeedGenerator, config: ShowConfig, record: EpisodeRecord) -> N
     ext.episode(record.number)
     ext.psc_chapters([
         PscChapter(start=psc_time(c.start), title=xml_text(c.title),
-                   href=safe_url(c.url))
+                   href=safe_url(c.url), image=safe_url(c.img))
         for c in record.chapters
     ])
+    _add_item_extras(fe, ext, config, record)
 
 
 def _check_files(output_dir: Path, records: Sequence[EpisodeRecord]) -> None:

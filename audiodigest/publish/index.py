@@ -26,6 +26,8 @@ from typing import Any
 from audiodigest.errors import UserError
 from audiodigest.fsutil import atomic_write
 from audiodigest.models import EpisodeRecord, PublishedChapter, PublishedFile
+from audiodigest.script.episode_meta import MAX_GUESTS, MAX_NAME, MAX_SEASON
+from audiodigest.urls import safe_url
 
 log = logging.getLogger(__name__)
 
@@ -65,13 +67,15 @@ def record_to_dict(record: EpisodeRecord) -> dict[str, Any]:
         "audio_size": record.audio_size,
         "duration": record.duration,
         "chapters": [
-            {"title": c.title, "start": c.start, "end": c.end, "url": c.url}
+            {"title": c.title, "start": c.start, "end": c.end, "url": c.url, "img": c.img}
             for c in record.chapters
         ],
         "chapters_file": _file_to_json(record.chapters_file),
         "transcripts": [_file_to_json(t) for t in record.transcripts],
         "page": record.page,
         "episode_type": record.episode_type,
+        "season": record.season,
+        "guests": list(record.guests),
     }
 
 
@@ -107,6 +111,27 @@ def _file_from_json(raw: Any, key: str) -> PublishedFile:
     return PublishedFile(path=_get(raw, "path", str), mime_type=_get(raw, "mime_type", str))
 
 
+def _season(raw: Mapping[str, Any]) -> int | None:
+    """The record's season; absent (indexes written before seasons) or null is no season."""
+    if raw.get("season") is None:
+        return None
+    season: int = _get(raw, "season", int)
+    if not 1 <= season <= MAX_SEASON:
+        raise _Bad(f"'season' must be from 1 to {MAX_SEASON} or null")
+    return season
+
+
+def _guests(raw: Mapping[str, Any]) -> tuple[str, ...]:
+    """The record's guests; absent (indexes written before guests) is none."""
+    if "guests" not in raw:
+        return ()
+    guests = _get(raw, "guests", list)
+    if len(guests) > MAX_GUESTS or not all(
+            isinstance(g, str) and g.strip() and len(g) <= MAX_NAME for g in guests):
+        raise _Bad(f"'guests' must be at most {MAX_GUESTS} names of 1 to {MAX_NAME} characters")
+    return tuple(guests)
+
+
 def record_from_dict(raw: Any) -> EpisodeRecord:
     """Rebuild a record from :func:`record_to_dict` output; raises ValueError naming the field."""
     if not isinstance(raw, Mapping):
@@ -125,11 +150,14 @@ def record_from_dict(raw: Any) -> EpisodeRecord:
         url = ch.get("url")
         if url is not None and not isinstance(url, str):
             raise _Bad("a chapter 'url' must be a string or null")
+        img = ch.get("img")  # absent in indexes written before chapter images
+        if img is not None and (not isinstance(img, str) or safe_url(img) != img):
+            raise _Bad("a chapter 'img' must be an http(s) URL or null")
         start, end = _seconds(ch, "start"), _seconds(ch, "end")
         if end < start:
             raise _Bad("a chapter ends before it starts")
         chapters.append(PublishedChapter(title=_get(ch, "title", str), start=start, end=end,
-                                         url=url))
+                                         url=url, img=img))
     number = _get(raw, "number", int)
     if not 1 <= number <= MAX_NUMBER:
         raise _Bad(f"'number' must be from 1 to {MAX_NUMBER}")
@@ -145,6 +173,7 @@ def record_from_dict(raw: Any) -> EpisodeRecord:
     guid = _get(raw, "guid", str)
     if not guid.strip():
         raise _Bad("'guid' is empty")
+    season, guests = _season(raw), _guests(raw)
     record = EpisodeRecord(
         id=episode_id,
         guid=guid,
@@ -162,6 +191,8 @@ def record_from_dict(raw: Any) -> EpisodeRecord:
         ),
         page=_get(raw, "page", str),
         episode_type=episode_type,
+        season=season,
+        guests=guests,
     )
     files = [("audio", record.audio), ("chapters_file", record.chapters_file),
              *(("transcripts", t) for t in record.transcripts),

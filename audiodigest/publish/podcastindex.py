@@ -1,11 +1,12 @@
 """A feedgen extension for what feedgen 1.0 cannot write itself.
 
 * The Podcasting 2.0 namespace (``podcast:guid``, ``podcast:locked``, ``podcast:medium``,
-  ``podcast:chapters``, ``podcast:transcript``, ``podcast:episode``).
+  ``podcast:chapters``, ``podcast:transcript``, ``podcast:episode``, ``podcast:season``,
+  ``podcast:person``, ``podcast:funding``, ``podcast:license``, ``podcast:txt``).
 * Podlove Simple Chapters (``psc:chapters``).
 * The iTunes tags feedgen gets wrong for Apple: ``itunes:explicit`` as ``true``/``false``
   (feedgen only accepts yes/no/clean) and ``itunes:image`` for any extension (feedgen silently
-  drops URLs ending in ``.jpeg``).
+  drops URLs ending in ``.jpeg``), and ``itunes:block`` as Apple spells it (``Yes``).
 * An item ``description`` holding HTML in CDATA (feedgen writes it as escaped text whenever
   ``content:encoded`` is also set).
 
@@ -72,6 +73,46 @@ class PscChapter:
     start: str  # HH:MM:SS.mmm
     title: str
     href: str | None = None
+    image: str | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    """A ``podcast:person``; role and group from the Podcast Taxonomy Project."""
+
+    name: str
+    role: str = "host"
+    group: str = "cast"
+    href: str | None = None
+    img: str | None = None
+
+
+@dataclass(frozen=True)
+class Funding:
+    url: str
+    text: str
+
+
+@dataclass(frozen=True)
+class License:
+    identifier: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Txt:
+    text: str
+    purpose: str | None = None
+
+
+def _persons(parent: Any, persons: list[Person]) -> None:
+    for p in persons:
+        node = xml_elem(f"{{{PODCAST_NS}}}person", parent, role=p.role, group=p.group)
+        if p.href:
+            node.attrib["href"] = p.href
+        if p.img:
+            node.attrib["img"] = p.img
+        node.text = p.name
 
 
 class PodcastIndexExtension(BaseExtension):
@@ -85,6 +126,11 @@ class PodcastIndexExtension(BaseExtension):
         self._explicit: bool | None = None
         self._image: str | None = None
         self._drop_last_build_date = False
+        self._persons: list[Person] = []
+        self._funding: list[Funding] = []
+        self._license: License | None = None
+        self._block = False
+        self._txt: list[Txt] = []
 
     def extend_ns(self) -> dict[str, str]:
         return {"podcast": PODCAST_NS, "psc": PSC_NS, "itunes": ITUNES_NS}
@@ -104,6 +150,22 @@ class PodcastIndexExtension(BaseExtension):
 
     def itunes_image(self, href: str) -> None:
         self._image = href
+
+    def persons(self, persons: list[Person]) -> None:
+        self._persons = list(persons)
+
+    def funding(self, links: list[Funding]) -> None:
+        self._funding = list(links)
+
+    def license(self, value: License | None) -> None:
+        self._license = value
+
+    def itunes_block(self, value: bool) -> None:
+        """Write ``<itunes:block>Yes</itunes:block>`` when true (nothing otherwise)."""
+        self._block = value
+
+    def txt(self, lines: list[Txt]) -> None:
+        self._txt = list(lines)
 
     def drop_last_build_date(self) -> None:
         """Omit lastBuildDate (feedgen otherwise fills in the current time)."""
@@ -128,6 +190,21 @@ class PodcastIndexExtension(BaseExtension):
                 node.attrib["owner"] = self._owner
         if self._medium:
             xml_elem(f"{{{PODCAST_NS}}}medium", channel).text = self._medium
+        if self._block:
+            xml_elem(f"{{{ITUNES_NS}}}block", channel).text = "Yes"
+        _persons(channel, self._persons)
+        for f in self._funding:
+            xml_elem(f"{{{PODCAST_NS}}}funding", channel, url=f.url).text = f.text
+        if self._license is not None:
+            node = xml_elem(f"{{{PODCAST_NS}}}license", channel)
+            node.text = self._license.identifier
+            if self._license.url:
+                node.attrib["url"] = self._license.url
+        for t in self._txt:
+            node = xml_elem(f"{{{PODCAST_NS}}}txt", channel)
+            node.text = t.text
+            if t.purpose:
+                node.attrib["purpose"] = t.purpose
         return feed
 
 
@@ -140,6 +217,8 @@ class PodcastIndexEntryExtension(BaseEntryExtension):
         self._episode: int | None = None
         self._psc: list[PscChapter] = []
         self._description_html: str | None = None
+        self._season: int | None = None
+        self._persons: list[Person] = []
 
     def extend_ns(self) -> dict[str, str]:
         return {"podcast": PODCAST_NS, "psc": PSC_NS}
@@ -152,6 +231,13 @@ class PodcastIndexEntryExtension(BaseEntryExtension):
 
     def episode(self, number: int) -> None:
         self._episode = number
+
+    def season(self, number: int | None) -> None:
+        self._season = number
+
+    def persons(self, persons: list[Person]) -> None:
+        """The item's people; apps read them instead of the channel's, so list everyone."""
+        self._persons = list(persons)
 
     def psc_chapters(self, chapters: list[PscChapter]) -> None:
         self._psc = list(chapters)
@@ -177,10 +263,15 @@ class PodcastIndexEntryExtension(BaseEntryExtension):
                 node.attrib["rel"] = t.rel
         if self._episode is not None:
             xml_elem(f"{{{PODCAST_NS}}}episode", entry).text = str(self._episode)
+        if self._season is not None:
+            xml_elem(f"{{{PODCAST_NS}}}season", entry).text = str(self._season)
+        _persons(entry, self._persons)
         if self._psc:
             group = xml_elem(f"{{{PSC_NS}}}chapters", entry, version="1.2")
             for ch in self._psc:
                 node = xml_elem(f"{{{PSC_NS}}}chapter", group, start=ch.start, title=ch.title)
                 if ch.href:
                     node.attrib["href"] = ch.href
+                if ch.image:
+                    node.attrib["image"] = ch.image
         return entry

@@ -30,9 +30,12 @@ The rules, exactly:
 * Front matter: the first line is ``---``; then ``key: value`` lines (keys are letters, digits,
   ``_`` and ``-``, starting with a letter; values are single-line strings, trimmed); then ``---``.
   ``title`` (required), ``date`` (required, ISO ``YYYY-MM-DD``) and ``episode`` (optional whole
-  number) fill the Script; every other key is kept in ``Script.meta`` in file order.
+  number) fill the Script; every other key is kept in ``Script.meta`` in file order. The feed's
+  keys ``season`` (whole number), ``episode_type`` (full, trailer or bonus) and ``guests``
+  (names separated by ``;``) are checked (:mod:`audiodigest.script.episode_meta`).
 * Chapters: a line ``# Title`` starts a chapter. The next lines, with no blank line between, may
-  be a link line ``<url>`` and an article line ``<!-- id: article-id -->`` (either order).
+  be a link line ``<url>``, an article line ``<!-- id: article-id -->`` and an image line
+  ``<!-- image: https://... -->`` (any order; the image is an http or https URL).
   Text before the first heading is an error.
 * Blocks are separated by blank lines. A line ``[pause 1.5s]`` or ``[pause 500ms]`` is a pause
   (at most 60 s, kept to the millisecond). Other lines form paragraphs: a paragraph may span
@@ -46,7 +49,8 @@ The rules, exactly:
   :func:`plain_text` read it.
 
 Canonical form (what :func:`write_script` produces): front matter in the order title, date,
-episode, meta; one blank line before each heading and each block; one paragraph per line; a
+episode, meta; after a heading its link, id and image lines in that order; one blank line
+before each heading and each block; one paragraph per line; a
 ``HOST:`` tag only where the text would otherwise read as a tag, heading, pause or link line.
 ``parse_script(write_script(s)) == canonical_script(s)`` and ``write_script(parse_script(t)) == t``
 for canonical ``t``.
@@ -63,6 +67,8 @@ from pathlib import Path
 
 from audiodigest.errors import ScriptError
 from audiodigest.models import Block, Paragraph, Pause, Script, ScriptChapter
+from audiodigest.script.episode_meta import meta_problem
+from audiodigest.urls import safe_url
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +84,7 @@ _EPISODE_RE = re.compile(r"[0-9]{1,9}")
 _PAUSE_START_RE = re.compile(r"\[\s*pause\b", re.IGNORECASE)
 _PAUSE_RE = re.compile(r"\[\s*pause\s+([0-9]{1,6}(?:\.[0-9]{1,6})?)\s*(ms|s)\s*\]", re.IGNORECASE)
 _ID_LINE_RE = re.compile(r"<!--\s*id:(.*?)-->")
+_IMAGE_LINE_RE = re.compile(r"<!--\s*image:(.*?)-->")
 _URL_LINE_RE = re.compile(r"<([^\s<>]+)>")
 
 Where = tuple[int, int]  # 1-based line and column
@@ -255,7 +262,10 @@ def canonical_script(script: Script) -> Script:
             raise ScriptError(f"front matter key {key!r} is reserved for the Script's own field")
         if any(key == k for k, _ in meta):
             raise ScriptError(f"front matter key {key!r} appears twice")
-        meta.append((key, _single_line(value, f"front matter value of {key!r}")))
+        value = _single_line(value, f"front matter value of {key!r}")
+        if problem := meta_problem(key, value):
+            raise ScriptError(f"front matter {key!r}: {problem}")
+        meta.append((key, value))
     return Script(title=title, date=day, episode=script.episode, meta=tuple(meta),
                   chapters=tuple(_canonical_chapter(ch, n) for n, ch in
                                  enumerate(script.chapters, 1)))
@@ -276,6 +286,9 @@ def _canonical_chapter(chapter: ScriptChapter, number: int) -> ScriptChapter:
         if not article_id or "-->" in article_id:
             raise ScriptError(f"chapter {title!r}: the article id {chapter.article_id!r} must "
                               "be non-empty and not contain '-->'")
+    image = chapter.image
+    if image is not None and (problem := _image_problem(image)):
+        raise ScriptError(f"chapter {title!r}: the image {image!r} {problem}")
     blocks: list[Block] = []
     for n, block in enumerate(chapter.blocks, 1):
         if isinstance(block, Pause):
@@ -297,7 +310,15 @@ def _canonical_chapter(chapter: ScriptChapter, number: int) -> ScriptChapter:
             raise ScriptError(f"chapter {title!r}, block {n}, column {exc.column}: "
                               f"{exc.message}") from None
         blocks.append(Paragraph(text=text, speaker=block.speaker))
-    return ScriptChapter(title=title, blocks=tuple(blocks), url=url, article_id=article_id)
+    return ScriptChapter(title=title, blocks=tuple(blocks), url=url, article_id=article_id,
+                         image=image)
+
+
+def _image_problem(image: str) -> str | None:
+    """Why ``image`` cannot be a chapter's image line, or None."""
+    if safe_url(image) != image or "-->" in image:
+        return "must be an http:// or https:// URL with a host, without spaces"
+    return None
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -335,6 +356,8 @@ def write_script(script: Script) -> str:
             out.append(f"<{chapter.url}>")
         if chapter.article_id is not None:
             out.append(f"<!-- id: {chapter.article_id} -->")
+        if chapter.image is not None:
+            out.append(f"<!-- image: {chapter.image} -->")
         for block in chapter.blocks:
             out += ["", write_block(block)]
     return "\n".join(out) + "\n"
@@ -461,6 +484,8 @@ def _front_matter(lines: list[str]) -> tuple[Script, int]:
         if key in seen:
             raise _Problem((i + 1, col), f"duplicate key '{key}' (first given on line "
                            f"{seen[key][1][0]})")
+        if problem := meta_problem(key, value.strip()):
+            raise _Problem((i + 1, value_col), problem)
         seen[key] = (value.strip(), (i + 1, value_col))
     if end is None:
         raise _Problem((1, 1), "the front matter opened here is not closed with '---'")
@@ -503,12 +528,20 @@ def _chapters(lines: list[str], start: int) -> tuple[ScriptChapter, ...]:
             raise _Problem((i + 1, col + 1), "expected a chapter title after '#'")
         url: str | None = None
         article_id: str | None = None
+        image: str | None = None
         i += 1
         while i < len(lines):
             stripped, col = _strip(lines[i])
             id_match = _ID_LINE_RE.fullmatch(stripped)
-            url_match = None if id_match else _URL_LINE_RE.fullmatch(stripped)
-            if id_match is not None:
+            image_match = None if id_match else _IMAGE_LINE_RE.fullmatch(stripped)
+            url_match = None if id_match or image_match else _URL_LINE_RE.fullmatch(stripped)
+            if image_match is not None:
+                if image is not None:
+                    raise _Problem((i + 1, col), "this chapter already has an image line")
+                image = image_match.group(1).strip()
+                if problem := _image_problem(image):
+                    raise _Problem((i + 1, col), f"the image {image!r} {problem}")
+            elif id_match is not None:
                 if article_id is not None:
                     raise _Problem((i + 1, col), "this chapter already has an article id line")
                 article_id = id_match.group(1).strip()
@@ -526,7 +559,7 @@ def _chapters(lines: list[str], start: int) -> tuple[ScriptChapter, ...]:
             i += 1
         body = [(n + 1, lines[n]) for n in range(body_start, i)]
         chapters.append(ScriptChapter(title=title, blocks=_parse_body(body, in_file=True),
-                                      url=url, article_id=article_id))
+                                      url=url, article_id=article_id, image=image))
     return tuple(chapters)
 
 
