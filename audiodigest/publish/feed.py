@@ -211,6 +211,8 @@ def build_feed(config: ShowConfig, records: Sequence[EpisodeRecord], artwork: st
         fg.podcast.itunes_new_feed_url(config.feed_moved_to)  # type: ignore[attr-defined]
     ext.locked(config.locked, owner=config.owner.email)
     ext.medium("podcast")
+    if config.hub:
+        ext.hub(config.hub)
 
     for record in items:
         _add_item(fg, config, record)
