@@ -36,8 +36,10 @@ def _send(request: urllib.request.Request, timeout: float) -> str | None:
         return f"cannot reach it: {exc.strerror or exc}"
 
 
-def ping_all(config: ShowConfig, *, timeout: float = TIMEOUT) -> list[str]:
-    """Send the pings show.toml asks for; return one warning line per failed ping."""
+def ping_all(config: ShowConfig, *, timeout: float | None = None) -> list[str]:
+    """Send the pings show.toml asks for (each waiting at most ``timeout`` seconds, default
+    :data:`TIMEOUT`); return one warning line per failed ping."""
+    timeout = TIMEOUT if timeout is None else timeout
     feed_url = config.feed_url  # the feed this publish put up
     warnings: list[str] = []
     headers = {"User-Agent": _AGENT}
