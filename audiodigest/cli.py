@@ -241,7 +241,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
                               "or pass --allow-placeholders", path=config.root / "show.toml")
     from audiodigest.pipeline import release_due
 
-    if release_due(Path(args.show_dir)):
+    # A dry run changes nothing, not even the local feed (the real run adds what is due).
+    if not args.dry_run and release_due(Path(args.show_dir)):
         _say(args, "feed: scheduled episodes whose time has come were added")
     paths = ShowPaths(config)
     # One consistent state of the output: a build's feed and page changes wait for the copy.

@@ -286,7 +286,7 @@ def test_a_missing_bucket_is_one_line(tmp_path: Path, s3: S3) -> None:
 @pytest.mark.parametrize(("to", "words"), [
     ("nope://bucket/show", ["--to", "unknown scheme nope://"]),
     ("s3:bucket", ["--to", "not a URL"]),
-    ("sftp://127.0.0.1/srv/www", ["--to", "paramiko"]),
+    ("sftp://127.0.0.1:9/srv/www", ["--to", "paramiko"]),
 ])
 def test_unusable_targets_are_one_line_errors_and_never_a_local_folder(
         tmp_path: Path, to: str, words: list[str]) -> None:
