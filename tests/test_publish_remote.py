@@ -308,3 +308,26 @@ def test_unusable_targets_are_one_line_errors_and_never_a_local_folder(
     for word in words:
         assert word in run.stderr
     assert list(work.iterdir()) == []  # no folder named 's3:' or 'nope:'
+
+
+def test_cli_dry_run_lists_each_file_and_changes_nothing(
+        tmp_path: Path, s3: S3, capsys: pytest.CaptureFixture[str]) -> None:
+    from audiodigest import cli
+
+    show = tmp_path / "show"
+    out = build_site(show, daily_records(1))
+    bucket = s3.bucket()
+    for to in (str(tmp_path / "www"), f"s3://{bucket}/show"):
+        assert cli.main(["publish", str(show), "--to", to, "--dry-run"]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        uploads = {line.split()[1] for line in lines if line.startswith("upload ")}
+        assert uploads == {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+        assert lines[-1].startswith(f"Would publish to {to}: dry run, nothing changed")
+    assert not (tmp_path / "www").exists()
+    assert s3.objects(bucket) == {}
+    assert cli.main(["publish", str(show), "--to", f"s3://{bucket}/show"]) == 0
+    capsys.readouterr()
+    assert cli.main(["publish", str(show), "--to", f"s3://{bucket}/show", "--dry-run"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert not [line for line in lines if line.startswith("upload ")]
+    assert "unchanged feed.xml" in lines

@@ -15,6 +15,7 @@ for other stores), never from show.toml.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable
@@ -196,7 +197,7 @@ def publish_remote(output_dir: Path, to: str, *, prune: bool = False, dry_run: b
 
     removed: list[str] = []
     for rel in doomed:  # the new feed is up: nothing it names is removed
-        call("delete", rel, lambda rel=rel: fs.rm_file(key(rel)))
+        call("delete", rel, functools.partial(fs.rm_file, key(rel)))
         removed.append(rel)
     call("write", MANIFEST, lambda: fs.pipe_file(key(MANIFEST), manifest_bytes(entries),
                                                  **_headers(fs, MANIFEST)))
