@@ -5,6 +5,8 @@ cannot be used are one-line errors."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import socket
 import subprocess
@@ -254,6 +256,9 @@ def test_a_publish_killed_mid_upload_never_leaves_a_feed_naming_a_missing_object
     objects = s3.objects(bucket)
     assert objects["feed.xml"] == old_feed
     assert_feed_complete(objects)
+    # The manifest never records the new feed before it is up: a rerun must upload it.
+    recorded = json.loads(objects[MANIFEST])["files"]["feed.xml"]["sha256"]
+    assert recorded == hashlib.sha256(old_feed).hexdigest()
 
     rerun = _cli("publish", str(show), "--to", target, env=s3.env)
     assert rerun.returncode == 0, rerun.stderr

@@ -182,8 +182,9 @@ def publish_remote(output_dir: Path, to: str, *, prune: bool = False, dry_run: b
                              skipped=tuple(skipped), removed=tuple(doomed), dry_run=True)
 
     # Everything that may be in the target from now on is recorded before the feed goes up,
-    # so an interrupted run leaves nothing a later prune cannot find.
-    staged = {**previous, **entries}
+    # so an interrupted run leaves nothing a later prune cannot find; the feed keeps its old
+    # entry until it is up (else a rerun could take the old feed for the new one).
+    staged = {**previous, **{rel: e for rel, e in entries.items() if rel != FEED_FILE}}
     for rel, upload in uploads:
         if rel == FEED_FILE:
             call("write", MANIFEST, lambda: fs.pipe_file(key(MANIFEST), manifest_bytes(staged),
