@@ -336,3 +336,21 @@ def test_cli_dry_run_lists_each_file_and_changes_nothing(
     lines = capsys.readouterr().out.splitlines()
     assert not [line for line in lines if line.startswith("upload ")]
     assert "unchanged feed.xml" in lines
+
+
+def test_a_file_store_gets_whole_files_renamed_into_place(tmp_path: Path) -> None:
+    """Stores other than S3 (sftp, here fsspec's in-memory one): files are written under a
+    temporary name and renamed, none is left behind, and a second run uploads nothing."""
+    import fsspec
+
+    out = build_site(tmp_path / "show", daily_records(1))
+    where = f"site-{uuid.uuid4().hex[:8]}"
+    report = publish_remote(out, f"memory://{where}/www")
+    fs = fsspec.filesystem("memory")
+    names = {p[len(f"/{where}/www/"):] for p in fs.find(f"/{where}/www")}
+    local = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert names == local | {MANIFEST}
+    assert report.copied[-1] == "feed.xml"
+    assert fs.cat_file(f"/{where}/www/feed.xml") == (out / "feed.xml").read_bytes()
+    assert publish_remote(out, f"memory://{where}/www").copied == ()
+    fs.rm(f"/{where}", recursive=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import uuid
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -216,17 +217,25 @@ def _is_s3(fs: Any) -> bool:
 def _uploader(fs: Any, key: str, rel: str, src: Path, feed: bytes) -> Callable[[], None]:
     headers = _headers(fs, rel)
 
+    # An object store's PUT is all-or-nothing; on a file server (sftp) the file is written
+    # under a temporary name and renamed into place, so a web server never serves half of it.
+    renamed = not _is_s3(fs)
+
     def upload() -> None:
-        # Folders matter only to stores that have them (sftp); on S3 makedirs could even
-        # create a missing bucket, which must stay an error.
-        if not _is_s3(fs) and "/" in key:
+        # Folders matter only to stores that have them; on S3 makedirs could even create a
+        # missing bucket, which must stay an error.
+        if renamed and "/" in key:
             fs.makedirs(key.rsplit("/", 1)[0], exist_ok=True)
+        dest = f"{key.rsplit('/', 1)[0]}/.{key.rsplit('/', 1)[-1]}.{uuid.uuid4().hex[:8]}.part" \
+            if renamed else key
         if rel == FEED_FILE:
-            fs.pipe_file(key, feed, **headers)
+            fs.pipe_file(dest, feed, **headers)
         else:
             source = _source(src, rel)
             if source is None:
                 raise FileNotFoundError(f"{rel} is gone from the output folder")
-            fs.put_file(str(source), key, **headers)
+            fs.put_file(str(source), dest, **headers)
+        if renamed:
+            fs.mv(dest, key)
 
     return upload
