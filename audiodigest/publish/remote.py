@@ -15,6 +15,7 @@ for other stores), never from show.toml.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import re
@@ -89,11 +90,31 @@ def open_target(to: str) -> tuple[Any, str]:
         need = _INSTALL_HINT.get(scheme, "the package fsspec names for it")
         raise UserError(f"--to {to!r}: {scheme}:// needs {need}, which is not installed") \
             from None
+    options = {"host_key_policy": _known_hosts_policy()} if scheme in ("sftp", "ssh") else {}
     try:
-        fs, root = fsspec.core.url_to_fs(to)
+        fs, root = fsspec.core.url_to_fs(to, **options)
     except Exception as exc:  # any library's own error for a bad URL or connection
         raise UserError(f"--to {to!r}: cannot open the target: {_why(exc)}") from exc
     return fs, root.rstrip("/")
+
+
+def _known_hosts_policy() -> Any:
+    """A paramiko host key policy accepting only a server whose key ``~/.ssh/known_hosts``
+    lists (fsspec's default would trust any key on first sight): connect once with ``ssh``
+    to record it."""
+    import paramiko
+
+    class KnownHosts(paramiko.MissingHostKeyPolicy):
+        def missing_host_key(self, client: Any, hostname: str, key: Any) -> None:
+            known = paramiko.HostKeys()
+            with contextlib.suppress(OSError, paramiko.SSHException):  # none known yet
+                known.load(str(Path("~/.ssh/known_hosts").expanduser()))
+            if not known.check(hostname, key):
+                raise paramiko.SSHException(
+                    f"the host key of {hostname} is not in ~/.ssh/known_hosts; connect once "
+                    "with ssh to check and record it")
+
+    return KnownHosts()
 
 
 def cache_control(rel: str) -> str:
