@@ -215,7 +215,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _say(args, f"note: the feed's links point at base_url = {config.base_url} (show.toml), "
                    f"not at this server; set base_url to http://ADDRESS:{args.port}/ and "
                    "rebuild to preview the feed in a podcast app")
-    serve(root, host=args.host, port=args.port)
+    serve(root, host=args.host, port=args.port, feed_moved_to=config.feed_moved_to)
     return 0
 
 
@@ -224,7 +224,11 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from audiodigest.lock import ShowLock
     from audiodigest.pipeline import ShowPaths
     from audiodigest.publish.deploy import publish_to
+    from audiodigest.publish.remote import local_path, open_target, publish_remote
 
+    folder = local_path(args.to)
+    if folder is None:
+        open_target(args.to)  # an unknown scheme or a missing package fails before anything
     config = config_mod.load(Path(args.show_dir))
     if not args.allow_placeholders:
         from audiodigest.errors import ConfigError
@@ -237,13 +241,28 @@ def cmd_publish(args: argparse.Namespace) -> int:
                               "or pass --allow-placeholders", path=config.root / "show.toml")
     from audiodigest.pipeline import release_due
 
-    if release_due(Path(args.show_dir)):
+    # A dry run changes nothing, not even the local feed (the real run adds what is due).
+    if not args.dry_run and release_due(Path(args.show_dir)):
         _say(args, "feed: scheduled episodes whose time has come were added")
     paths = ShowPaths(config)
     # One consistent state of the output: a build's feed and page changes wait for the copy.
     with ShowLock(paths.output_lock, shared=True, wait=True, on_wait=lambda m: _say(args, m)):
-        report = publish_to(paths.output, Path(args.to), prune=args.prune)
+        if folder is not None:
+            report = publish_to(paths.output, folder, prune=args.prune, dry_run=args.dry_run)
+        else:
+            report = publish_remote(paths.output, args.to, prune=args.prune,
+                                    dry_run=args.dry_run)
+    if args.dry_run:
+        for line in report.lines():
+            _out(line)
+        _out(f"Would publish to {args.to}: {report}")
+        return 0
     _out(f"Published to {args.to}: {report}")
+    if "feed.xml" in report.copied:
+        from audiodigest.publish.pings import ping_all
+
+        for warning in ping_all(config):
+            print(warning, file=sys.stderr, flush=True)
     return 0
 
 
@@ -367,11 +386,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 for the LAN)")
     p.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
 
-    p = verb("publish", "copy the output folder to a web root, the feed last", cmd_publish)
+    p = verb("publish", "copy the output to a web root or object store, the feed last",
+             cmd_publish)
     p.add_argument("show_dir", metavar="SHOW_DIR")
-    p.add_argument("--to", required=True, metavar="DIR", help="the web root to copy into")
+    p.add_argument("--to", required=True, metavar="DIR|URL",
+                   help="a folder, s3://BUCKET/PREFIX or sftp://HOST/PATH")
     p.add_argument("--prune", action="store_true",
                    help="also delete files this command published earlier that are gone now")
+    p.add_argument("--dry-run", action="store_true",
+                   help="list what would be uploaded, left alone and deleted; change nothing")
     p.add_argument("--allow-placeholders", action="store_true",
                    help="publish even with a loopback base_url or placeholder owner fields")
 

@@ -170,6 +170,14 @@ class ShowConfig(_Model):
                     "and 'serve' answers the old feed with a redirect there.",
     )
     link: str | None = Field(None, description="The show's website; defaults to base_url.")
+    hub: str | None = Field(
+        None, description="A WebSub hub (http(s) URL): named in the feed (atom:link rel=hub) "
+                          "and told of each publish.")
+    podcastindex_ping: bool = Field(
+        False, description="Tell Podcast Index (its pubnotify URL) of each publish.")
+    podcastindex_pubnotify: str = Field(
+        "https://api.podcastindex.org/api/1.0/hub/pubnotify",
+        description="The Podcast Index pubnotify URL podcastindex_ping calls.")
     copyright: str | None = Field(None, description="Copyright line for the feed.")
     type: Literal["episodic", "serial"] = Field("episodic", description="itunes:type.")
     locked: bool = Field(True, description="podcast:locked: forbid other platforms from importing the feed.")
@@ -249,7 +257,7 @@ class ShowConfig(_Model):
                              "America/New_York)") from None
         return value
 
-    @field_validator("base_url", "link", "feed_moved_to")
+    @field_validator("base_url", "link", "feed_moved_to", "hub", "podcastindex_pubnotify")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         return check_setting_url(value)

@@ -130,10 +130,12 @@ def daily_records(count: int, start: datetime | None = None) -> list[EpisodeReco
 
 
 class Server:
-    """make_app(root) served by aiohttp's runner on a free port, in a background thread."""
+    """make_app(root) (or ``app``) served by aiohttp's runner on a free port, in a background
+    thread."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, app: web.Application | None = None) -> None:
         self.root = root
+        self.app = app
         self.loop = asyncio.new_event_loop()
         self.ready = threading.Event()
         self.port = 0
@@ -141,7 +143,7 @@ class Server:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
-        runner = web.AppRunner(make_app(self.root))
+        runner = web.AppRunner(self.app if self.app is not None else make_app(self.root))
         self.loop.run_until_complete(runner.setup())
         site = web.TCPSite(runner, "127.0.0.1", 0)
         self.loop.run_until_complete(site.start())

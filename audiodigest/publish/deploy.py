@@ -40,16 +40,26 @@ FEED_FILE = "feed.xml"
 class PublishReport:
     """What :func:`publish_to` did; paths are relative to the destination, in copy order."""
 
-    dest: Path
+    dest: Path | str
     copied: tuple[str, ...]
     skipped: tuple[str, ...]
     removed: tuple[str, ...]
+    dry_run: bool = False  # nothing was changed: copied and removed are what a run would do
 
     @property
     def changed(self) -> bool:
         return bool(self.copied or self.removed)
 
+    def lines(self) -> list[str]:
+        """One line per file: ``upload``, ``unchanged`` or ``delete`` and its path."""
+        return ([f"upload    {rel}" for rel in self.copied]
+                + [f"unchanged {rel}" for rel in self.skipped]
+                + [f"delete    {rel}" for rel in self.removed])
+
     def __str__(self) -> str:
+        if self.dry_run:
+            return (f"dry run, nothing changed: {len(self.copied)} file(s) to upload, "
+                    f"{len(self.skipped)} unchanged, {len(self.removed)} to delete")
         return (f"{len(self.copied)} file(s) copied, {len(self.skipped)} unchanged, "
                 f"{len(self.removed)} removed")
 
@@ -239,8 +249,10 @@ def _manifest_problem(rel: object, entry: object) -> str | None:
     return None
 
 
-def _load_manifest(path: Path, *, strict: bool) -> dict[str, dict[str, object]]:
-    """The files an earlier publish recorded, each checked: a relative path inside the
+def parse_manifest(read: Callable[[], bytes], where: str | Path, *,
+                   strict: bool) -> dict[str, dict[str, object]]:
+    """The files an earlier publish recorded (``read()`` gives the manifest's bytes, raising
+    FileNotFoundError when there is none), each checked: a relative path inside the
     destination with its size and SHA-256.
 
     A bad entry is dropped with a warning (so it is never deleted). A damaged file is a
@@ -251,12 +263,12 @@ def _load_manifest(path: Path, *, strict: bool) -> dict[str, dict[str, object]]:
         if strict:
             raise UserError(f"the publish manifest is damaged ({why}); without it the files "
                             "to remove are unknown: delete it and publish again without "
-                            "removing", path=path) from exc
-        log.warning("ignoring a damaged publish manifest %s: %s", path, why)
+                            "removing", path=where) from exc
+        log.warning("ignoring a damaged publish manifest %s: %s", where, why)
         return {}
 
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read().decode("utf-8"))
     except FileNotFoundError:
         return {}
     except (OSError, ValueError, RecursionError) as exc:  # also undecodable, too deep
@@ -272,8 +284,18 @@ def _load_manifest(path: Path, *, strict: bool) -> dict[str, dict[str, object]]:
         if problem is None:
             good[rel] = entry
         else:  # never deleted, never carried on into the next manifest
-            log.warning("%s: ignoring a bad entry: %s", path, problem)
+            log.warning("%s: ignoring a bad entry: %s", where, problem)
     return good
+
+
+def manifest_bytes(entries: dict[str, dict[str, object]]) -> bytes:
+    """The manifest recording ``entries`` (relative path -> size and sha256)."""
+    return (json.dumps({"version": 1, "files": dict(sorted(entries.items()))}, indent=1)
+            + "\n").encode("utf-8")
+
+
+def _load_manifest(path: Path, *, strict: bool) -> dict[str, dict[str, object]]:
+    return parse_manifest(path.read_bytes, path, strict=strict)
 
 
 def _check_paths(src: Path, dest: Path) -> tuple[Path, Path]:
@@ -330,7 +352,7 @@ def _in_target(target: Path, rel: str) -> Path:
     return path
 
 
-def publish_to(output_dir: Path, dest: Path, *, prune: bool = False,
+def publish_to(output_dir: Path, dest: Path, *, prune: bool = False, dry_run: bool = False,
                on_copy: Callable[[str], None] | None = None) -> PublishReport:
     """Copy the site in ``output_dir`` to the web root ``dest``; ``feed.xml`` goes last.
 
@@ -341,7 +363,8 @@ def publish_to(output_dir: Path, dest: Path, *, prune: bool = False,
     Identical files (same size and SHA-256) are skipped. With ``prune``, files an earlier
     publish put in ``dest`` that are no longer published are removed (after the new feed is
     in place, so the feed never points at a removed file). Nothing is written or removed
-    through a symbolic link leading out of ``dest``. ``on_copy`` is called with each relative
+    through a symbolic link leading out of ``dest``. With ``dry_run`` nothing is written or
+    removed; the report says what would be. ``on_copy`` is called with each relative
     path right after it has been put in place. Refuses a ``dest`` inside ``output_dir`` or the
     other way round.
     """
@@ -380,6 +403,9 @@ def publish_to(output_dir: Path, dest: Path, *, prune: bool = False,
         if _same(destination, size, digest):
             skipped.append(rel)
             continue
+        if dry_run:
+            copied.append(rel)
+            continue
         _copy(write, destination)
         copied.append(rel)
         log.debug("published %s", rel)
@@ -400,6 +426,9 @@ def publish_to(output_dir: Path, dest: Path, *, prune: bool = False,
         if not prune:
             entries[rel] = previous[rel]
             continue
+        if dry_run:
+            removed.append(rel)
+            continue
         try:
             old.unlink()
         except OSError as exc:
@@ -408,8 +437,10 @@ def publish_to(output_dir: Path, dest: Path, *, prune: bool = False,
         _remove_empty_parents(old, target)
         removed.append(rel)
 
-    manifest = {"version": 1, "files": dict(sorted(entries.items()))}
-    atomic_write(manifest_path, json.dumps(manifest, indent=1) + "\n")
+    if dry_run:
+        return PublishReport(dest=target, copied=tuple(copied), skipped=tuple(skipped),
+                             removed=tuple(removed), dry_run=True)
+    atomic_write(manifest_path, manifest_bytes(entries))
     log.info("published to %s: %d copied, %d unchanged, %d removed", target, len(copied),
              len(skipped), len(removed))
     return PublishReport(dest=target, copied=tuple(copied), skipped=tuple(skipped),

@@ -216,6 +216,8 @@ def build_feed(config: ShowConfig, records: Sequence[EpisodeRecord], artwork: st
     ext.locked(config.locked, owner=config.owner.email)
     ext.medium("podcast")
     _add_show_extras(ext, config)
+    if config.hub:
+        ext.hub(config.hub)
 
     for record in items:
         _add_item(fg, config, record)

@@ -131,6 +131,7 @@ class PodcastIndexExtension(BaseExtension):
         self._license: License | None = None
         self._block = False
         self._txt: list[Txt] = []
+        self._hub: str | None = None
 
     def extend_ns(self) -> dict[str, str]:
         return {"podcast": PODCAST_NS, "psc": PSC_NS, "itunes": ITUNES_NS}
@@ -167,6 +168,10 @@ class PodcastIndexExtension(BaseExtension):
     def txt(self, lines: list[Txt]) -> None:
         self._txt = list(lines)
 
+    def hub(self, href: str) -> None:
+        """A WebSub hub: ``<atom:link rel="hub">`` beside the feed's self link."""
+        self._hub = href
+
     def drop_last_build_date(self) -> None:
         """Omit lastBuildDate (feedgen otherwise fills in the current time)."""
         self._drop_last_build_date = True
@@ -176,6 +181,11 @@ class PodcastIndexExtension(BaseExtension):
         if self._drop_last_build_date:
             for node in channel.findall("lastBuildDate"):
                 channel.remove(node)
+        if self._hub:
+            atom_link = "{http://www.w3.org/2005/Atom}link"
+            selves = [i for i, node in enumerate(channel) if node.tag == atom_link]
+            node = channel.makeelement(atom_link, {"href": self._hub, "rel": "hub"})
+            channel.insert(selves[0] + 1 if selves else len(channel), node)
         if self._image:
             xml_elem(f"{{{ITUNES_NS}}}image", channel, href=self._image)
         if self._explicit is not None:

@@ -194,12 +194,16 @@ class _FileResponse(web.FileResponse):
         return await super().prepare(request.clone(headers=headers))
 
 
-def make_app(root: Path) -> web.Application:
-    """An aiohttp application serving the files under ``root`` (read-only: GET and HEAD)."""
+def make_app(root: Path, feed_moved_to: str | None = None) -> web.Application:
+    """An aiohttp application serving the files under ``root`` (read-only: GET and HEAD).
+    With ``feed_moved_to`` (show.toml's setting), the feed answers 301 to that URL so podcast
+    apps follow the show to its new home."""
     base = Path(root).resolve()
 
     async def handle(request: web.Request) -> web.StreamResponse:
         raw = request.match_info.get("path", "")
+        if feed_moved_to and _parts(raw) == ["feed.xml"]:
+            raise web.HTTPMovedPermanently(feed_moved_to)
         # An encoded slash or backslash would be decoded into a separator by some servers;
         # no file of ours has one in its name, so refuse it outright.
         if re.search(r"%(2f|5c|00)", request.raw_path.split("?", 1)[0], re.IGNORECASE):
@@ -245,7 +249,8 @@ def _cache_control(path: Path) -> str:
     return "public, max-age=300"
 
 
-def serve(root: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(root: Path, host: str = "127.0.0.1", port: int = 8000,
+          feed_moved_to: str | None = None) -> None:
     """Serve ``root`` on ``host:port`` until interrupted (Ctrl-C)."""
     root = Path(root)
     if not root.is_dir():
@@ -253,7 +258,7 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
                         "first", path=root)
     log.info("serving %s at http://%s:%d/", root, host, port)
     try:
-        web.run_app(make_app(root), host=host, port=port, print=None,
+        web.run_app(make_app(root, feed_moved_to), host=host, port=port, print=None,
                     access_log=logging.getLogger("audiodigest.publish.server.access"))
     except OSError as exc:
         raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
