@@ -23,7 +23,7 @@ import feedparser
 
 from audiodigest.errors import SourceError
 from audiodigest.sources.common import Draft, Reading, Where, check_count, shorten, web_url
-from audiodigest.sources.feedtext import choose, headline_only_warning, html_line, html_text
+from audiodigest.sources.feedtext import entry_text, headline_only_warning, html_line, html_text
 
 log = logging.getLogger(__name__)
 
@@ -124,15 +124,11 @@ def parse_feed(data: bytes, name: str) -> Reading:
         where = Where(name, None, f"entry {index}")
         check_count(index, where)
         label = f"{name}: entry {index}"
-        chosen = choose(_detail_text(entry, "title", one_line=True), _texts(entry), label,
-                        warnings)
+        chosen = entry_text(_detail_text(entry, "title", one_line=True), _texts(entry), label,
+                            index, warnings, headlines)
         if chosen is None:
-            warnings.append(f"{label}: no title and no text; left out")
             continue
         title, summary = chosen
-        if not summary:
-            headlines.append(str(index))
-            summary = title  # the script reads a summary that repeats the title only once
         link = entry.get("link")
         url = web_url(link) if isinstance(link, str) else None
         if link and not url:

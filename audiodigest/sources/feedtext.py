@@ -192,6 +192,23 @@ def choose(title: str | None, candidates: Iterable[str | None], label: str,
     return _cut(title, MAX_TITLE_CHARS), ""
 
 
+def entry_text(title: str | None, candidates: Iterable[str | None], label: str, number: int,
+               warnings: list[str], headlines: list[str]) -> tuple[str, str] | None:
+    """:func:`choose` for one entry of a feed, with what both feed readers do around it: an
+    entry with neither title nor text is left out with a warning (None); an entry with only a
+    title is noted in ``headlines`` and read as its headline, once (the script reads a summary
+    that repeats the title only once)."""
+    chosen = choose(title, candidates, label, warnings)
+    if chosen is None:
+        warnings.append(f"{label}: no title and no text; left out")
+        return None
+    headline, summary = chosen
+    if not summary:
+        headlines.append(str(number))
+        summary = headline
+    return headline, summary
+
+
 def headline_only_warning(name: str, numbers: list[str], one: str, many: str) -> str:
     """One warning for the entries that have only a title (their headline is read alone);
     ``one``/``many`` name them ("entry"/"entries")."""

@@ -38,7 +38,7 @@ from audiodigest.sources.common import (
     shorten,
     web_url,
 )
-from audiodigest.sources.feedtext import choose, headline_only_warning, html_text
+from audiodigest.sources.feedtext import entry_text, headline_only_warning, html_text
 from audiodigest.sources.structured import json_item_lines, load_json
 
 VERSION_PREFIXES = ("https://jsonfeed.org/version/", "http://jsonfeed.org/version/")
@@ -140,15 +140,11 @@ def parse_jsonfeed(data: bytes, name: str) -> Reading:
         label = f"{name}:{line}" if line else f"{name}: item {index}"
         if not isinstance(item, dict):
             raise where.error(f"expected an object, not {type(item).__name__}")
-        chosen = choose(_text(item, "title"), [_text(item, "summary"), _content(item)], label,
-                        warnings)
+        chosen = entry_text(_text(item, "title"), [_text(item, "summary"), _content(item)],
+                            label, index, warnings, headlines)
         if chosen is None:
-            warnings.append(f"{label}: no title and no text; left out")
             continue
         title, summary = chosen
-        if not summary:
-            headlines.append(str(index))
-            summary = title  # the script reads a summary that repeats the title only once
         tags = item.get("tags")
         drafts.append(Draft(
             where=where, title=title, summary=summary, url=_url(item, label, warnings),
