@@ -17,17 +17,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from audiodigest.categories import parse_category
 from audiodigest.errors import ConfigError, OutputError
+from audiodigest.identity import podcast_guid
 from audiodigest.models import PublishedChapter
 from audiodigest.publish.feed import (
     MAX_DESCRIPTION_BYTES,
     build_feed,
-    parse_category,
     psc_time,
     write_feed,
     xml_text,
 )
-from audiodigest.publish.podcastindex import podcast_guid
 from tests.publish_support import daily_records, make_config, make_record, write_episode_files
 
 NS = {
@@ -337,13 +337,3 @@ def test_ampersand_categories_are_escaped_in_the_xml(tmp_path: Path) -> None:
 def test_psc_times_are_zero_padded(seconds: float, text: str) -> None:
     assert psc_time(seconds) == text
     assert re.fullmatch(r"\d\d:\d\d:\d\d\.\d\d\d", psc_time(seconds))
-
-
-@pytest.mark.parametrize("module", ["audiodigest.publish.feed", "audiodigest.publish.site",
-                                    "audiodigest.publish.podcastindex"])
-def test_doctests(module: str) -> None:
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(module))
-    assert result.attempted > 0 and result.failed == 0

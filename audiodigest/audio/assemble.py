@@ -57,7 +57,7 @@ def rate_ratio(src: int, dst: int) -> tuple[int, int]:
     """The exact ``(up, down)`` factors that turn ``src`` Hz into ``dst`` Hz.
 
     >>> rate_ratio(22050, 44100), rate_ratio(24000, 44100)
-    ((2, 1), (147, 160))
+    ((2, 1), (147, 80))
     """
     g = math.gcd(src, dst)
     return dst // g, src // g

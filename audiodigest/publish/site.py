@@ -24,9 +24,9 @@ from audiodigest import __version__
 from audiodigest.config import ShowConfig
 from audiodigest.errors import UserError
 from audiodigest.fsutil import atomic_write
+from audiodigest.identity import bare_feed_url
 from audiodigest.models import EpisodeRecord, PublishedChapter
 from audiodigest.publish.feed import clock
-from audiodigest.publish.podcastindex import bare_feed_url
 from audiodigest.script.speakdate import written_date
 from audiodigest.template_files import ShowTemplateLoader
 from audiodigest.urls import safe_url
