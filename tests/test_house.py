@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import doctest
 import importlib
+import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "audiodigest"
@@ -170,3 +171,13 @@ def test_every_module_s_examples_hold() -> None:
         assert result.failed == 0, f"{name}: {result.failed} example(s) fail"
         attempted += result.attempted
     assert attempted > 100
+
+
+def test_times_are_written_in_one_module() -> None:
+    """Zero-padded time fields (``:02d``) and hour arithmetic live in audiodigest/timefmt.py."""
+    pattern = re.compile(r"02d\}|%02d|divmod\([^)]*(3600|3_600_000|60_000)")
+    found = [f"{path.relative_to(PACKAGE.parent)}:{n}"
+             for path in sorted(PACKAGE.rglob("*.py")) if path.name != "timefmt.py"
+             for n, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+             if pattern.search(line)]
+    assert not found, f"time formatting outside audiodigest/timefmt.py: {found}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import email.utils
 import io
-import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,7 +23,6 @@ from audiodigest.models import PublishedChapter
 from audiodigest.publish.feed import (
     MAX_DESCRIPTION_BYTES,
     build_feed,
-    psc_time,
     write_feed,
     xml_text,
 )
@@ -328,12 +326,3 @@ def test_ampersand_categories_are_escaped_in_the_xml(tmp_path: Path) -> None:
     config = make_config(tmp_path).model_copy(update={"category": "Society & Culture"})
     data = build_feed(config, [], COVER)
     assert b'text="Society &amp; Culture"' in data
-
-
-@pytest.mark.parametrize(("seconds", "text"), [
-    (0, "00:00:00.000"), (65.25, "00:01:05.250"), (3723.0004, "01:02:03.000"),
-    (36000.5, "10:00:00.500"), (-3, "00:00:00.000"), (float("nan"), "00:00:00.000"),
-])
-def test_psc_times_are_zero_padded(seconds: float, text: str) -> None:
-    assert psc_time(seconds) == text
-    assert re.fullmatch(r"\d\d:\d\d:\d\d\.\d\d\d", psc_time(seconds))

@@ -28,6 +28,7 @@ from scipy.signal import resample_poly
 from audiodigest.config import AudioSettings, MusicSettings
 from audiodigest.fsutil import sha256_file
 from audiodigest.models import ChapterMark, Cue, Pause, Pcm, Sentence, SpokenChapter
+from audiodigest.timefmt import seconds_to_samples
 
 from . import master as master_mod
 from . import music as music_mod
@@ -87,10 +88,6 @@ def master_rate(rates: Iterable[int], settings: AudioSettings) -> int:
     """The master's sample rate: the highest speech rate, capped at the output rate."""
     found = set(rates)
     return min(max(found), settings.sample_rate) if found else settings.sample_rate
-
-
-def _seconds(value: float, rate: int) -> int:
-    return int(round(value * rate))
 
 
 @dataclass(frozen=True)
@@ -162,9 +159,9 @@ def plan_layout(chapters: Sequence[SpokenChapter], shapes: Sequence[tuple[int, i
     if len(sentences) != len(shapes):
         raise ValueError(f"{len(shapes)} audio segments for {len(sentences)} sentences")
     rate = rate or master_rate((r for _, r in shapes), settings)
-    gap_sentence = _seconds(settings.sentence_gap, rate)
-    gap_paragraph = _seconds(settings.paragraph_gap, rate)
-    gap_chapter = _seconds(settings.chapter_gap, rate)
+    gap_sentence = seconds_to_samples(settings.sentence_gap, rate)
+    gap_paragraph = seconds_to_samples(settings.paragraph_gap, rate)
+    gap_chapter = seconds_to_samples(settings.chapter_gap, rate)
 
     cursor = 0
     prev: str | None = None  # kind of the last thing placed: sentence, pause or jingle
@@ -188,7 +185,7 @@ def plan_layout(chapters: Sequence[SpokenChapter], shapes: Sequence[tuple[int, i
             if isinstance(item, Pause):
                 if start is None:
                     start = cursor
-                cursor += _seconds(item.seconds, rate)
+                cursor += seconds_to_samples(item.seconds, rate)
                 if prev == "sentence":
                     joints[-1] = "pause"
                 prev = "pause"
@@ -263,7 +260,7 @@ def render(layout: Layout, pcms: Sequence[Pcm], tracks: Tracks, settings: AudioS
     end = layout.total if end is None else end
     rate = layout.rate
     out = np.zeros(end - start, dtype=np.float32)
-    fade = _seconds(settings.fade_ms / 1000.0, rate)
+    fade = seconds_to_samples(settings.fade_ms / 1000.0, rate)
     inside = []
     for k, (s0, s1) in enumerate(layout.spans):
         if s1 <= start or s0 >= end:
@@ -346,7 +343,7 @@ def _bed_regions(music: MusicSettings, rate: int, starts: list[int],
     Across a chapter change the bed reaches ``fade`` seconds into the speech on either side
     (ducked there), so it swells in the gap and fades under the voices.
     """
-    fade = _seconds(music.fade, rate)
+    fade = seconds_to_samples(music.fade, rate)
     regions: list[tuple[int, int]] = []
     if music.bed_under in ("intro", "both"):
         end = starts[1] if len(starts) > 1 else music_end

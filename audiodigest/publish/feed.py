@@ -24,7 +24,6 @@ from audiodigest.errors import OutputError
 from audiodigest.fsutil import atomic_write
 from audiodigest.identity import podcast_guid
 from audiodigest.models import EpisodeRecord, PublishedChapter
-from audiodigest.publish.chapters import psc_start
 from audiodigest.publish.podcastindex import (
     Funding,
     License,
@@ -35,6 +34,7 @@ from audiodigest.publish.podcastindex import (
     Transcript,
     Txt,
 )
+from audiodigest.timefmt import seconds_to_clock, seconds_to_psc
 from audiodigest.urls import safe_url
 
 log = logging.getLogger(__name__)
@@ -60,28 +60,6 @@ def public_url(config: ShowConfig, path: str) -> str:
     return config.base_url.rstrip("/") + "/" + quote(path.lstrip("/"), safe="/-._~")
 
 
-def psc_time(seconds: float) -> str:
-    """Podlove Simple Chapters start time, zero-padded ``HH:MM:SS.mmm`` (feedparser reads only
-    that shape); a negative or undefined start counts as 0.
-
-    >>> psc_time(65.25)
-    '00:01:05.250'
-    """
-    return psc_start(seconds if seconds > 0 else 0.0)
-
-
-def clock(seconds: float) -> str:
-    """A start time for people: ``03:12``, or ``1:03:12`` past an hour.
-
-    >>> clock(192.7), clock(3792)
-    ('03:12', '1:03:12')
-    """
-    total = max(0, int(seconds))
-    h, rest = divmod(total, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
-
-
 def _esc(value: str) -> str:
     return html.escape(xml_text(value), quote=True)
 
@@ -91,7 +69,7 @@ def _chapter_html(chapter: PublishedChapter) -> str:
     url = safe_url(chapter.url)
     if url:
         title = f'<a href="{_esc(url)}">{title}</a>'
-    return f"<li>{clock(chapter.start)} {title}</li>"
+    return f"<li>{seconds_to_clock(chapter.start)} {title}</li>"
 
 
 def show_notes(config: ShowConfig, record: EpisodeRecord) -> str:
@@ -243,7 +221,7 @@ def _add_item(fg: FeedGenerator, config: ShowConfig, record: EpisodeRecord) -> N
                                   language=config.language, rel=_TRANSCRIPT_REL.get(t.mime_type)))
     ext.episode(record.number)
     ext.psc_chapters([
-        PscChapter(start=psc_time(c.start), title=xml_text(c.title),
+        PscChapter(start=seconds_to_psc(c.start), title=xml_text(c.title),
                    href=safe_url(c.url), image=safe_url(c.img))
         for c in record.chapters
     ])

@@ -26,9 +26,9 @@ from audiodigest.errors import UserError
 from audiodigest.fsutil import atomic_write
 from audiodigest.identity import bare_feed_url
 from audiodigest.models import EpisodeRecord, PublishedChapter
-from audiodigest.publish.feed import clock
 from audiodigest.script.speakdate import written_date
 from audiodigest.template_files import ShowTemplateLoader
+from audiodigest.timefmt import seconds_to_clock, seconds_to_decimal
 from audiodigest.urls import safe_url
 
 log = logging.getLogger(__name__)
@@ -37,16 +37,6 @@ SITE_TEMPLATES = "site"  # sub-folder of the show's templates folder
 ASSETS = ("style.css", "player.js")
 _TRANSCRIPT_LABELS = {"text/vtt": "WebVTT", "application/x-subrip": "SRT",
                       "application/json": "JSON"}
-
-
-def seconds_attr(value: float) -> str:
-    """Seconds for ``#t=`` and ``data-start``: at most millisecond precision, no trailing zeros.
-
-    >>> seconds_attr(12.5), seconds_attr(3.0), seconds_attr(0.1234)
-    ('12.5', '3', '0.123')
-    """
-    text = f"{max(0.0, value):.3f}".rstrip("0").rstrip(".")
-    return text or "0"
 
 
 def file_size(size: int) -> str:
@@ -142,8 +132,8 @@ def transcript_sections(segments: Sequence[dict[str, Any]],
                 paragraphs.append(Paragraph(speaker or "", tuple(run)))
                 run = []
             speaker = seg["speaker"]
-            run.append(Cue(start=seconds_attr(seg["startTime"]), end=seconds_attr(seg["endTime"]),
-                           label=clock(seg["startTime"]), speaker=seg["speaker"],
+            run.append(Cue(start=seconds_to_decimal(seg["startTime"]), end=seconds_to_decimal(seg["endTime"]),
+                           label=seconds_to_clock(seg["startTime"]), speaker=seg["speaker"],
                            body=seg["body"]))
         if run:
             paragraphs.append(Paragraph(speaker or "", tuple(run)))
@@ -206,14 +196,14 @@ def _episode_summary(record: EpisodeRecord, page: str) -> dict[str, Any]:
     return {
         "id": record.id, "title": record.title, "number": record.number,
         "summary": record.summary, "date": human_date(record.pub_date),
-        "iso_date": record.pub_date.isoformat(), "duration": clock(record.duration),
+        "iso_date": record.pub_date.isoformat(), "duration": seconds_to_clock(record.duration),
         "url": _rel(page, record.page), "type": record.episode_type,
     }
 
 
 def _episode_context(config: ShowConfig, record: EpisodeRecord, output_dir: Path) -> dict[str, Any]:
     page = record.page
-    chapters = [{"title": c.title, "start": seconds_attr(c.start), "label": clock(c.start),
+    chapters = [{"title": c.title, "start": seconds_to_decimal(c.start), "label": seconds_to_clock(c.start),
                  "url": safe_url(c.url)} for c in record.chapters]
     json_file = next((t for t in record.transcripts if t.mime_type == "application/json"), None)
     segments = read_transcript(output_dir / json_file.path) if json_file else []

@@ -68,6 +68,7 @@ from pathlib import Path
 from audiodigest.errors import ScriptError
 from audiodigest.models import Block, Paragraph, Pause, Script, ScriptChapter
 from audiodigest.script.episode_meta import meta_problem
+from audiodigest.timefmt import seconds_to_decimal
 from audiodigest.urls import safe_url
 
 logger = logging.getLogger(__name__)
@@ -330,7 +331,7 @@ def format_seconds(seconds: float) -> str:
     >>> format_seconds(1.5), format_seconds(2.0), format_seconds(0.001)
     ('1.5s', '2s', '0.001s')
     """
-    return f"{seconds:.3f}".rstrip("0").rstrip(".") + "s"
+    return seconds_to_decimal(seconds) + "s"
 
 
 def write_block(block: Block) -> str:
