@@ -612,7 +612,7 @@ def _make_audio(config: ShowConfig, paths: ShowPaths, script: Script,
     # The audio modules pull in scipy.signal, whose import alone takes about half a second:
     # let it happen while the voice loads and speaks (the import lock makes the imports
     # below wait for it if it is not done yet).
-    threading.Thread(target=_preload, args=("audiodigest.audio.chunks",), name="import-audio",
+    threading.Thread(target=_preload, args=("audiodigest.audio.pieces",), name="import-audio",
                      daemon=True).start()
     cache = SegmentCache(paths.cache)
     with Progress(len(jobs), "synthesis", enabled=show_progress) as progress:
@@ -622,7 +622,7 @@ def _make_audio(config: ShowConfig, paths: ShowPaths, script: Script,
 
     from audiodigest.audio import EpisodeTags
     from audiodigest.audio.assemble import lay_out
-    from audiodigest.audio.chunks import AudioReport, ChunkStore, encode_episode, plan_chunks
+    from audiodigest.audio.pieces import AudioReport, PieceStore, encode_episode, plan_pieces
     from audiodigest.publish.chapters import published_chapters, with_images
     from audiodigest.publish.transcripts import to_srt, to_transcript_json, to_vtt
 
@@ -638,7 +638,7 @@ def _make_audio(config: ShowConfig, paths: ShowPaths, script: Script,
     check_speech([job.label for job in jobs], [job.text for job in jobs],
                  [frames / rate for frames, rate in shapes], iter(pcms))
     layout, tracks = lay_out(chapters, shapes, config.audio, config.music, config.root)
-    pieces = plan_chunks(layout, pcms.keys, config.audio, tracks)
+    pieces = plan_pieces(layout, pcms.keys, config.audio, tracks)
     fmt = config.audio.format
     rel = _audio_rel(episode_id, key, fmt)
     folder = f"episodes/{episode_id}"
@@ -649,7 +649,7 @@ def _make_audio(config: ShowConfig, paths: ShowPaths, script: Script,
         cover_mime="image/png" if cover.suffix == ".png" else "image/jpeg",
         track=number, url=config.site_link,
     )
-    store = ChunkStore(paths.pieces(episode_id))
+    store = PieceStore(paths.pieces(episode_id))
     audio_report = AudioReport()
     with Progress(len(pieces), "audio", enabled=show_progress, unit="pieces") as progress:
         encoded = encode_episode(layout, pieces, pcms, tracks, config.audio, paths.output / rel,

@@ -2,8 +2,7 @@
 
 :func:`plan_layout` lays every segment out on an integer sample timeline (so positions never
 drift) without touching audio; :func:`render` writes the audio of one stretch of that timeline.
-Builds render it piece by piece (:mod:`audiodigest.audio.chunks`); :func:`assemble` renders it
-whole, for inspection and tests.
+Builds render it piece by piece (:mod:`audiodigest.audio.pieces`).
 
 The timeline runs at the *speech* rate, not the output rate: the highest sample rate among the
 sentences, capped at ``AudioSettings.sample_rate``. ffmpeg converts it to the output rate while
@@ -34,23 +33,6 @@ from . import master as master_mod
 from . import music as music_mod
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Master:
-    """The whole episode as one mono float32 buffer in [-1, 1] plus its marks.
-
-    ``chapters`` and ``cues`` count positions in samples of this buffer at ``sample_rate``.
-    """
-
-    samples: np.ndarray
-    sample_rate: int
-    chapters: tuple[ChapterMark, ...]
-    cues: tuple[Cue, ...]
-
-    @property
-    def seconds(self) -> float:
-        return self.samples.shape[0] / self.sample_rate
 
 
 @functools.lru_cache(maxsize=64)
@@ -302,25 +284,8 @@ def render(layout: Layout, pcms: Sequence[Pcm], tracks: Tracks, settings: AudioS
         if seamless:
             master_mod.limit(out, rate, 10.0 ** (ceiling_db / 20.0))
         else:
-            master_mod.normalize(out, rate, settings.loudness, 10.0 ** (ceiling_db / 20.0))
+            master_mod.reach_loudness(out, rate, settings.loudness, 10.0 ** (ceiling_db / 20.0))
     return out
-
-
-def assemble(chapters: Sequence[SpokenChapter], pcms: Sequence[Pcm], settings: AudioSettings,
-             music: MusicSettings | None = None, music_root: Path | None = None,
-             level: bool = True) -> Master:
-    """The whole episode as one levelled, limited master (the layout rendered end to end).
-
-    Builds use :mod:`audiodigest.audio.chunks`, which renders the same layout piece by piece;
-    this is the one-buffer view of it, for inspection and tests.
-    """
-    shapes = [(pcm.frames, pcm.sample_rate) for pcm in (pcms[i] for i in range(len(pcms)))]
-    layout, tracks = lay_out(chapters, shapes, settings, music, music_root)
-    samples = render(layout, pcms, tracks, settings, level=level)
-    log.info("assembled %d sentences into %.1f s at %d Hz", len(layout.spans),
-             layout.total / layout.rate, layout.rate)
-    return Master(samples=samples, sample_rate=layout.rate, chapters=layout.chapters,
-                  cues=layout.cues)
 
 
 def lay_out(chapters: Sequence[SpokenChapter], shapes: Sequence[tuple[int, int]],

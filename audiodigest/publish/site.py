@@ -61,7 +61,9 @@ def podcast_app_url(feed_url: str) -> str:
 
 
 @dataclass(frozen=True)
-class Cue:
+class PageCue:
+    """A transcript cue as the episode page shows it (times as ``#t=`` values)."""
+
     start: str
     end: str
     label: str
@@ -70,15 +72,17 @@ class Cue:
 
 
 @dataclass(frozen=True)
-class Paragraph:
+class PageParagraph:
+    """The page's run of consecutive cues by one speaker."""
+
     speaker: str
-    cues: tuple[Cue, ...]
+    cues: tuple[PageCue, ...]
 
 
 @dataclass(frozen=True)
-class TranscriptSection:
+class PageSection:
     title: str | None
-    paragraphs: tuple[Paragraph, ...]
+    paragraphs: tuple[PageParagraph, ...]
 
 
 def read_transcript(path: Path) -> list[dict[str, Any]]:
@@ -111,7 +115,7 @@ def read_transcript(path: Path) -> list[dict[str, Any]]:
 
 
 def transcript_sections(segments: Sequence[dict[str, Any]],
-                        chapters: Sequence[PublishedChapter]) -> list[TranscriptSection]:
+                        chapters: Sequence[PublishedChapter]) -> list[PageSection]:
     """Group cues under the chapter they start in, and into paragraphs by speaker."""
     bounds = sorted(chapters, key=lambda c: c.start)
     groups: list[tuple[str | None, list[dict[str, Any]]]] = (
@@ -124,21 +128,21 @@ def transcript_sections(segments: Sequence[dict[str, Any]],
         groups[index][1].append(seg)
     sections = []
     for title, segs in groups:
-        paragraphs: list[Paragraph] = []
-        run: list[Cue] = []
+        paragraphs: list[PageParagraph] = []
+        run: list[PageCue] = []
         speaker = None
         for seg in segs:
             if run and seg["speaker"] != speaker:
-                paragraphs.append(Paragraph(speaker or "", tuple(run)))
+                paragraphs.append(PageParagraph(speaker or "", tuple(run)))
                 run = []
             speaker = seg["speaker"]
-            run.append(Cue(start=seconds_to_decimal(seg["startTime"]), end=seconds_to_decimal(seg["endTime"]),
+            run.append(PageCue(start=seconds_to_decimal(seg["startTime"]), end=seconds_to_decimal(seg["endTime"]),
                            label=seconds_to_clock(seg["startTime"]), speaker=seg["speaker"],
                            body=seg["body"]))
         if run:
-            paragraphs.append(Paragraph(speaker or "", tuple(run)))
+            paragraphs.append(PageParagraph(speaker or "", tuple(run)))
         if paragraphs:
-            sections.append(TranscriptSection(title, tuple(paragraphs)))
+            sections.append(PageSection(title, tuple(paragraphs)))
     return sections
 
 

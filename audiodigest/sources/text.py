@@ -99,7 +99,9 @@ class _Group:
 
 
 @dataclass
-class _Chunk:
+class _Region:
+    """The lines up to a Read-more line (or the end of the text): one or more articles."""
+
     lines: list[_Line]
     read_more: _Line | None = None  # the Read-more line that closed it
     url: str | None = None
@@ -297,11 +299,11 @@ def _section_name(line: _Line) -> str:
 # --- structure --------------------------------------------------------------------------------
 
 
-def _layout(chunks: list[list[_Block]]) -> _Layout:
+def _layout(regions: list[list[_Block]]) -> _Layout:
     """Whether titles stand alone or open their summary's block, by counting both shapes."""
     web = typed = 0
-    for chunk in chunks:
-        blocks = [block for block in chunk if _words(block)]
+    for region in regions:
+        blocks = [block for block in region if _words(block)]
         for index, block in enumerate(blocks):
             after = blocks[index + 1] if index + 1 < len(blocks) else None
             before = blocks[index - 1] if index else None
@@ -384,9 +386,9 @@ def _lead(blocks: list[_Block]) -> int:
     return count
 
 
-def _usual_lead(chunks: list[list[_Block]]) -> int | None:
+def _usual_lead(regions: list[list[_Block]]) -> int | None:
     """The number of lone lines (title, perhaps a subtitle) that open most delimited articles."""
-    leads = Counter(_lead(blocks) for blocks in chunks
+    leads = Counter(_lead(blocks) for blocks in regions
                     if any(_words(block) for block in blocks))
     if not leads:
         return None
@@ -555,28 +557,28 @@ def _items(lines: list[_Line]) -> list[int]:
     return []
 
 
-def _chunks(lines: list[_Line], read_more: bool) -> list[_Chunk]:
+def _regions(lines: list[_Line], read_more: bool) -> list[_Region]:
     """The file cut at its Read-more lines (when ``read_more``) and rules."""
-    chunks = [_Chunk([])]
+    regions = [_Region([])]
     index = 0
     while index < len(lines):
         line = lines[index]
         index += 1
         if line.kind is Kind.RULE:
-            chunks.append(_Chunk([]))
+            regions.append(_Region([]))
         elif line.kind is Kind.READ_MORE and read_more:
-            chunk = chunks[-1]
-            chunk.read_more, chunk.url = line, line.value
+            region = regions[-1]
+            region.read_more, region.url = line, line.value
             ahead = index
             while ahead < len(lines) and lines[ahead].kind in (Kind.BLANK, Kind.FURNITURE):
                 ahead += 1
             if ahead < len(lines) and lines[ahead].kind is Kind.URL:
-                chunk.url = chunk.url or lines[ahead].value
+                region.url = region.url or lines[ahead].value
                 index = ahead + 1
-            chunks.append(_Chunk([]))
+            regions.append(_Region([]))
         else:
-            chunks[-1].lines.append(line)
-    return chunks
+            regions[-1].lines.append(line)
+    return regions
 
 
 _ISSUE = re.compile(
@@ -605,22 +607,22 @@ def parse_text(data: bytes, name: str) -> Reading:
     starts = [] if read_more else _items(lines)
     if len(starts) > rules + 1:  # items, not rules, part the articles
         return _read_items(lines, starts, name)
-    chunks = _chunks(lines, read_more)
-    chunk_blocks = [_blocks(chunk.lines) for chunk in chunks]
-    layout = _layout(chunk_blocks)
+    regions = _regions(lines, read_more)
+    region_blocks = [_blocks(region.lines) for region in regions]
+    layout = _layout(region_blocks)
     warnings: list[str] = []
     intro: list[_Block] = []
     intro_group: _Group | None = None
     found: list[tuple[_Group, _Line | None]] = []
     section: list[str] = []
-    lead = _usual_lead(chunk_blocks) if len(chunks) > 1 else None
-    # Whether any words come after each chunk (so a first group may be an intro above them).
-    words_after = [False] * len(chunks)
-    for index in range(len(chunks) - 2, -1, -1):
+    lead = _usual_lead(region_blocks) if len(regions) > 1 else None
+    # Whether any words come after each region (so a first group may be an intro above them).
+    words_after = [False] * len(regions)
+    for index in range(len(regions) - 2, -1, -1):
         words_after[index] = words_after[index + 1] or any(
-            line.kind in _WORDY for line in chunks[index + 1].lines)
-    for number, chunk in enumerate(chunks):
-        blocks = chunk_blocks[number]
+            line.kind in _WORDY for line in regions[index + 1].lines)
+    for number, region in enumerate(regions):
+        blocks = region_blocks[number]
         while not found and intro_group is None and blocks and _is_menu(blocks[0]):
             blocks.pop(0)
         if lead is not None:
@@ -630,12 +632,12 @@ def parse_text(data: bytes, name: str) -> Reading:
             elif headings:
                 section[:] = [_section_name(_words(headings[-1])[0])]
             blocks = blocks[len(headings):]
-        loose, groups = _group(blocks, layout, section, delimited=len(chunks) > 1,
+        loose, groups = _group(blocks, layout, section, delimited=len(regions) > 1,
                                top=not found and intro_group is None)
-        if chunk.read_more is not None and not groups:
+        if region.read_more is not None and not groups:
             words = [line for block in loose for line in _words(block)]
             if not words:
-                raise Where(name, chunk.read_more.number).error(
+                raise Where(name, region.read_more.number).error(
                     "a Read more line with no article above it (an article starts with its title)")
             groups = [_Group(words[0], web=True)]
             _add(groups[0], words[1:])
@@ -646,7 +648,7 @@ def parse_text(data: bytes, name: str) -> Reading:
             else:
                 warnings.append(f"line {loose[0][0].number}: {shorten(loose[0][0].text, 40)!r}"
                                 " is not part of any article; not read")
-        closed = chunk.read_more is not None
+        closed = region.read_more is not None
         later = words_after[number]
         # An issue's title and greeting look like an article; they never end in Read more.
         if not found and intro_group is None and groups and (
@@ -655,9 +657,9 @@ def parse_text(data: bytes, name: str) -> Reading:
             intro_group = groups.pop(0)
         kept = [group for group in groups if not group.furniture]
         for group in groups:
-            closer = chunk.read_more if kept and group is kept[-1] else None
+            closer = region.read_more if kept and group is kept[-1] else None
             if closer is not None:
-                group.url = group.url or chunk.url
+                group.url = group.url or region.url
             found.append((group, closer))
     if not read_more and not any(line.kind is Kind.RULE for line in lines) and layout is _Layout.WEB:
         warnings.insert(0, "no Read-more lines, rules or numbered items: took each title line"
