@@ -146,9 +146,12 @@ def test_the_cycle_finder_names_a_cycle() -> None:
 
 def test_the_graph_sees_function_level_and_relative_imports() -> None:
     graph = import_graph()
-    # config.py imports fsutil at module level; the CLI's commands import the pipeline lazily.
+    # config.py imports fsutil at module level; the CLI's commands import the pipeline lazily;
+    # assembly imports its sibling relatively; importing a submodule runs its package too.
     assert "audiodigest.fsutil" in graph["audiodigest.config"]
     assert "audiodigest.pipeline" in graph["audiodigest.cli"]
+    assert "audiodigest.audio.master" in graph["audiodigest.audio.assemble"]
+    assert {"audiodigest.script", "audiodigest.script.episode_meta"} <= graph["audiodigest.publish.index"]
 
 
 def test_no_module_is_over_the_length_limit() -> None:
