@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from audiodigest.categories import parse_category
 from audiodigest.errors import ConfigError
 from audiodigest.fsutil import read_regular
 from audiodigest.urls import check_setting_url
@@ -273,12 +274,9 @@ class ShowConfig(_Model):
     @field_validator("category")
     @classmethod
     def _category(cls, value: str) -> str:
-        from audiodigest.errors import ConfigError as _ConfigError
-        from audiodigest.publish.feed import parse_category
-
         try:
             parent, child = parse_category(value)
-        except _ConfigError as exc:
+        except ConfigError as exc:
             raise ValueError(exc.message.removeprefix("bad value for 'category': ")) from None
         return f"{parent} > {child}" if child else parent
 
