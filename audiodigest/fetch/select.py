@@ -21,6 +21,7 @@ from audiodigest.sources.ids import normalise_url
 # Titles this alike are one story told twice ("Apple buys X" / "Apple buys X, sources say").
 TITLE_SIMILARITY = 0.9
 _PUNCTUATION = re.compile(r"[^\w\s]")
+_NUMBERS = re.compile(r"\d+")
 
 
 def _aware(when: datetime) -> datetime:
@@ -68,10 +69,18 @@ def title_key(title: str) -> str:
 
 
 def similar_titles(a: str, b: str) -> bool:
-    """True when two title keys (:func:`title_key`) are near enough to be one story."""
+    """True when two title keys (:func:`title_key`) are near enough to be one story: alike
+    letter for letter, and with the same numbers ("Rust 1.90 released" and "Rust 1.91
+    released" are two stories, however alike they look).
+
+    >>> similar_titles(title_key("Apple buys Acme"), title_key("Apple buys Acme!"))
+    True
+    >>> similar_titles(title_key("Rust 1.90 released"), title_key("Rust 1.91 released"))
+    False
+    """
     if a == b:
         return True
-    if not a or not b:
+    if not a or not b or _NUMBERS.findall(a) != _NUMBERS.findall(b):
         return False
     matcher = SequenceMatcher(None, a, b, autojunk=False)
     # The cheap upper bounds first: most pairs of titles are far apart.
@@ -86,7 +95,7 @@ class Merged:
 
     articles: tuple[Article, ...]
     earlier: frozenset[str]  # ids of articles some earlier episode already had
-    duplicates: frozenset[str]  # ids of second copies of a story
+    duplicates: int  # second copies of a story, left out
 
 
 def merge(per_source: Sequence[Sequence[Article]], earlier: Collection[str]) -> Merged:
@@ -98,7 +107,7 @@ def merge(per_source: Sequence[Sequence[Article]], earlier: Collection[str]) -> 
     urls: set[str] = set()
     titles: list[str] = []
     old: set[str] = set()
-    twins: set[str] = set()
+    twins = 0
     for articles in per_source:
         for article in articles:
             if article.id in earlier:
@@ -108,14 +117,14 @@ def merge(per_source: Sequence[Sequence[Article]], earlier: Collection[str]) -> 
             key = title_key(article.title)
             if article.id in ids or (url and url in urls) or any(
                     similar_titles(key, other) for other in titles):
-                twins.add(article.id)
+                twins += 1
                 continue
             kept.append(article)
             ids.add(article.id)
             if url:
                 urls.add(url)
             titles.append(key)
-    return Merged(tuple(_newest_first(kept)), frozenset(old), frozenset(twins - ids))
+    return Merged(tuple(_newest_first(kept)), frozenset(old), twins)
 
 
 def trim(article: Article, max_words: int, split: Callable[[str], list[str]],
