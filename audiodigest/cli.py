@@ -78,7 +78,7 @@ def _warn(args: argparse.Namespace, message: str) -> None:
 def _fetch_first(args: argparse.Namespace) -> bool:
     """build on a show with [[sources]] and no digest for today fetches first; False when
     the sources brought nothing new (then nothing is built)."""
-    if args.no_fetch or args.digest or args.dry_run:
+    if args.no_fetch or args.digest:
         return True
     from audiodigest import config as config_mod
     from audiodigest.fetch.run import digest_for, fetch_show, report_lines, today
@@ -86,6 +86,10 @@ def _fetch_first(args: argparse.Namespace) -> bool:
     config = config_mod.load(Path(args.show_dir))
     if not config.sources or digest_for(config, today(config)):
         return True
+    if args.dry_run:
+        _out("Dry run: there is no digest for today, so a build would fetch the show's "
+             "[[sources]] first and build what they bring (nothing fetched, nothing written)")
+        return False
     result = fetch_show(Path(args.show_dir), notify=lambda m: _say(args, m))
     for report in result.reports:
         (_say if report.error is None else _warn)(args, report.line())
@@ -97,12 +101,26 @@ def _fetch_first(args: argparse.Namespace) -> bool:
     return True
 
 
+def _digest_file(value: str | None, option: str) -> Path | None:
+    """A digest option's file; a URL is refused by name (a Path would mangle it)."""
+    if value is None:
+        return None
+    import re
+
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", value) and not Path(value).exists():
+        from audiodigest.errors import UserError
+
+        raise UserError(f"{option} takes a file, not a URL ({value}); to use a feed or page, "
+                        "add it to show.toml as a [[sources]] url and run 'audiodigest fetch'")
+    return Path(value)
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from audiodigest.pipeline import BuildOptions, build
 
     if not _fetch_first(args):
         return 0
-    options = BuildOptions(digest=Path(args.digest) if args.digest else None, force=args.force,
+    options = BuildOptions(digest=_digest_file(args.digest, "--digest"), force=args.force,
                            dry_run=args.dry_run, progress=not args.quiet)
     result = build(Path(args.show_dir), options, notify=lambda m: _say(args, m))
     if args.dry_run:
@@ -135,7 +153,7 @@ def cmd_script(args: argparse.Namespace) -> int:
     from audiodigest.pipeline import BuildOptions, render_script
     from audiodigest.script.spoken import spoken_lines
 
-    options = BuildOptions(digest=Path(args.digest) if args.digest else None, force=args.force)
+    options = BuildOptions(digest=_digest_file(args.digest, "--digest"), force=args.force)
     outcome, chapters = render_script(Path(args.show_dir), options, notify=lambda m: _say(args, m))
     if args.spoken:
         for line in spoken_lines(chapters):
@@ -155,7 +173,7 @@ def cmd_read(args: argparse.Namespace) -> int:
 
     from audiodigest.sources import read
 
-    digest = read(Path(args.file), args.format)
+    digest = read(_digest_file(args.file, "FILE") or Path(args.file), args.format)
     if args.json:
         for warning in digest.warnings:
             _say(args, f"warning: {warning}")

@@ -169,6 +169,25 @@ def test_redirects_are_followed_to_the_feed(tmp_path: Path) -> None:
     assert "Tidal turbines" in digest(show).read_text()
 
 
+def test_more_redirects_than_the_limit_are_refused(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    room = Newsroom()
+
+    def hop(n: int):  # type: ignore[no-untyped-def]
+        async def handler(request: web.Request) -> web.StreamResponse:
+            raise web.HTTPFound(f"/r{n + 1}")
+        return handler
+
+    for n in range(10):
+        room.routes[f"/r{n}"] = hop(n)
+    with serve(room, tmp_path) as server:
+        show = write_show(tmp_path / "show", source(f"http://127.0.0.1:{server.port}/r0",
+                                                    name="Chain"))
+        assert fetch(show) == 5
+    assert f"Chain: more than {http.MAX_REDIRECTS} redirects" in capsys.readouterr().err
+    assert len(room.seen) == http.MAX_REDIRECTS + 1
+
+
 def test_every_source_failing_is_one_error_and_nothing_is_written(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     room = Newsroom()

@@ -302,3 +302,15 @@ def test_fit_leaves_out_the_oldest_only_when_first_sentences_do_not_fit() -> Non
     assert [a.summary for a in trimmed] == ["One two three."] * 4
     assert len(fit(items, None, Budget(seconds, 7), split_sentences, words)) == 2
     assert len(fit(items, 3, Budget(seconds, None), split_sentences, words)) == 3
+
+
+@pytest.mark.parametrize("verb", [["build", "SHOW", "--digest"], ["script", "SHOW", "--digest"],
+                                  ["read"]])
+def test_a_url_given_as_a_digest_file_says_where_urls_go(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], verb: list[str]) -> None:
+    show = write_show(tmp_path / "show", "")
+    args = [str(show) if part == "SHOW" else part for part in verb]
+    assert cli.main([*args, "https://example.com/feed.xml"]) == 2
+    err = capsys.readouterr().err
+    assert "takes a file, not a URL (https://example.com/feed.xml)" in err
+    assert "[[sources]]" in err

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 Notify = Callable[[str], None]
 MAX_EARLIER_DIGESTS = 60  # earlier digests read for their article ids, newest first
+_DATED = re.compile(r"\d{4}-\d{2}-\d{2}(?:$|[^0-9])")
 INTRO_SECONDS = 20.0  # the intro and outro around the articles, roughly
 
 
@@ -195,7 +197,7 @@ def _earlier_ids(config: ShowConfig, state: FetchState, day: date) -> set[str]:
     if not folder.is_dir():
         return ids
     earlier = sorted((p for p in folder.iterdir() if not p.name.startswith(".")
-                      and p.suffix.lower() in EXTENSIONS
+                      and p.suffix.lower() in EXTENSIONS and _DATED.match(p.name)
                       and digest_stem(p)[:10] < day.isoformat() and p.is_file()), reverse=True)
     for path in earlier[:MAX_EARLIER_DIGESTS]:
         try:
