@@ -4,10 +4,13 @@ newest first, sized to the show's budget; and the settings and files around it."
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from audiodigest import cli
 from audiodigest.config import Source
@@ -314,3 +317,57 @@ def test_a_url_given_as_a_digest_file_says_where_urls_go(
     err = capsys.readouterr().err
     assert "takes a file, not a URL (https://example.com/feed.xml)" in err
     assert "[[sources]]" in err
+
+
+# --- the written digest reads back as what fetch reports ---------------------------------------
+
+
+def test_a_byline_paragraph_is_left_out_of_the_file_and_an_unreadable_title_is_named() -> None:
+    from audiodigest.fetch.digest_text import render_digest
+    from audiodigest.sources import parse
+
+    kept = Article(article_id("https://x.example/1", "Visual AI in testing"),
+                   "Visual AI in testing", "A report on 288 engineers.\n\nBy Matthew Coughlan",
+                   "https://x.example/1", "InfoQ")
+    byline_title = Article(article_id(None, "Via Satellite, a Census of Whales"),
+                           "Via Satellite, a Census of Whales",
+                           "Researchers counted 1,200 whales in one bay.", None, "Lab Notes")
+    rendered = render_digest([kept, byline_title], "2026-12-01.txt")
+    assert [a.summary for a in rendered.articles] == ["A report on 288 engineers."]
+    assert [why for _, why in rendered.left_out] == [
+        "'Via Satellite, a Census of Whales' would not read back from a plain-text digest as "
+        "written; left out"]
+    back = parse(rendered.text.encode(), "2026-12-01.txt", "text")
+    assert back.articles == rendered.articles
+
+
+_PIECES = [*"abcXYZ 019.:—-*#>()[]→»/…", "Read more", "Source:", "By ", "via ",
+           "http://x.example/a", "1. ", "Sponsored", "Unsubscribe", "Cells ", "Tidal power "]
+_LINE = st.lists(st.sampled_from(_PIECES), min_size=1, max_size=12).map("".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_LINE, st.lists(_LINE, min_size=1, max_size=3),
+                          st.one_of(st.none(), st.sampled_from(["https://a.example/1",
+                                                                "https://b.example/2?x=1"])),
+                          st.one_of(st.none(), _LINE)), min_size=1, max_size=4))
+def test_whatever_the_articles_the_digest_reads_back_as_reported(
+        entries: list[tuple[str, list[str], str | None, str | None]]) -> None:
+    from audiodigest.errors import SourceError
+    from audiodigest.fetch.digest_text import render_digest
+    from audiodigest.sources import parse
+
+    articles = []
+    for title, paragraphs, url, source_name in entries:
+        raw = "\n".join([title, *paragraphs])
+        try:
+            read_back = parse((raw + "\nRead more →\n").encode(), "in.txt", "text").articles
+        except SourceError:
+            continue  # only articles a reader could have produced
+        articles.extend(replace(a, url=url, source=a.source or source_name) for a in read_back)
+    rendered = render_digest(articles, "2026-12-01.txt")
+    assert len(rendered.articles) + len(rendered.left_out) <= len(articles)
+    if rendered.articles:
+        back = parse(rendered.text.encode(), "2026-12-01.txt", "text").articles
+        assert [(a.title, a.summary, a.url, a.source) for a in back] == [
+            (a.title, a.summary, a.url, a.source) for a in rendered.articles]

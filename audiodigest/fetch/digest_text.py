@@ -5,7 +5,8 @@ where every entry came from. Each article is its title on a line of its own, its
 paragraphs, then ``Source:``, ``Published:`` and ``Read more → URL`` lines: the layout the
 plain-text reader (:mod:`audiodigest.sources.text`) reads most surely, a Read-more line ending
 each article. Plain text has no escapes, so :func:`render_digest` reads its own output back
-with that reader: an article that would not come back as written (a title the reader takes
+with that reader: a summary paragraph the reader drops as furniture (a feed's "By Jane Doe")
+is left out of the file, an article that would not come back at all (a title the reader takes
 for a byline, say) is left out with a warning naming it, and the file it returns reads back
 as exactly the articles it reports.
 """
@@ -13,7 +14,7 @@ as exactly the articles it reports.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from audiodigest.errors import SourceError
 from audiodigest.models import Article, Digest
@@ -60,6 +61,31 @@ def _read(text: str, name: str) -> Digest | None:
         return None
 
 
+def _alone(article: Article, layout: Callable[[Article], str], name: str) -> Article | None:
+    back = _read(layout(article) + "\n", name)
+    return back.articles[0] if back is not None and len(back.articles) == 1 else None
+
+
+def _fitted(article: Article, layout: Callable[[Article], str], name: str) -> Article | None:
+    """``article`` as ``layout`` writes it and the reader reads it back exactly; or with the
+    summary paragraphs the reader drops as furniture left out (a feed's "By Jane Doe" line);
+    or None when it does not come back."""
+    back = _alone(article, layout, name)
+    if back is None:
+        return None
+    if _same(article, back):
+        return article
+    kept = back.paragraphs
+    it = iter(article.paragraphs)
+    if not kept or not all(p in it for p in kept) or (
+            back.title, back.url, back.source, back.published) != (
+            article.title, article.url, article.source, article.published):
+        return None
+    lighter = replace(article, summary=back.summary)
+    again = _alone(lighter, layout, name)
+    return lighter if again is not None and _same(lighter, again) else None
+
+
 @dataclass(frozen=True)
 class Rendered:
     """A digest's text, the articles it reads back as, and the articles left out (why)."""
@@ -79,10 +105,9 @@ def render_digest(articles: Sequence[Article], name: str) -> Rendered:
     left_out: list[tuple[Article, str]] = []
     for article in articles:
         for layout in _LAYOUTS:
-            entry = layout(article)
-            back = _read(entry + "\n", name)
-            if back is not None and len(back.articles) == 1 and _same(article, back.articles[0]):
-                entries.append((article, entry))
+            fitted = _fitted(article, layout, name)
+            if fitted is not None:
+                entries.append((fitted, layout(fitted)))
                 break
         else:
             left_out.append((article, f"'{shorten(article.title)}' would not read back from a "

@@ -19,6 +19,8 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+import aiohttp
+
 from audiodigest.config import ShowConfig, Source
 from audiodigest.errors import ConfigError, FetchFailed, SourceError
 from audiodigest.fetch import http
@@ -139,20 +141,19 @@ def _read_path(config: ShowConfig, source: Source) -> _Got:
         return _Got(error=exc.one_line())
 
 
-async def _download(client: object, source: Source, state: FetchState,
+async def _download(client: aiohttp.ClientSession, source: Source, state: FetchState,
                     allow_private: bool) -> _Got:
     assert source.url is not None
     held = state.body(source.url)
     known = held[0].validators if held else None
     try:
-        response = await http.get(client, source.url, known,  # type: ignore[arg-type]
-                                  allow_private=allow_private)
+        response = await http.get(client, source.url, known, allow_private=allow_private)
     except http.FetchError as exc:
         return _Got(error=exc.message)
     if response.not_modified:
         if held is None:  # a 304 for a copy we no longer hold cannot be: ask again in full
             try:
-                response = await http.get(client, source.url, None,  # type: ignore[arg-type]
+                response = await http.get(client, source.url, None,
                                           allow_private=allow_private)
             except http.FetchError as exc:
                 return _Got(error=exc.message)
