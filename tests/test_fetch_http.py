@@ -14,6 +14,7 @@ from aiohttp import web
 
 from audiodigest import __version__, cli
 from audiodigest.fetch import http
+from audiodigest.sources import read
 from tests.fetch_support import DATA, Newsroom, feed_handler, rss, serve, source, write_show
 
 DAY = "2026-12-01"
@@ -319,14 +320,42 @@ def test_a_redirect_to_a_private_address_is_refused(tmp_path: Path) -> None:
         http._check_url("file:///etc/passwd", allow_private=True)
 
 
-def test_a_page_of_article_cards_reads_as_the_saved_page_does(tmp_path: Path) -> None:
-    page = (DATA / "html_article_cards.html").read_bytes()
+def test_a_page_of_article_cards_reads_as_the_saved_page_does(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    page = DATA / "html_article_cards.html"
     room = Newsroom()
-    room.routes["/news"], _ = feed_handler(page, content_type="text/html")
+    room.routes["/news"], _ = feed_handler(page.read_bytes(), content_type="text/html")
     with serve(room, tmp_path) as server:
-        show = write_show(tmp_path / "show", source(f"http://127.0.0.1:{server.port}/news"))
+        show = write_show(tmp_path / "show",
+                          source(f"http://127.0.0.1:{server.port}/news", name="Cards"))
         assert fetch(show) == 0
-    assert cli.main(["read", str(DATA / "html_article_cards.html"), "--json"]) == 0
+    saved = read(page).articles
+    got = read(digest(show)).articles
+    assert [(a.title, a.url) for a in got] == [(a.title, a.url) for a in saved]
+    assert len(saved) >= 2
+    assert f"Cards: {len(saved)} seen, {len(saved)} new, {len(saved)} used" in \
+        capsys.readouterr().err
+
+
+def test_a_refused_connection_is_retried_then_fails_the_source(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with serve(Newsroom(), tmp_path) as server:
+        port = server.port  # closed once the server stops: connections are refused
+    show = write_show(tmp_path / "show", source(f"http://127.0.0.1:{port}/feed", name="Down"))
+    started = time.monotonic()
+    assert fetch(show) == 5
+    assert time.monotonic() - started >= http.BACKOFF * 3 * 0.9  # two waits: 0.5 s and 1 s
+    assert "Down: cannot connect" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("day", ["2026-13-01", "tomorrow", "2026-1-1"])
+def test_a_bad_date_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                     day: str) -> None:
+    show = write_show(tmp_path / "show", source("https://example.com/feed"))
+    with pytest.raises(SystemExit) as caught:
+        fetch(show, day)
+    assert caught.value.code == 2
+    assert f"--date: {day!r} is not a date (YYYY-MM-DD)" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("name", ["feed_rss.xml", "feed_atom.atom", "jsonfeed_v11.json",
