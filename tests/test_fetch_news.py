@@ -371,3 +371,13 @@ def test_whatever_the_articles_the_digest_reads_back_as_reported(
         back = parse(rendered.text.encode(), "2026-12-01.txt", "text").articles
         assert [(a.title, a.summary, a.url, a.source) for a in back] == [
             (a.title, a.summary, a.url, a.source) for a in rendered.articles]
+
+
+@pytest.mark.parametrize("module", ["audiodigest.fetch.http", "audiodigest.fetch.select",
+                                    "audiodigest.config"])
+def test_doctests(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.failed == 0 and result.attempted > 0

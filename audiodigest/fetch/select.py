@@ -12,13 +12,15 @@ import unicodedata
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from difflib import SequenceMatcher
+
+from rapidfuzz import fuzz, process
 
 from audiodigest.config import Source, keyword_pattern, parse_since
 from audiodigest.models import Article
 from audiodigest.sources.ids import normalise_url
 
-# Titles this alike are one story told twice ("Apple buys X" / "Apple buys X, sources say").
+# Titles this alike (rapidfuzz's normalised Indel similarity, as difflib's ratio) are one story
+# told twice ("Heat pumps outsell gas boilers" / "Heat pumps outsell gas boilers!").
 TITLE_SIMILARITY = 0.9
 _PUNCTUATION = re.compile(r"[^\w\s]")
 _NUMBERS = re.compile(r"\d+")
@@ -82,11 +84,13 @@ def similar_titles(a: str, b: str) -> bool:
         return True
     if not a or not b or _NUMBERS.findall(a) != _NUMBERS.findall(b):
         return False
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
-    # The cheap upper bounds first: most pairs of titles are far apart.
-    return (matcher.real_quick_ratio() >= TITLE_SIMILARITY
-            and matcher.quick_ratio() >= TITLE_SIMILARITY
-            and matcher.ratio() >= TITLE_SIMILARITY)
+    return fuzz.ratio(a, b, score_cutoff=TITLE_SIMILARITY * 100) > 0
+
+
+def _similar_to_any(key: str, others: list[str]) -> bool:
+    # One call over all candidates: rapidfuzz stops early on each below the cutoff.
+    return bool(others) and process.extractOne(
+        key, others, scorer=fuzz.ratio, score_cutoff=TITLE_SIMILARITY * 100) is not None
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,8 @@ def merge(per_source: Sequence[Sequence[Article]], earlier: Collection[str]) -> 
     kept: list[Article] = []
     ids: set[str] = set()
     urls: set[str] = set()
-    titles: list[str] = []
+    # Kept title keys by their numbers: only titles with the same numbers can be one story.
+    titles: dict[tuple[str, ...], list[str]] = {}
     old: set[str] = set()
     twins = 0
     for articles in per_source:
@@ -115,15 +120,15 @@ def merge(per_source: Sequence[Sequence[Article]], earlier: Collection[str]) -> 
                 continue
             url = normalise_url(article.url) if article.url else None
             key = title_key(article.title)
-            if article.id in ids or (url and url in urls) or any(
-                    similar_titles(key, other) for other in titles):
+            alike = titles.setdefault(tuple(_NUMBERS.findall(key)), [])
+            if article.id in ids or (url and url in urls) or _similar_to_any(key, alike):
                 twins += 1
                 continue
             kept.append(article)
             ids.add(article.id)
             if url:
                 urls.add(url)
-            titles.append(key)
+            alike.append(key)
     return Merged(tuple(_newest_first(kept)), frozenset(old), twins)
 
 
