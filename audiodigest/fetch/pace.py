@@ -1,17 +1,23 @@
-"""How fast the show's voice speaks, measured on its own output, for sizing a digest.
+"""How long an episode of the show will be, for sizing a digest: the voice's pace, measured
+on the show's own output, and the episode's script.
 
-The words of each sentence of the show's newest scripts, against the length of that sentence's
-segment in the speech cache: words per minute of the voice as this show sets it up (engine,
-voice, rate). A show with nothing cached yet gets :data:`DEFAULT_WPM`.
+:func:`measure`: the words of each sentence of the show's newest scripts, against the length
+of that sentence's segment in the speech cache, give the words per minute of the voice as this
+show sets it up (engine, voice, rate); a show with nothing cached yet gets :data:`DEFAULT_WPM`.
+:func:`episode_seconds`: the script the articles would get (the show's own templates: intro,
+transitions, outro), its sentences at that pace plus the show's pauses and gaps.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from audiodigest.config import ShowConfig
 from audiodigest.errors import AudioDigestError
+from audiodigest.models import Article, Pause, Sentence
 
 log = logging.getLogger(__name__)
 
@@ -80,3 +86,35 @@ def measure(config: ShowConfig) -> Pace:
     if total_words < MIN_WORDS or total_seconds <= 0:
         return Pace(DEFAULT_WPM, False)
     return Pace(total_words / total_seconds * 60, True, total_words, total_seconds)
+
+
+def episode_seconds(config: ShowConfig, pace: Pace, day: date) -> Callable[[Sequence[Article]], float]:
+    """A function giving the estimated length, in seconds, of the episode ``articles`` make:
+    their script rendered with the show's templates, each sentence at ``pace`` plus the
+    show's sentence, paragraph and chapter gaps and the script's pauses."""
+    from audiodigest.pipeline import ShowPaths
+    from audiodigest.script.lexicon import load_lexicon
+    from audiodigest.script.render import render_script
+    from audiodigest.script.spoken import plan_spoken
+
+    lexicon = load_lexicon(ShowPaths(config).lexicon_file())
+    gaps = config.audio
+
+    def seconds(articles: Sequence[Article]) -> float:
+        if not articles:
+            return 0.0
+        script = render_script(articles, config, episode_date=day, number=None)
+        total = 0.0
+        for chapter in plan_spoken(script, lexicon):
+            total += gaps.chapter_gap
+            paragraphs = set()
+            for item in chapter.items:
+                if isinstance(item, Pause):
+                    total += item.seconds
+                elif isinstance(item, Sentence):
+                    total += words(item.text) / pace.wpm * 60 + gaps.sentence_gap
+                    paragraphs.add(item.paragraph)
+            total += len(paragraphs) * gaps.paragraph_gap
+        return total
+
+    return seconds

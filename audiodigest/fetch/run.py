@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 Notify = Callable[[str], None]
 MAX_EARLIER_DIGESTS = 60  # earlier digests read for their article ids, newest first
 _DATED = re.compile(r"\d{4}-\d{2}-\d{2}(?:$|[^0-9])")
-INTRO_SECONDS = 20.0  # the intro and outro around the articles, roughly
 
 
 @dataclass
@@ -64,7 +63,7 @@ class FetchResult:
     reports: list[SourceReport]
     path: Path | None = None  # the digest written, or None (nothing new)
     articles: tuple[Article, ...] = ()
-    minutes: float = 0.0  # the digest's estimated length
+    minutes: float = 0.0  # the estimated length of the episode it makes
     pace: Pace | None = None
     unchanged: bool = False  # the digest was already exactly this
     warnings: list[str] = field(default_factory=list)
@@ -215,20 +214,6 @@ def _reference_time(config: ShowConfig, day: date) -> datetime:
     return min(datetime.now(zone), end)
 
 
-def _seconds_for(config: ShowConfig, pace: Pace) -> Callable[[Article], float]:
-    from audiodigest.script.normalize import split_sentences
-
-    gap = config.audio
-
-    def seconds(article: Article) -> float:
-        sentences = sum(len(split_sentences(p)) for p in article.paragraphs) + 1
-        spoken = words(article.title) + words(article.summary)
-        return (spoken / pace.wpm * 60 + sentences * gap.sentence_gap
-                + len(article.paragraphs) * gap.paragraph_gap + gap.chapter_gap)
-
-    return seconds
-
-
 def fetch(config: ShowConfig, day: date | None = None, notify: Notify = log.info) -> FetchResult:
     """Fetch the show's sources and write the digest for ``day`` (default: the show's today).
 
@@ -236,7 +221,7 @@ def fetch(config: ShowConfig, day: date | None = None, notify: Notify = log.info
     failed, :class:`ConfigError` when the show has no sources, and a :class:`SourceError` when
     the day's digest exists and is not one this command wrote (or was edited since).
     """
-    from audiodigest.fetch.pace import measure
+    from audiodigest.fetch.pace import episode_seconds, measure
     from audiodigest.pipeline import STATE_DIR
     from audiodigest.script.normalize import split_sentences
 
@@ -267,11 +252,8 @@ def fetch(config: ShowConfig, day: date | None = None, notify: Notify = log.info
         reports[origin[id(article)]].new += 1
     pace = measure(config)
     result.pace = pace
-    seconds = _seconds_for(config, pace)
-    target_seconds = config.fetch.target_minutes * 60 - INTRO_SECONDS \
-        if config.fetch.target_minutes else None
-    if target_seconds is not None:
-        target_seconds = max(target_seconds, 0.0)
+    seconds = episode_seconds(config, pace, day)
+    target_seconds = config.fetch.target_minutes * 60 if config.fetch.target_minutes else None
     by_id = {article.id: origin[id(article)] for article in merged.articles}
     chosen = fit(merged.articles, config.fetch.max_articles, Budget(seconds, target_seconds),
                  split_sentences, words)
@@ -286,7 +268,7 @@ def fetch(config: ShowConfig, day: date | None = None, notify: Notify = log.info
         return result
     data = rendered.text.encode("utf-8")
     result.articles = rendered.articles
-    result.minutes = (sum(seconds(a) for a in rendered.articles) + INTRO_SECONDS) / 60
+    result.minutes = seconds(rendered.articles) / 60
     result.path = target
     result.unchanged = target.is_file() and target.read_bytes() == data
     if not result.unchanged:

@@ -158,10 +158,11 @@ def trim(article: Article, max_words: int, split: Callable[[str], list[str]],
 
 @dataclass(frozen=True)
 class Budget:
-    """How long an article takes to read: ``seconds(article)``; the target in seconds."""
+    """``seconds(articles)``: how long the episode those articles make would last; ``target``
+    the seconds it may last (None: no time budget)."""
 
-    seconds: Callable[[Article], float]
-    target: float | None  # None: no time budget
+    seconds: Callable[[Sequence[Article]], float]
+    target: float | None
 
 
 def fit(articles: Sequence[Article], max_articles: int | None, budget: Budget,
@@ -174,25 +175,20 @@ def fit(articles: Sequence[Article], max_articles: int | None, budget: Budget,
     (oldest) articles left out.
     """
     chosen = list(articles[:max_articles] if max_articles is not None else articles)
-    if budget.target is None or not chosen:
+    if budget.target is None or not chosen or budget.seconds(chosen) <= budget.target:
         return chosen
-
-    def total(items: Sequence[Article]) -> float:
-        return sum(budget.seconds(item) for item in items)
 
     def cut(limit: int) -> list[Article]:
         return [trim(item, limit, split, count) for item in chosen]
 
-    if total(chosen) <= budget.target:
-        return chosen
-    while chosen and total(cut(0)) > budget.target:
+    while chosen and budget.seconds(cut(0)) > budget.target:
         chosen.pop()  # even first sentences only do not fit: fewer articles
     if not chosen:
         return []
     low, high = 0, max(count(item.summary) for item in chosen)
     while low < high:  # the largest word limit that fits
         middle = (low + high + 1) // 2
-        if total(cut(middle)) <= budget.target:
+        if budget.seconds(cut(middle)) <= budget.target:
             low = middle
         else:
             high = middle - 1
