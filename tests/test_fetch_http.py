@@ -7,6 +7,7 @@ import asyncio
 import gzip
 import json
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -271,14 +272,17 @@ def test_a_server_slower_than_the_timeout_fails_within_the_timeouts(
     assert "Slow: no complete answer within 0.3 s (after 3 attempts)" in capsys.readouterr().err
 
 
-def test_gzip_is_asked_for_and_read(tmp_path: Path) -> None:
+@pytest.mark.parametrize("coding", ["gzip", "deflate"])
+def test_gzip_and_deflate_are_asked_for_and_read(tmp_path: Path, coding: str) -> None:
     room = Newsroom()
     body = rss(ITEMS)
+    packed = gzip.compress(body) if coding == "gzip" else zlib.compress(body)
 
     async def zipped(request: web.Request) -> web.StreamResponse:
-        assert "gzip" in request.headers.get("Accept-Encoding", "")
-        return web.Response(body=gzip.compress(body), headers={
-            "Content-Encoding": "gzip", "Content-Type": "application/rss+xml"})
+        if coding not in request.headers.get("Accept-Encoding", ""):
+            return web.Response(status=406)
+        return web.Response(body=packed, headers={
+            "Content-Encoding": coding, "Content-Type": "application/rss+xml"})
 
     room.routes["/feed"] = zipped
     with serve(room, tmp_path) as server:

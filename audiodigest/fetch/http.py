@@ -43,6 +43,10 @@ from audiodigest.urls import safe_url
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"audiodigest/{__version__} (podcast digest fetcher)"
+# What a source may be, in the order the readers prefer it.
+ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, "
+          "application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.8, "
+          "text/plain;q=0.7, */*;q=0.5")
 MAX_REDIRECTS = 5
 ATTEMPTS = 3  # one try and two retries
 BACKOFF = 0.5  # seconds before the first retry, doubled for each next one
@@ -77,7 +81,6 @@ class Response:
     body: bytes | None
     validators: Validators
     content_type: str | None = None
-    attempts: int = 1
 
     @property
     def not_modified(self) -> bool:
@@ -126,7 +129,7 @@ def session(timeout: float, allow_private: bool) -> aiohttp.ClientSession:
     connector = aiohttp.TCPConnector(
         limit_per_host=4, resolver=None if allow_private else _GuardedResolver())
     return aiohttp.ClientSession(
-        connector=connector, headers={"User-Agent": USER_AGENT},
+        connector=connector, headers={"User-Agent": USER_AGENT, "Accept": ACCEPT},
         timeout=aiohttp.ClientTimeout(total=timeout), trust_env=False,
         # Cookies from one feed must not travel to another.
         cookie_jar=aiohttp.DummyCookieJar())
@@ -243,9 +246,7 @@ async def get(client: aiohttp.ClientSession, url: str, known: Validators | None 
     for attempt in range(1, attempts + 1):
         wait = backoff * 2 ** (attempt - 1)
         try:
-            response = await _once(client, url, headers, allow_private, limit)
-            return Response(response.url, response.body, response.validators,
-                            response.content_type, attempt)
+            return await _once(client, url, headers, allow_private, limit)
         except _Retry as exc:
             reason = exc.reason
             if exc.wait is not None:
