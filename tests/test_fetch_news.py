@@ -384,3 +384,29 @@ def test_doctests(module: str) -> None:
 
     result = doctest.testmod(importlib.import_module(module))
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_the_pace_is_measured_on_the_show_s_scripts_and_cached_segments(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from audiodigest import config as config_mod
+    from audiodigest.fetch.pace import DEFAULT_WPM, measure
+    from audiodigest.models import Pcm
+    from audiodigest.pipeline import script_segment_keys
+    from audiodigest.speech.cache import SegmentCache
+    from tests.conftest import THREE_ENTRIES, make_show
+
+    show = make_show(tmp_path / "show", THREE_ENTRIES)
+    config = config_mod.load(show)
+    assert measure(config).measured is False and measure(config).wpm == DEFAULT_WPM
+    assert cli.main(["script", str(show)]) == 0
+    assert measure(config).measured is False  # a script, but nothing spoken yet
+    capsys.readouterr()
+    assert cli.main(["script", str(show), "--spoken"]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
+    cache = SegmentCache(config.path(config.cache))
+    for key in script_segment_keys(config):  # every segment lasts two seconds
+        cache.put(key, Pcm(b"\x01\x00" * 44100, 22050))
+    pace = measure(config)
+    words = sum(len(line.split()) for line in lines)
+    assert pace.measured and pace.words >= 50
+    assert pace.wpm == pytest.approx(words / (2.0 * len(lines)) * 60, rel=0.1)

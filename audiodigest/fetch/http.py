@@ -53,7 +53,6 @@ BACKOFF = 0.5  # seconds before the first retry, doubled for each next one
 MAX_RETRY_AFTER = 60.0  # a server asking for a longer wait is not waited for
 MAX_BYTES = MAX_DIGEST_BYTES  # a URL is read like a file: the same limit as a digest file
 _MB = 1024 * 1024
-_RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 _REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})
 
 
@@ -212,7 +211,7 @@ async def _once(client: aiohttp.ClientSession, url: str, headers: dict[str, str]
                 continue
             if status == 304:
                 return Response(url, None, _validators(response, headers))
-            if status in _RETRY_STATUS:
+            if status == 429 or 500 <= status <= 599:
                 raise _Retry(f"HTTP {status} {response.reason or ''}".strip(),
                              retry_after(response.headers.get("Retry-After")))
             if status != 200:

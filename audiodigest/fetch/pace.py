@@ -50,8 +50,14 @@ def words(text: str) -> int:
 
 def measure(config: ShowConfig) -> Pace:
     """The show's pace from its scripts and segment cache (never fails: the default then)."""
-    from audiodigest.pipeline import ShowPaths, read_script_text, sentences, speech_jobs
+    from audiodigest.pipeline import ShowPaths
     from audiodigest.script.format import parse_script
+    from audiodigest.script.store import read_script_text
+
+    try:  # where the planning helpers live once the pipeline is split into stages
+        from audiodigest.plan import sentences, speech_jobs
+    except ImportError:
+        from audiodigest.pipeline import sentences, speech_jobs  # type: ignore[no-redef]
     from audiodigest.script.lexicon import load_lexicon
     from audiodigest.script.spoken import plan_spoken
     from audiodigest.speech.cache import SegmentCache
