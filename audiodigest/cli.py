@@ -253,7 +253,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from audiodigest import config as config_mod
-    from audiodigest.pipeline import ShowPaths
+    from audiodigest.paths import ShowPaths
     from audiodigest.publish.server import serve
 
     config = config_mod.load(Path(args.show_dir))
@@ -280,7 +280,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_publish(args: argparse.Namespace) -> int:
     from audiodigest import config as config_mod
     from audiodigest.lock import ShowLock
-    from audiodigest.pipeline import ShowPaths
+    from audiodigest.paths import ShowPaths
     from audiodigest.publish.deploy import publish_to
     from audiodigest.publish.remote import local_path, open_target, publish_remote
 
@@ -334,14 +334,14 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 def cmd_cache(args: argparse.Namespace) -> int:
     from audiodigest import config as config_mod
-    from audiodigest.pipeline import ShowPaths
+    from audiodigest.paths import ShowPaths
     from audiodigest.speech.cache import SegmentCache
 
     config = config_mod.load(Path(args.show_dir))
     cache = SegmentCache(ShowPaths(config).cache)
     if args.prune:
         max_bytes = int(args.max_size * 1024 * 1024) if args.max_size is not None else None
-        from audiodigest.pipeline import script_segment_keys
+        from audiodigest.plan import script_segment_keys
 
         # Never trim what the show's current scripts need.
         result = cache.prune(keep=script_segment_keys(config), older_than_days=args.older_than,

@@ -36,16 +36,10 @@ from audiodigest.errors import AudioDigestError
 from audiodigest.killpoint import kill_point
 from audiodigest.lock import ShowLock
 from audiodigest.models import EncodedEpisode, Loudness, SpokenChapter
-from audiodigest.paths import STATE_DIR, ShowPaths
-from audiodigest.plan import (
-    AUDIO_FORMAT_VERSION,
-    EpisodePlan,
-    plan_episode,
-    script_segment_keys,
-    summary_for,
-)
-from audiodigest.schedule import publication_time, released
-from audiodigest.script.stage import ScriptStage, episode_date_for, episode_id_for, script_stage
+from audiodigest.paths import ShowPaths
+from audiodigest.plan import EpisodePlan, plan_episode
+from audiodigest.schedule import released
+from audiodigest.script.stage import ScriptStage, script_stage
 
 if TYPE_CHECKING:
     from audiodigest.script.store import ScriptOutcome
@@ -54,12 +48,9 @@ log = logging.getLogger(__name__)
 
 Notify = Callable[[str], None]
 
-# Re-exported: the command line, the tests and other tools import these from here.
 __all__ = [
-    "AUDIO_FORMAT_VERSION", "STATE_DIR", "BuildOptions", "BuildResult", "EpisodePlan",
-    "EpisodeStatus", "ScriptStage", "ShowPaths", "build", "dumps_result", "episode_date_for",
-    "episode_id_for", "plan_episode", "publication_time", "release_due", "released",
-    "remove_episode", "render_script", "script_segment_keys", "status", "summary_for",
+    "BuildOptions", "BuildResult", "EpisodeStatus", "build", "dumps_result", "release_due",
+    "remove_episode", "render_script", "status",
 ]
 
 

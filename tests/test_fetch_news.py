@@ -391,7 +391,7 @@ def test_the_pace_is_measured_on_the_show_s_scripts_and_cached_segments(
     from audiodigest import config as config_mod
     from audiodigest.fetch.pace import DEFAULT_WPM, measure
     from audiodigest.models import Pcm
-    from audiodigest.pipeline import script_segment_keys
+    from audiodigest.plan import script_segment_keys
     from audiodigest.speech.cache import SegmentCache
     from tests.conftest import THREE_ENTRIES, make_show
 

@@ -15,7 +15,8 @@ from audiodigest.audio.gate import check_episode, check_speech, speaking_pace
 from audiodigest.config import AudioSettings
 from audiodigest.errors import QualityError
 from audiodigest.models import ChapterMark, Cue, EncodedEpisode, Loudness, Pcm, Voice
-from audiodigest.pipeline import ShowPaths, script_segment_keys
+from audiodigest.paths import ShowPaths
+from audiodigest.plan import script_segment_keys
 from audiodigest.speech.cache import SegmentCache
 from audiodigest.speech.piper import BUNDLED_VOICE, PiperEngine
 from tests.conftest import make_show, run_cli

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import feedparser
 import pytest
 
-from audiodigest.pipeline import publication_time, release_due
+from audiodigest.pipeline import release_due
+from audiodigest.schedule import publication_time
 from audiodigest.script.speakdate import spoken_date
 from tests.conftest import make_show, run_cli
 

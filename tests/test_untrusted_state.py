@@ -19,9 +19,9 @@ import pytest
 
 from audiodigest.errors import UserError
 from audiodigest.fsutil import remove_inside
-from audiodigest.pipeline import episode_id_for
 from audiodigest.publish.deploy import MANIFEST, publish_to
 from audiodigest.publish.index import is_episode_id
+from audiodigest.script.stage import episode_id_for
 from tests.conftest import REPO, make_show, run_cli
 from tests.test_publish_deploy import built_site
 

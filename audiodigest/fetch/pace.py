@@ -50,16 +50,12 @@ def words(text: str) -> int:
 
 def measure(config: ShowConfig) -> Pace:
     """The show's pace from its scripts and segment cache (never fails: the default then)."""
-    from audiodigest.pipeline import ShowPaths
+    from audiodigest.paths import ShowPaths
+    from audiodigest.plan import sentences, speech_jobs
     from audiodigest.script.format import parse_script
-    from audiodigest.script.store import read_script_text
-
-    try:  # where the planning helpers live once the pipeline is split into stages
-        from audiodigest.plan import sentences, speech_jobs
-    except ImportError:
-        from audiodigest.pipeline import sentences, speech_jobs  # type: ignore[no-redef]
     from audiodigest.script.lexicon import load_lexicon
     from audiodigest.script.spoken import plan_spoken
+    from audiodigest.script.store import read_script_text
     from audiodigest.speech.cache import SegmentCache
     from audiodigest.speech.synth import job_keys
 
@@ -98,7 +94,7 @@ def episode_seconds(config: ShowConfig, pace: Pace, day: date) -> Callable[[Sequ
     """A function giving the estimated length, in seconds, of the episode ``articles`` make:
     their script rendered with the show's templates, each sentence at ``pace`` plus the
     show's sentence, paragraph and chapter gaps and the script's pauses."""
-    from audiodigest.pipeline import ShowPaths
+    from audiodigest.paths import ShowPaths
     from audiodigest.script.lexicon import load_lexicon
     from audiodigest.script.render import render_script
     from audiodigest.script.spoken import plan_spoken

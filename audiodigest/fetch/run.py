@@ -222,7 +222,7 @@ def fetch(config: ShowConfig, day: date | None = None, notify: Notify = log.info
     the day's digest exists and is not one this command wrote (or was edited since).
     """
     from audiodigest.fetch.pace import episode_seconds, measure
-    from audiodigest.pipeline import STATE_DIR
+    from audiodigest.paths import STATE_DIR
     from audiodigest.script.normalize import split_sentences
 
     if not config.sources:
@@ -300,7 +300,7 @@ def fetch_show(show_dir: Path, day: date | None = None,
     """``audiodigest fetch SHOW_DIR``: load the show, hold its build lock, :func:`fetch`."""
     from audiodigest import config as config_mod
     from audiodigest.lock import ShowLock
-    from audiodigest.pipeline import ShowPaths
+    from audiodigest.paths import ShowPaths
 
     config = config_mod.load(show_dir)
     with ShowLock(ShowPaths(config).lock):

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 INDEX_VERSION = 1
 _EPISODE_TYPES = ("full", "trailer", "bonus")
-# What ``pipeline.episode_id_for`` makes: one safe folder name, never '.' or '..'.
+# What ``script.stage.episode_id_for`` makes: one safe folder name, never '.' or '..'.
 EPISODE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
 _FILE_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 MAX_NUMBER = 10**9 - 1  # as the script's 'episode:' allows
