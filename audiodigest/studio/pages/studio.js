@@ -104,7 +104,11 @@
     const el = document.activeElement;
     if (!el || !el.classList || !el.classList.contains("text")) return;
     const word = el.value.slice(el.selectionStart, el.selectionEnd).trim();
-    if (!word || /[{}|\\]/.test(word)) return;
+    // A word or a short phrase, outside any hint: else the tools stay out of the way.
+    if (!word || word.length > 40 || word.split(/\s+/).length > 3 || /[{}|\\]/.test(word)) {
+      if (!tools.contains(document.activeElement)) tools.hidden = true;
+      return;
+    }
     selection = { el, start: el.selectionStart, end: el.selectionEnd, word };
     tools.querySelector(".word").textContent = word;
     tools.hidden = false;
