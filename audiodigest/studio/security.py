@@ -14,8 +14,8 @@
 from __future__ import annotations
 
 import hmac
-import json
 import ipaddress
+import json
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -72,9 +72,9 @@ class Guard:
             if request.method == "GET" and offered is not None and \
                     hmac.compare_digest(offered.encode(), self.token.encode()):
                 rest = [(k, v) for k, v in request.query.items() if k != "token"]
-                response = web.HTTPSeeOther(str(request.rel_url.with_query(rest)))
-                response.set_cookie(COOKIE, self.token, httponly=True, samesite="Strict")
-                raise response
+                redirect = web.HTTPSeeOther(str(request.rel_url.with_query(rest)))
+                redirect.set_cookie(COOKIE, self.token, httponly=True, samesite="Strict")
+                raise redirect
             raise _forbidden("this studio needs the token it printed when it started")
         if request.method not in ("GET", "HEAD"):
             origin = request.headers.get(hdrs.ORIGIN)
