@@ -18,10 +18,12 @@ from audiodigest.studio.security import Guard
 
 class StudioServer:
     """``make_app(show)`` on a free port of 127.0.0.1; ``guard_host`` pretends another bind
-    address (e.g. ``0.0.0.0``) for the guard, to test the token without leaving loopback."""
+    address (e.g. ``0.0.0.0``) for the guard, to test the token without leaving loopback;
+    ``warm=False`` leaves the voices unloaded until a preview needs them."""
 
-    def __init__(self, show: Path, guard_host: str = "127.0.0.1") -> None:
+    def __init__(self, show: Path, guard_host: str = "127.0.0.1", warm: bool = True) -> None:
         self.show = show
+        self.warm = warm
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(16)
@@ -43,7 +45,7 @@ class StudioServer:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
-        self.app = make_app(self.show, self.guard)
+        self.app = make_app(self.show, self.guard, warm=self.warm)
         runner = web.AppRunner(self.app)
         self.loop.run_until_complete(runner.setup())
         self.loop.run_until_complete(web.SockSite(runner, self.sock).start())

@@ -274,7 +274,7 @@ def test_only_the_studio_s_own_pages_may_drive_it(studio: StudioServer) -> None:
 
 def test_a_studio_on_another_address_needs_its_token(tmp_path: Path) -> None:
     show = make_show(tmp_path / "show")
-    with StudioServer(show, guard_host="0.0.0.0") as studio:
+    with StudioServer(show, guard_host="0.0.0.0", warm=False) as studio:
         token = studio.guard.token
         assert token
         assert studio.request("GET", "/api/episodes")[0] == 403
@@ -289,8 +289,9 @@ def test_a_studio_on_another_address_needs_its_token(tmp_path: Path) -> None:
         assert studio.request("GET", "/", headers={"Cookie": cookie})[0] == 200
 
 
-def test_the_studio_command_prints_its_address_and_stops_on_sigterm(tmp_path: Path) -> None:
-    show = make_show(tmp_path / "show")
+def test_the_studio_command_prints_its_address_and_stops_on_sigterm(
+        tmp_path: Path, shared_cache: Path) -> None:
+    show = make_show(tmp_path / "show", cache=shared_cache)
     proc = subprocess.Popen([sys.executable, "-m", "audiodigest", "studio", str(show),
                              "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, cwd=REPO, env={**os.environ, "PYTHONUNBUFFERED": "1"})

@@ -169,6 +169,38 @@ def test_an_editor_edits_hears_saves_and_meets_a_changed_file(studio: StudioServ
     assert area.get_attribute("value").startswith("Twelve voices, edited in a text editor.")
 
 
+def test_speakers_pauses_and_chapters_are_edited_in_the_page(tmp_path: Path,
+                                                             shared_cache: Path, driver) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    voices = '\n[voices.HOST]\nengine = "piper"\n\n[voices.READER]\nengine = "piper"\nrate = 1.1\n'
+    show = make_show(tmp_path / "show", cache=shared_cache, extra_toml=voices)
+    render_script(show)
+    with StudioServer(show, warm=False) as studio:
+        driver.get(f"{studio.base}/episodes/2026-11-20")
+        chapters = driver.find_elements(By.CSS_SELECTOR, "#chapters > .chapter")
+        assert len(chapters) == 5
+        chapters[3].find_element(By.CSS_SELECTOR, "button.move-up").click()
+        chapters[4].find_element(By.CSS_SELECTOR, "button.remove-chapter").click()
+        first = chapters[0].find_element(By.CSS_SELECTOR, ".paragraph")
+        Select(first.find_element(By.CSS_SELECTOR, "select.speaker")).select_by_value("READER")
+        seconds = chapters[0].find_element(By.CSS_SELECTOR, ".pause input.seconds")
+        seconds.clear()
+        seconds.send_keys("1.2")
+        chapters[1].find_element(By.CSS_SELECTOR, ".paragraph button.add-pause").click()
+        driver.find_element(By.ID, "save").click()
+        _wait(driver, "return document.getElementById('status').textContent === 'saved'")
+        text = (show / "scripts" / "2026-11-20.md").read_text(encoding="utf-8")
+        titles = [line for line in text.splitlines() if line.startswith("# ")]
+        assert titles == ["# Introduction", "# Chips get a cooler", "# A quiet week for DRAM",
+                          "# Open voices ship"]
+        assert "\nREADER: Hi there, and welcome to Test Show." in text
+        assert "\n[pause 1.2s]\n" in text and "[pause 0.8s]" not in text
+        chips = text.split("# Chips get a cooler")[1].split("\n# ")[0]
+        assert chips.count("[pause 1s]") == 1 and "\n\nLet's get started.\n\n[pause 1s]" in chips
+
+
 @pytest.mark.slow
 def test_a_build_from_the_studio_streams_progress_and_remakes_one_segment(
         studio: StudioServer, driver) -> None:

@@ -250,9 +250,9 @@ async def put_episode(request: web.Request) -> web.Response:
             base = studio.versions.get(wanted.strip())
             if base is not None:
                 changed = what_changed(base, current, "the version you opened", "the file now")
-            else:
+            else:  # a version this studio never served: show how the page's differs
                 changed = what_changed(current, update_script(current, script), "the file now",
-                                       "your version")
+                                       "your version") or "(the file now is what you saved)"
             studio.remember(version, current)
             raise _error(web.HTTPPreconditionFailed,
                          f"{path.name} changed since you opened it (in another tab or an "

@@ -52,8 +52,12 @@ class Guard:
         value = value.lower()
         if self.token is not None:  # reached by any name; the token is what counts
             return bool(value)
-        names = {"127.0.0.1", "localhost", "[::1]", self.host.lower()}
-        return value in {f"{n}:{self.port}" for n in names}
+        names = {"127.0.0.1", "localhost", "::1", self.host.lower()}
+        named = {f"[{n}]" if ":" in n else n for n in names}
+        allowed = {f"{n}:{self.port}" for n in named}
+        if self.port == 80:  # a browser leaves the default port out
+            allowed |= named
+        return value in allowed
 
     def _has_token(self, request: web.Request) -> bool:
         assert self.token is not None
