@@ -313,3 +313,32 @@ def test_the_studio_command_prints_its_address_and_stops_on_sigterm(
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
+
+
+@pytest.mark.parametrize("host, port, value, allowed", [
+    ("127.0.0.1", 8765, "127.0.0.1:8765", True),
+    ("127.0.0.1", 8765, "LOCALHOST:8765", True),
+    ("127.0.0.1", 8765, "[::1]:8765", True),
+    ("127.0.0.1", 8765, "127.0.0.1:8766", False),
+    ("127.0.0.1", 8765, "127.0.0.1", False),
+    ("127.0.0.1", 8765, "attacker.example:8765", False),
+    ("127.0.0.1", 8765, "", False),
+    ("::1", 8765, "[::1]:8765", True),
+    ("localhost", 80, "localhost", True),
+])
+def test_a_loopback_studio_answers_only_to_its_own_names(host: str, port: int, value: str,
+                                                         allowed: bool) -> None:
+    from audiodigest.studio.security import Guard
+
+    guard = Guard.for_address(host, port)
+    assert guard.token is None
+    assert guard.host_allowed(value) is allowed
+
+
+def test_pages_are_not_framed_sniffed_or_referred(studio: StudioServer) -> None:
+    status, headers, body = studio.request("GET", "/episodes/2026-11-21")
+    assert status == 200 and b"First chapter" in body
+    assert headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "no-referrer"
