@@ -342,3 +342,34 @@ def test_pages_are_not_framed_sniffed_or_referred(studio: StudioServer) -> None:
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
     assert headers["x-content-type-options"] == "nosniff"
     assert headers["referrer-policy"] == "no-referrer"
+
+
+def test_a_script_that_does_not_parse_is_named_with_its_line(studio: StudioServer) -> None:
+    broken = studio.show / "scripts" / "2026-11-19.md"
+    broken.write_text("---\ntitle: T\ndate: 2026-11-19\n---\n\n# C\n\nAn {open hint\n",
+                      encoding="utf-8")
+    try:
+        status, _h, body = studio.request("GET", "/api/episodes/2026-11-19")
+        assert status == 422
+        assert json.loads(body)["error"].startswith("scripts/2026-11-19.md:8:")
+        status, headers, body = studio.request("GET", "/episodes/2026-11-19")
+        assert status == 422 and headers["content-type"].startswith("text/html")
+        assert b"scripts/2026-11-19.md:8:" in body
+        status, _h, body = studio.request("GET", "/api/episodes")
+        row = next(r for r in json.loads(body) if r["id"] == "2026-11-19")
+        assert ":8:" in row["error"]
+    finally:
+        broken.unlink()
+
+
+def test_the_studio_command_names_a_bad_show_or_a_busy_port_in_one_line(
+        studio: StudioServer, tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    busy = run_cli("studio", studio.show, "--port", str(studio.port), timeout=120)
+    assert busy.code == 2, busy.err
+    assert busy.err.strip().splitlines() == [
+        f"audiodigest: error: cannot listen on 127.0.0.1:{studio.port}: Address already in use"]
+    missing = run_cli("studio", tmp_path / "nowhere", timeout=120)
+    assert missing.code == 2 and missing.err.strip().splitlines() == [
+        f"audiodigest: error: {tmp_path / 'nowhere'}: show folder not found"]

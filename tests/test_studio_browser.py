@@ -221,7 +221,11 @@ def test_a_build_from_the_studio_streams_progress_and_remakes_one_segment(
     # One sentence heard in the studio (so in the cache), one only typed: the rebuild
     # synthesizes exactly the second.
     _edit(driver, 2, "A new sentence the editor heard before building the episode.")
-    _play_first_sentence(driver, 2)
+    from selenium.webdriver.common.keys import Keys
+
+    _paragraph(driver, 2).find_element(By.CSS_SELECTOR, "textarea.text").send_keys(
+        Keys.CONTROL, Keys.ENTER)  # hear what changed
+    _wait(driver, PLAYING)
     _edit(driver, 4, "Memory prices rose a little, and nobody listened to this line first.")
     driver.find_element(By.ID, "build").click()
     _wait(driver, "return document.getElementById('build-panel').dataset.synthesized "

@@ -187,8 +187,14 @@ async def index_page(request: web.Request) -> web.Response:
 async def episode_page(request: web.Request) -> web.Response:
     studio = request.app[STUDIO]
     episode_id = request.match_info["id"]
-    path, text = studio.read(episode_id)
-    doc = studio.document(episode_id, path, text)
+    try:
+        path, text = studio.read(episode_id)
+        doc = studio.document(episode_id, path, text)
+    except web.HTTPException as exc:  # the page says what the API would, readably
+        message = json.loads(exc.text or "{}").get("error", exc.reason)
+        html = studio.pages.get_template("problem.html.j2").render(show=studio.show.config,
+                                                                    message=message)
+        return web.Response(text=html, status=exc.status, content_type="text/html")
     studio.remember(doc["version"], text)
     html = studio.pages.get_template("episode.html.j2").render(
         show=studio.show.config, doc=doc, buildable=plan.episode_digest(studio.show, episode_id)

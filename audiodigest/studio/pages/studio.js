@@ -140,6 +140,16 @@
     changed();
     if (ev.target.classList.contains("text")) replanSoon(ev.target.closest(".paragraph"));
   });
+  // Ctrl+Enter in a paragraph: hear the first sentence not heard yet (else the paragraph).
+  chapters.addEventListener("keydown", async (ev) => {
+    if (ev.key !== "Enter" || !(ev.ctrlKey || ev.metaKey) || !ev.target.classList.contains("text")) return;
+    ev.preventDefault();
+    const par = ev.target.closest(".paragraph");
+    clearTimeout(timers.get(par));
+    await replan(par);
+    const index = [...par.querySelectorAll(".sentence")].findIndex((li) => !li.classList.contains("cached"));
+    play(par, index >= 0 ? index : undefined);
+  });
   chapters.addEventListener("change", (ev) => {
     changed();
     if (ev.target.classList.contains("speaker")) replan(ev.target.closest(".paragraph"));
