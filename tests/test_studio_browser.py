@@ -203,7 +203,14 @@ def test_speakers_pauses_and_chapters_are_edited_in_the_page(tmp_path: Path,
 
 @pytest.mark.slow
 def test_a_build_from_the_studio_streams_progress_and_remakes_one_segment(
-        studio: StudioServer, driver) -> None:
+        tmp_path: Path, driver) -> None:
+    show = make_show(tmp_path / "show")  # a cache of its own: the first build is cold
+    render_script(show)
+    with StudioServer(show) as studio:
+        _build_twice(studio, driver)
+
+
+def _build_twice(studio: StudioServer, driver) -> None:
     from selenium.webdriver.common.by import By
 
     # The first build, over the API: progress events, then the result.
@@ -211,7 +218,10 @@ def test_a_build_from_the_studio_streams_progress_and_remakes_one_segment(
     kinds = [kind for kind, _data in events]
     assert kinds[-1] == "result" and set(kinds[:-1]) == {"progress"}
     messages = [data["message"] for kind, data in events if kind == "progress"]
-    assert any(m.startswith("speech: ") for m in messages)
+    assert any(m.startswith("speech: ") and "synthesized" in m for m in messages)
+    counts = [(d["done"], d["total"]) for kind, d in events if "done" in d]
+    assert counts[0][0] == 0 and counts[-1][0] == counts[-1][1]  # counted up to all of them
+    assert [done for done, _total in counts] == sorted({done for done, _total in counts})
     assert any(m.startswith("audio: ") for m in messages)
     first = events[-1][1]
     assert first["audio_url"].startswith("/output/episodes/2026-11-20/")
@@ -234,6 +244,7 @@ def test_a_build_from_the_studio_streams_progress_and_remakes_one_segment(
         "return document.getElementById('build-panel').dataset.synthesized") == "1"
     progress = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#progress li")]
     assert progress[0].startswith("building 2026-11-20")
+    assert "speech: 0 of 1 new segments" in progress and "speech: 1 of 1 new segments" in progress
     assert any(p.startswith("speech: 1 segments synthesized") for p in progress), progress
     assert progress[-1].startswith("built in ")
     # The new episode plays, with its chapters.

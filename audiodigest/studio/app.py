@@ -374,11 +374,32 @@ async def build_episode(request: web.Request) -> web.StreamResponse:
     await response.prepare(request)
     await response.write(_sse("progress", {"message": f"building {episode_id} from "
                                            f"{digest.name}"}))
+    # Speech progress: the new segments this script needs, counted as they reach the cache
+    # (the build writes each one there the moment it is made).
+    missing = _new_segments(studio, episode_id)
+    made = -1
+
+    async def count() -> None:
+        nonlocal made
+        done = sum(key in studio.voices.cache for key in missing)
+        if missing and done != made:
+            made = done
+            await response.write(_sse("progress", {
+                "message": f"speech: {done} of {len(missing)} new segments",
+                "done": done, "total": len(missing)}))
+
     thread = threading.Thread(target=run, name="studio-build", daemon=True)
     thread.start()
     try:
+        await count()
         while True:
-            event, data = await events.get()
+            try:
+                event, data = await asyncio.wait_for(events.get(), timeout=0.5)
+            except TimeoutError:
+                await count()
+                continue
+            if event in ("result", "failed"):
+                await count()
             await response.write(_sse(event, data))
             if event in ("result", "failed"):
                 break
@@ -387,6 +408,17 @@ async def build_episode(request: web.Request) -> web.StreamResponse:
         studio.building = None
     await response.write_eof()
     return response
+
+
+def _new_segments(studio: Studio, episode_id: str) -> list[str]:
+    """The cache keys the episode's script needs that the cache does not have yet."""
+    try:
+        path, text = studio.read(episode_id)
+        planned = plan.plan_paragraphs(studio.show, parse_script(text, path))
+    except (web.HTTPException, AudioDigestError):
+        return []  # the build reports what is wrong
+    keys = dict.fromkeys(p.key for ch in planned for b in ch for p in b if p.key)
+    return [key for key in keys if key not in studio.voices.cache]
 
 
 def _built_episode(studio: Studio, episode_id: str) -> dict[str, Any]:
