@@ -268,6 +268,11 @@ def test_only_the_studio_s_own_pages_may_drive_it(studio: StudioServer) -> None:
     try:
         status, _h, _b = studio.request("GET", "/api/episodes/linked")
         assert status == 403
+        status, _h, body = studio.request("GET", "/api/episodes")
+        assert "linked" not in {row["id"] for row in json.loads(body)}
+        doc, etag = _doc(studio, "2026-11-21")
+        status, _h, _b = studio.request("PUT", "/api/episodes/linked", doc, {"If-Match": etag})
+        assert status == 403 and outside.read_text(encoding="utf-8") == HAND_MADE
     finally:
         link.unlink()
 

@@ -115,14 +115,14 @@ class Studio:
         except AudioDigestError as exc:
             log.warning("%s", exc.one_line())
         out = []
-        folder = self.show.scripts
+        folder = self.show.scripts.resolve()
+        digests = plan.episode_digests(self.show)
         for path in sorted(folder.glob("*.md"), reverse=True) if folder.is_dir() else []:
-            if not is_episode_id(path.stem) or path.name.startswith("."):
-                continue
+            if not is_episode_id(path.stem) or path.resolve().parent != folder:
+                continue  # not an episode's script, or a link leading out of the folder
             row: dict[str, Any] = {"id": path.stem, "title": path.stem, "date": None,
                                    "episode": None, "built": path.stem in built,
-                                   "buildable": plan.episode_digest(self.show, path.stem)
-                                   is not None}
+                                   "buildable": path.stem in digests}
             try:
                 script = parse_script(read_script_text(path), path)
                 row.update(title=script.title, date=script.date.isoformat(),

@@ -106,16 +106,21 @@ def check_speakers(show: Show, speakers: set[str]) -> None:
     pipeline.check_voices(show.config, show.voices, speakers)
 
 
-def episode_digest(show: Show, episode_id: str) -> Path | None:
-    """The digest the episode ``episode_id`` is built from, if the show has it."""
+def episode_digests(show: Show) -> dict[str, Path]:
+    """The digests in the show's digest folder by the episode each one builds."""
     folder = show.config.path(show.config.digests)
     if not folder.is_dir():
-        return None
+        return {}
+    found: dict[str, Path] = {}
     for entry in sorted(folder.iterdir()):
-        if entry.is_file() and not entry.name.startswith(".") and \
-                pipeline.episode_id_for(entry) == episode_id:
-            return entry
-    return None
+        if entry.is_file() and not entry.name.startswith("."):
+            found.setdefault(pipeline.episode_id_for(entry), entry)
+    return found
+
+
+def episode_digest(show: Show, episode_id: str) -> Path | None:
+    """The digest the episode ``episode_id`` is built from, if the show has it."""
+    return episode_digests(show).get(episode_id)
 
 
 def build_episode(show: Show, digest: Path,
