@@ -262,7 +262,7 @@ def test_only_the_studio_s_own_pages_may_drive_it(studio: StudioServer) -> None:
         status, _h, _b = studio.request("GET", path)
         assert status in (403, 404), path
     outside = studio.show.parent / "secret.md"
-    outside.write_text(HAND_MADE, encoding="utf-8")
+    outside.write_bytes(HAND_MADE.encode())
     link = studio.show / "scripts" / "linked.md"
     link.symlink_to(outside)
     try:
@@ -272,7 +272,7 @@ def test_only_the_studio_s_own_pages_may_drive_it(studio: StudioServer) -> None:
         assert "linked" not in {row["id"] for row in json.loads(body)}
         doc, etag = _doc(studio, "2026-11-21")
         status, _h, _b = studio.request("PUT", "/api/episodes/linked", doc, {"If-Match": etag})
-        assert status == 403 and outside.read_text(encoding="utf-8") == HAND_MADE
+        assert status == 403 and outside.read_bytes() == HAND_MADE.encode()
     finally:
         link.unlink()
 
