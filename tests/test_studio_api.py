@@ -169,11 +169,8 @@ def _wav_seconds(data: bytes) -> float:
 
 
 def test_a_preview_says_exactly_that_text_and_the_build_reuses_it(studio: StudioServer) -> None:
-    from audiodigest.pipeline import speech_jobs
+    from audiodigest.plan import plan_episode
     from audiodigest.script.format import parse_script
-    from audiodigest.script.lexicon import load_lexicon
-    from audiodigest.script.spoken import plan_spoken
-    from audiodigest.speech.synth import job_keys
 
     text = "Preview number 7 has eleven words, said by the resident voice."
     status, headers, body = studio.request("POST", "/api/preview",
@@ -190,10 +187,9 @@ def test_a_preview_says_exactly_that_text_and_the_build_reuses_it(studio: Studio
     assert again == body
     # The segment is in the cache under the key a build of a script saying it would use.
     script = parse_script(f"---\ntitle: T\ndate: 2026-11-22\n---\n\n# C\n\n{text}\n")
-    paths = studio.studio.show
-    jobs = speech_jobs(plan_spoken(script, load_lexicon(paths.lexicon_file())), paths.config,
-                       Path("x.md"))
-    assert all(key in studio.studio.voices.cache for key in job_keys(jobs))
+    plan = plan_episode(studio.studio.show.config, "2026-11-22", script, Path("x.md"))
+    assert plan.segment_keys and all(key in studio.studio.voices.cache
+                                     for key in plan.segment_keys)
 
 
 def test_a_preview_of_one_sentence_and_of_another_speaker(studio: StudioServer) -> None:
@@ -378,3 +374,21 @@ def test_the_studio_command_names_a_bad_show_or_a_busy_port_in_one_line(
     missing = run_cli("studio", tmp_path / "nowhere", timeout=120)
     assert missing.code == 2 and missing.err.strip().splitlines() == [
         f"audiodigest: error: {tmp_path / 'nowhere'}: show folder not found"]
+
+
+def test_a_speaker_without_a_voice_still_opens_and_says_why(studio: StudioServer) -> None:
+    script = studio.show / "scripts" / "2026-11-18.md"
+    script.write_text("---\ntitle: T\ndate: 2026-11-18\n---\n\n# C\n\nGUEST: Hello there.\n",
+                      encoding="utf-8")
+    try:
+        doc, etag = _doc(studio, "2026-11-18")
+        assert "speaker GUEST" in doc["problem"] and "[voices.GUEST]" in doc["problem"]
+        (sentence,) = doc["chapters"][0]["blocks"][0]["sentences"]
+        assert sentence["text"] == "Hello there." and sentence["voice"] is False
+        doc["chapters"][0]["blocks"][0]["speaker"] = "READER"
+        status, _h, body = studio.request("PUT", "/api/episodes/2026-11-18", doc,
+                                          {"If-Match": etag})
+        assert status == 200 and json.loads(body)["episode"]["problem"] is None
+        assert script.read_text(encoding="utf-8").endswith("\nREADER: Hello there.\n")
+    finally:
+        script.unlink()

@@ -99,12 +99,13 @@ class Studio:
         try:
             script = parse_script(text, path.relative_to(self.show.root.resolve())
                                   if path.is_relative_to(self.show.root.resolve()) else path)
-            planned = plan.plan_paragraphs(self.show, script)
+            planned, problem = plan.plan_paragraphs(self.show, episode_id, script, path)
         except ScriptError as exc:
             raise _error(web.HTTPUnprocessableEntity, exc.one_line()) from None
         keys = [p.key for ch in planned for b in ch for p in b if p.key]
         doc = script_json(episode_id, script, planned, self.voices.cached(keys))
         doc["speakers"] = sorted(self.show.voices)
+        doc["problem"] = problem  # why the episode cannot be spoken as it is, or None
         doc["version"] = etag_of(text.encode("utf-8"))
         return doc
 
@@ -170,7 +171,7 @@ def _speaker_text(studio: Studio, data: Any) -> tuple[str, str]:
 def _planned_text(studio: Studio, speaker: str, text: str) -> list[plan.PlannedSentence]:
     try:
         return plan.plan_text(studio.show, speaker, " ".join(text.split()))
-    except ScriptError as exc:
+    except AudioDigestError as exc:
         raise _error(web.HTTPBadRequest, exc.one_line()) from None
 
 
@@ -414,7 +415,8 @@ def _new_segments(studio: Studio, episode_id: str) -> list[str]:
     """The cache keys the episode's script needs that the cache does not have yet."""
     try:
         path, text = studio.read(episode_id)
-        planned = plan.plan_paragraphs(studio.show, parse_script(text, path))
+        planned, _problem = plan.plan_paragraphs(studio.show, episode_id,
+                                                 parse_script(text, path), path)
     except (web.HTTPException, AudioDigestError):
         return []  # the build reports what is wrong
     keys = dict.fromkeys(p.key for ch in planned for b in ch for p in b if p.key)

@@ -16,7 +16,7 @@ from typing import Any
 from audiodigest.errors import ScriptError, UserError
 from audiodigest.models import Block, Paragraph, Pause, Script, ScriptChapter
 from audiodigest.script.format import canonical_script
-from audiodigest.studio.plan import PlannedSentence
+from audiodigest.studio.plan import Planned, PlannedSentence
 
 
 class DocumentError(UserError):
@@ -33,7 +33,7 @@ def sentence_json(planned: PlannedSentence, cached: bool) -> dict[str, Any]:
             "voice": planned.job is not None, "cached": cached}
 
 
-def script_json(episode_id: str, script: Script, planned: list[list[list[PlannedSentence]]],
+def script_json(episode_id: str, script: Script, planned: Planned,
                 cached: set[str]) -> dict[str, Any]:
     """The structured script; ``planned`` is :func:`~audiodigest.studio.plan.plan_paragraphs`."""
     chapters = []
