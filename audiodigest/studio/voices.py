@@ -19,7 +19,7 @@ from audiodigest.models import Pcm
 from audiodigest.speech.cache import SegmentCache
 from audiodigest.speech.engines import get_engine
 from audiodigest.speech.synth import SpeechJob, synthesize_jobs
-from audiodigest.studio.plan import PlannedSentence, Show
+from audiodigest.studio.plan import PlannedSentence, Show, plan_text
 
 log = logging.getLogger(__name__)
 
@@ -63,15 +63,17 @@ class ResidentVoices:
         return list(report.pcms), report.synthesized, report.reused
 
     def warm(self) -> cf.Future[None]:
-        """Load every local voice of the show now (in the background), so the first preview
-        does not wait for it. Network voices are not touched."""
+        """Load every local voice of the show now (in the background), and plan a sentence
+        the way a preview does (the cover, the lexicon, the voice files' hashes), so the first
+        preview waits for none of it. Network voices are not touched."""
 
         def load() -> None:
             for tag, voice in sorted(self.show.voices.items()):
                 try:
                     if get_engine(voice.engine).concurrency != "threads":
                         continue
-                    self._run([SpeechJob(WARM_TEXT, voice, label=f"warming {tag}")])
+                    jobs = [p.job for p in plan_text(self.show, tag, WARM_TEXT) if p.job]
+                    self._run(jobs)
                 except Exception as exc:  # the preview itself reports a broken voice
                     log.warning("could not load the voice of %s: %s", tag, exc)
 
