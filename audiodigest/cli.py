@@ -12,6 +12,7 @@ import math
 import sys
 import traceback
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
@@ -59,10 +60,67 @@ def cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from audiodigest.fetch.run import fetch_show, report_lines
+
+    result = fetch_show(Path(args.show_dir), args.date, notify=lambda m: _say(args, m))
+    for report in result.reports:
+        (_say if report.error is None else _warn)(args, report.line())
+    for line in report_lines(result):
+        _out(line)
+    return 0
+
+
+def _warn(args: argparse.Namespace, message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr, flush=True)
+
+
+def _fetch_first(args: argparse.Namespace) -> bool:
+    """build on a show with [[sources]] and no digest for today fetches first; False when
+    the sources brought nothing new (then nothing is built)."""
+    if args.no_fetch or args.digest:
+        return True
+    from audiodigest import config as config_mod
+    from audiodigest.fetch.run import digest_for, fetch_show, report_lines, today
+
+    config = config_mod.load(Path(args.show_dir))
+    if not config.sources or digest_for(config, today(config)):
+        return True
+    if args.dry_run:
+        _out("Dry run: there is no digest for today, so a build would fetch the show's "
+             "[[sources]] first and build what they bring (nothing fetched, nothing written)")
+        return False
+    result = fetch_show(Path(args.show_dir), notify=lambda m: _say(args, m))
+    for report in result.reports:
+        (_say if report.error is None else _warn)(args, report.line())
+    for line in report_lines(result):
+        _say(args, line)
+    if result.path is None:
+        _out("Nothing new today: no episode built, nothing published.")
+        return False
+    return True
+
+
+def _digest_file(value: str | None, option: str) -> Path | None:
+    """A digest option's file; a URL is refused by name (a Path would mangle it)."""
+    if value is None:
+        return None
+    import re
+
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", value) and not Path(value).exists():
+        from audiodigest.errors import UserError
+
+        raise UserError(f"{option} takes a file, not a URL ({value}); to use a feed or page, "
+                        "add it to show.toml as a [[sources]] url and run 'audiodigest fetch'")
+    return Path(value)
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from audiodigest.pipeline import BuildOptions, build
 
-    options = BuildOptions(digest=Path(args.digest) if args.digest else None, force=args.force,
+    if not _fetch_first(args):
+        return 0
+    options = BuildOptions(digest=_digest_file(args.digest, "--digest"), force=args.force,
                            dry_run=args.dry_run, progress=not args.quiet)
     result = build(Path(args.show_dir), options, notify=lambda m: _say(args, m))
     if args.dry_run:
@@ -95,7 +153,7 @@ def cmd_script(args: argparse.Namespace) -> int:
     from audiodigest.pipeline import BuildOptions, render_script
     from audiodigest.script.spoken import spoken_lines
 
-    options = BuildOptions(digest=Path(args.digest) if args.digest else None, force=args.force)
+    options = BuildOptions(digest=_digest_file(args.digest, "--digest"), force=args.force)
     outcome, chapters = render_script(Path(args.show_dir), options, notify=lambda m: _say(args, m))
     if args.spoken:
         for line in spoken_lines(chapters):
@@ -115,7 +173,7 @@ def cmd_read(args: argparse.Namespace) -> int:
 
     from audiodigest.sources import read
 
-    digest = read(Path(args.file), args.format)
+    digest = read(_digest_file(args.file, "FILE") or Path(args.file), args.format)
     if args.json:
         for warning in digest.warnings:
             _say(args, f"warning: {warning}")
@@ -334,6 +392,13 @@ def _amount(text: str) -> float:
     return value
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else date.fromisoformat("x")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
 def _common_options(parser: argparse.ArgumentParser, default: object) -> None:
     parser.add_argument("--debug", action="store_true", default=default,
                         help="show tracebacks and debug logging")
@@ -368,6 +433,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true",
                    help="render the script from the digest again, backing up an edited one")
     p.add_argument("--dry-run", action="store_true", help="say what a build would do; write nothing")
+    p.add_argument("--no-fetch", action="store_true",
+                   help="do not fetch the show's [[sources]] first, even with no digest for today")
+
+    p = verb("fetch", "fetch the show's [[sources]] into today's digest (digests/DATE.txt)",
+             cmd_fetch)
+    p.add_argument("show_dir", metavar="SHOW_DIR")
+    p.add_argument("--date", type=_day, metavar="YYYY-MM-DD",
+                   help="the digest's day (default: today in the show's time zone)")
 
     p = verb("script", "render the narration script without making audio", cmd_script)
     p.add_argument("show_dir", metavar="SHOW_DIR")

@@ -8,12 +8,16 @@ folder.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from audiodigest.categories import parse_category
 from audiodigest.errors import ConfigError
 from audiodigest.fsutil import read_regular
 from audiodigest.urls import check_setting_url
@@ -137,6 +141,120 @@ class Txt(_Model):
     )
 
 
+_SINCE = re.compile(r"^\s*(\d{1,5})\s*(minutes?|hours?|days?|weeks?)\s*$", re.IGNORECASE)
+_SINCE_UNITS = {"minute": 60, "hour": 3600, "day": 86400, "week": 604800}
+
+
+def parse_since(value: str) -> timedelta:
+    """A ``since`` setting ("2 days", "36 hours", "90 minutes", "1 week") as a timedelta.
+
+    >>> parse_since("36 hours")
+    datetime.timedelta(days=1, seconds=43200)
+    """
+    match = _SINCE.match(value)
+    if not match or int(match.group(1)) == 0:
+        raise ValueError(f"{value!r} is not a time span such as '2 days' or '36 hours'")
+    unit = match.group(2).lower().rstrip("s")
+    return timedelta(seconds=int(match.group(1)) * _SINCE_UNITS[unit])
+
+
+def keyword_pattern(value: str) -> re.Pattern[str]:
+    """An include/exclude entry as a pattern: ``/regex/`` as written, anything else a keyword
+    or phrase matched as whole words; both ignore case."""
+    if len(value) > 2 and value.startswith("/") and value.endswith("/"):
+        try:
+            return re.compile(value[1:-1], re.IGNORECASE)
+        except re.error as exc:
+            raise ValueError(f"{value!r} is not a regular expression: {exc}") from None
+    words = value.split()
+    if not words:
+        raise ValueError("an empty keyword matches everything; remove it")
+    return re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?!\w)",
+                      re.IGNORECASE)
+
+
+class Source(_Model):
+    """Where the day's news comes from: a [[sources]] table with a url or a path."""
+
+    url: str | None = Field(None, description="An RSS/Atom feed, a JSON Feed or a web page of "
+                                              "article cards (http or https).")
+    path: Path | None = Field(None, description="A digest file, or a folder of them, on this "
+                                                "machine (any format 'audiodigest read' reads).")
+    name: str | None = Field(None, min_length=1, max_length=100,
+                             description="The source's name in reports and in the digest's "
+                                         "Source: lines when an item names none (default: "
+                                         "its URL's host and path, or its file name).")
+    max_items: int | None = Field(None, ge=1, le=10000,
+                                  description="Take at most this many of its newest items.")
+    since: str | None = Field(None, description="Only items published within this span before "
+                                                "the fetch, e.g. '2 days' or '36 hours' (items "
+                                                "without a date are kept).")
+    include: list[str] = Field(default_factory=list, max_length=100,
+                               description="Keep only items whose title or summary matches one "
+                                           "of these keywords (or /regular expressions/).")
+    exclude: list[str] = Field(default_factory=list, max_length=100,
+                               description="Drop items whose title or summary matches one of "
+                                           "these keywords (or /regular expressions/).")
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return check_setting_url(value)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        return None if value is None else _one_line(value)
+
+    @field_validator("since")
+    @classmethod
+    def _since(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_since(value)
+        return value
+
+    @field_validator("include", "exclude", mode="before")
+    @classmethod
+    def _keywords(cls, value: object) -> object:
+        items = [value] if isinstance(value, str) else value
+        if isinstance(items, list):
+            for item in items:
+                if isinstance(item, str):
+                    keyword_pattern(item)
+        return items
+
+    @model_validator(mode="after")
+    def _one_place(self) -> Source:
+        if (self.url is None) == (self.path is None):
+            raise ValueError("give either url or path (one of them)")
+        return self
+
+    @property
+    def label(self) -> str:
+        """The source's name in reports."""
+        if self.name:
+            return self.name
+        if self.url:
+            parts = urlsplit(self.url)
+            return (parts.netloc + parts.path).rstrip("/") or self.url
+        return self.path.name if self.path else "source"
+
+
+class FetchSettings(_Model):
+    max_articles: int | None = Field(None, ge=1, le=1000,
+                                     description="At most this many articles in a fetched digest.")
+    target_minutes: float | None = Field(None, gt=0, le=600,
+                                         description="Size a fetched digest to about this many "
+                                                     "minutes of speech, at the show's voice "
+                                                     "speed measured on its cached segments.")
+    timeout: float = Field(20.0, gt=0, le=300,
+                           description="Seconds each download attempt may take.")
+    allow_private_addresses: bool = Field(
+        False, strict=True,
+        description="Allow sources on loopback and private addresses (an intranet feed); off, "
+                    "so a feed cannot point the fetcher at this machine's own services.")
+
+
 def _one_line(value: str) -> str:
     if "\n" in value or "\r" in value or not value.strip():
         raise ValueError("must be one non-empty line of text")
@@ -229,6 +347,13 @@ class ShowConfig(_Model):
         default_factory=list, max_length=16,
         description="podcast:txt lines, one [[txt]] table each: text, optional purpose.",
     )
+    sources: list[Source] = Field(
+        default_factory=list, max_length=100,
+        description="Where 'audiodigest fetch' gets the day's news, one [[sources]] table each: "
+                    "url or path, and optional name, max_items, since, include, exclude.",
+    )
+    fetch: FetchSettings = Field(default_factory=FetchSettings,
+                                 description="How 'audiodigest fetch' downloads and sizes a digest.")
     audio: AudioSettings = Field(default_factory=AudioSettings, description="Assembly, mastering and encoding.")
     music: MusicSettings = Field(default_factory=MusicSettings, description="Optional jingles and music bed.")
 
@@ -273,12 +398,9 @@ class ShowConfig(_Model):
     @field_validator("category")
     @classmethod
     def _category(cls, value: str) -> str:
-        from audiodigest.errors import ConfigError as _ConfigError
-        from audiodigest.publish.feed import parse_category
-
         try:
             parent, child = parse_category(value)
-        except _ConfigError as exc:
+        except ConfigError as exc:
             raise ValueError(exc.message.removeprefix("bad value for 'category': ")) from None
         return f"{parent} > {child}" if child else parent
 
@@ -384,6 +506,7 @@ def documented_settings(model: type[BaseModel] = ShowConfig, prefix: str = "") -
     return rows
 
 
-__all__ = ["ShowConfig", "VoiceSettings", "AudioSettings", "MusicSettings", "Owner", "Person",
+__all__ = ["ShowConfig", "VoiceSettings", "Source", "FetchSettings", "parse_since",
+           "keyword_pattern", "AudioSettings", "MusicSettings", "Owner", "Person",
            "Funding", "License", "Txt", "load", "parse",
            "documented_settings", "SHOW_FILE", "Annotated"]

@@ -81,6 +81,13 @@ class QualityError(AudioDigestError):
     exit_code = 4
 
 
+class FetchFailed(AudioDigestError):
+    """No source of the show could be fetched (network, server or feed errors): nothing was
+    written. Exit code 5, so a scheduler can tell it from bad input."""
+
+    exit_code = 5
+
+
 class BusyError(AudioDigestError):
     """Another build of the same show holds its lock."""
 

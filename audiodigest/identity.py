@@ -35,6 +35,30 @@ PLACEHOLDER_NOTE = "placeholder: replace before publishing"
 
 _TABLE = re.compile(r"^\s*\[", re.MULTILINE)
 
+# The namespace Podcasting 2.0 fixes for podcast:guid (UUIDv5 over the feed URL).
+PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+
+
+def bare_feed_url(feed_url: str) -> str:
+    """The feed URL without its scheme and trailing slashes, as podcast:guid hashes it.
+
+    >>> bare_feed_url("https://podnews.net/rss/")
+    'podnews.net/rss'
+    """
+    bare = feed_url.strip()
+    if "://" in bare:
+        bare = bare.split("://", 1)[1]
+    return bare.rstrip("/")
+
+
+def podcast_guid(feed_url: str) -> str:
+    """The Podcasting 2.0 ``podcast:guid`` of a feed: UUIDv5 of its URL without scheme.
+
+    >>> podcast_guid("https://podnews.net/rss")
+    '9b024349-ccf0-5f69-a609-6b82873eab3c'
+    """
+    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare_feed_url(feed_url)))
+
 
 def is_local_url(url: str) -> bool:
     """True for a URL no listener can reach: loopback, unspecified or ``localhost``.
@@ -77,8 +101,6 @@ def publish_problems(config: ShowConfig) -> list[str]:
 def derived_guid(config: ShowConfig) -> str:
     """A new show's guid: UUIDv5 of its feed URL (as the spec derives it) when the show has a
     public ``base_url``, else a random UUID (a loopback URL is the same for every show)."""
-    from audiodigest.publish.podcastindex import podcast_guid
-
     if is_local_url(config.base_url):
         return str(uuid.uuid4())
     return podcast_guid(config.feed_url)

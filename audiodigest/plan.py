@@ -186,14 +186,14 @@ def check_voices(config: ShowConfig, voices: dict[str, Voice], speakers: set[str
     Runs before any speech is made, even when every segment is in the cache, since the cache
     keys depend on the voice files too.
     """
-    from audiodigest.speech.engines import UnknownVoiceError, get_engine, version_for
+    from audiodigest.speech.engines import UnknownVoiceError, get_engine
 
     for name in sorted(speakers):
         voice = voices[name]
         engine = get_engine(voice.engine)
         try:
             engine.check_voice(voice)
-            version_for(engine, voice)
+            engine.voice_version(voice)
         except UnknownVoiceError as exc:
             raise _setting_error(config, f"voices.{name}.voice", exc) from None
 

@@ -12,18 +12,7 @@ import time
 from types import TracebackType
 from typing import Any, TextIO
 
-
-def _eta(seconds: float) -> str:
-    """
-    >>> _eta(12.4), _eta(75), _eta(3725)
-    ('12s', '1m15s', '1h02m')
-    """
-    s = int(round(seconds))
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m{s % 60:02d}s"
-    return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+from audiodigest.timefmt import seconds_to_compact
 
 
 class Progress:
@@ -115,7 +104,7 @@ class Progress:
         line = f"{self.description}: {self.done}/{self.total} {self.unit} ({pct}%)"
         elapsed = time.monotonic() - self._start
         if 0 < self.done < self.total:
-            line += f", eta {_eta(elapsed / self.done * (self.total - self.done))}"
+            line += f", eta {seconds_to_compact(elapsed / self.done * (self.total - self.done))}"
         return line
 
     def _line(self, now: float | None = None) -> None:

@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 
 from audiodigest.audio import ffmpeg
-from audiodigest.audio.assemble import assemble, rate_ratio, resample, resampled_length
+from audiodigest.audio.assemble import rate_ratio, resample, resampled_length
 from audiodigest.audio.master import level_gain, measure
 from audiodigest.audio.music import looped
 from audiodigest.config import AudioSettings, MusicSettings
 from audiodigest.errors import ConfigError
 from audiodigest.models import Pause, Pcm, Sentence, SpokenChapter
+from tests.audio_support import assemble
 
 REPO = Path(__file__).resolve().parent.parent
 LAYOUTS = sorted((REPO / "tests" / "data" / "audio_layout").glob("*.json"))

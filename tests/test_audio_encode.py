@@ -20,20 +20,20 @@ from scipy.signal import correlate
 
 from audiodigest.audio import EpisodeTags, ffmpeg, measure, mp3join
 from audiodigest.audio.assemble import (
-    Master,
     lay_out,
     load_tracks,
     plan_layout,
     render,
     resample,
 )
-from audiodigest.audio.chunks import AudioReport, ChunkStore, encode_episode, plan_chunks
 from audiodigest.audio.encode import convert_position
+from audiodigest.audio.pieces import AudioReport, PieceStore, encode_episode, plan_pieces
 from audiodigest.config import AudioSettings, MusicSettings
 from audiodigest.errors import ToolError
 from audiodigest.fsutil import sha256_bytes
 from audiodigest.models import EncodedEpisode, Pause, Pcm, Sentence, SpokenChapter
 from audiodigest.publish.chapters import chapters_json, published_chapters
+from tests.audio_support import Master
 
 REPO = Path(__file__).resolve().parent.parent
 COVER = bytes.fromhex("89504e470d0a1a0a") + b"\0" * 64  # enough PNG-looking bytes for a tag
@@ -82,17 +82,17 @@ class Built:
 
 
 def _build(speech: list[Pcm], folder: Path, settings: AudioSettings,
-           music: MusicSettings | None = None, store: ChunkStore | None = None,
+           music: MusicSettings | None = None, store: PieceStore | None = None,
            min_seconds: float = 2.0) -> Built:
     """Encode the test chapters; pieces are kept short so even this episode has several."""
     keys = [sha256_bytes(p.data) for p in speech]
     shapes = [(p.frames, p.sample_rate) for p in speech]
     layout, tracks = lay_out(CHAPTERS, shapes, settings, music, REPO / "episodes")
-    chunks = plan_chunks(layout, keys, settings, tracks, min_seconds=min_seconds)
+    pieces = plan_pieces(layout, keys, settings, tracks, min_seconds=min_seconds)
     report = AudioReport()
-    episode = encode_episode(layout, chunks, speech, tracks, settings,
+    episode = encode_episode(layout, pieces, speech, tracks, settings,
                              folder / f"episode.{settings.format}", TAGS,
-                             store or ChunkStore(folder / "pieces"), report=report)
+                             store or PieceStore(folder / "pieces"), report=report)
     reference = Master(render(layout, speech, tracks, settings), layout.rate, layout.chapters,
                        layout.cues)
     return Built(reference, episode, settings, report)
@@ -184,12 +184,12 @@ def test_identical_pieces_are_made_once(speech: list[Pcm], tmp_path: Path) -> No
                                              for i in range(4)))]
     keys = [sha256_bytes(p.data) for p in said]
     layout = plan_layout(chapters, [(p.frames, p.sample_rate) for p in said], settings)
-    chunks = plan_chunks(layout, keys, settings, load_tracks(None, None, 22050, settings),
+    pieces = plan_pieces(layout, keys, settings, load_tracks(None, None, 22050, settings),
                          min_seconds=1.0)
-    assert len(chunks) == 4 and chunks[1].key == chunks[2].key
+    assert len(pieces) == 4 and pieces[1].key == pieces[2].key
     report = AudioReport()
-    episode = encode_episode(layout, chunks, said, load_tracks(None, None, 22050, settings),
-                             settings, tmp_path / "e.mp3", TAGS, ChunkStore(tmp_path / "p"),
+    episode = encode_episode(layout, pieces, said, load_tracks(None, None, 22050, settings),
+                             settings, tmp_path / "e.mp3", TAGS, PieceStore(tmp_path / "p"),
                              workers=4, report=report)
     assert report.made == 3 and report.pieces == 4
     assert abs(episode.duration - ffmpeg.decode(episode.path, 44100).shape[0] / 44100) < 1e-4
@@ -198,19 +198,19 @@ def test_identical_pieces_are_made_once(speech: list[Pcm], tmp_path: Path) -> No
 def test_joined_file_has_one_consistent_info_frame(mp3: Built) -> None:
     data = Path(mp3.episode.path).read_bytes()
     audio_start = ID3(mp3.episode.path).size
-    piece = mp3join.read_piece(data[audio_start:])
+    stream = mp3join.read_piece(data[audio_start:])
     # The Info frame describes the whole joined stream: frames, bytes and checksums.
-    assert piece.frames == len(mp3join.frame_offsets(data, audio_start)) - 1
-    info = piece.info
+    assert stream.frames == len(mp3join.frame_offsets(data, audio_start)) - 1
+    info = stream.info
     at = info.find(b"Info")
-    assert int.from_bytes(info[at + 8:at + 12], "big") == piece.frames
+    assert int.from_bytes(info[at + 8:at + 12], "big") == stream.frames
     assert int.from_bytes(info[at + 12:at + 16], "big") == len(data) - audio_start
     lame = at + 8 + 4 + 4 + 100 + 4
-    assert int.from_bytes(info[lame + 32:lame + 34], "big") == mp3join.crc16(piece.audio)
+    assert int.from_bytes(info[lame + 32:lame + 34], "big") == mp3join.crc16(stream.audio)
     zeroed = bytearray(info)
     zeroed[lame + 34:lame + 36] = b"\0\0"
     assert int.from_bytes(info[lame + 34:lame + 36], "big") == mp3join.crc16(zeroed[:190])
-    assert piece.samples == round(mp3.episode.duration * 44100)
+    assert stream.samples == round(mp3.episode.duration * 44100)
     # ffmpeg decodes it without a complaint.
     exe = ffmpeg.find_ffmpeg()
     done = subprocess.run([exe, "-v", "warning", "-i", mp3.episode.path, "-map", "0:a", "-f",
@@ -340,7 +340,7 @@ def test_intro_jingle_is_heard_before_the_first_words(speech: list[Pcm], tmp_pat
 
 
 def test_one_changed_sentence_remakes_one_piece(speech: list[Pcm], tmp_path: Path) -> None:
-    store = ChunkStore(tmp_path / "pieces")
+    store = PieceStore(tmp_path / "pieces")
     first = _build(speech, tmp_path / "a", AudioSettings(), store=store)
     again = _build(speech, tmp_path / "b", AudioSettings(), store=store)
     assert again.report.made == 0
@@ -360,7 +360,7 @@ def test_one_changed_sentence_remakes_one_piece(speech: list[Pcm], tmp_path: Pat
 
 
 def test_the_store_keeps_only_the_pieces_asked_for(speech: list[Pcm], tmp_path: Path) -> None:
-    store = ChunkStore(tmp_path / "pieces")
+    store = PieceStore(tmp_path / "pieces")
     built = _build(speech, tmp_path / "a", AudioSettings(), store=store)
     names = {p.name for p in store.folder.iterdir()}
     assert len(names) == 2 * built.report.pieces  # <key>.mp3 and <key>.json each
@@ -409,8 +409,8 @@ def test_peaks_pushed_over_by_coding_are_caught(speech: list[Pcm], tmp_path: Pat
     # what is kept is measured for real.
     import sys
 
-    chunks_mod = sys.modules["audiodigest.audio.chunks"]
-    real = chunks_mod._measure_decoded
+    pieces_mod = sys.modules["audiodigest.audio.pieces"]
+    real = pieces_mod._measure_decoded
     seen: dict[str, int] = {}
 
     def first_reads_over(path: Path, settings: AudioSettings,  # type: ignore[no-untyped-def]
@@ -422,7 +422,7 @@ def test_peaks_pushed_over_by_coding_are_caught(speech: list[Pcm], tmp_path: Pat
                                                                settings.true_peak + 0.5))
         return measured
 
-    monkeypatch.setattr(chunks_mod, "_measure_decoded", first_reads_over)
+    monkeypatch.setattr(pieces_mod, "_measure_decoded", first_reads_over)
     monkeypatch.setattr(sys.modules["audiodigest.audio.master"], "LIMITER_HEADROOM_DB", 0.0)
     built = _build(speech, tmp_path, AudioSettings(true_peak=-1.0))
     assert built.report.made >= 2 and len(seen) == built.report.made

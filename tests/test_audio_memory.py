@@ -24,7 +24,7 @@ PEAK = textwrap.dedent("""
     import numpy as np
     from audiodigest.audio import EpisodeTags
     from audiodigest.audio.assemble import lay_out
-    from audiodigest.audio.chunks import AudioReport, ChunkStore, encode_episode, plan_chunks
+    from audiodigest.audio.pieces import AudioReport, PieceStore, encode_episode, plan_pieces
     from audiodigest.config import AudioSettings, MusicSettings
     from audiodigest.models import Pause, Pcm, Sentence, SpokenChapter
 
@@ -48,18 +48,18 @@ PEAK = textwrap.dedent("""
     keys = [f"{k:064x}" for k in range(n)]
     layout, tracks = lay_out(chapters, [(pcm.frames, rate)] * n, settings, music,
                              Path(sys.argv[4]))
-    chunks = plan_chunks(layout, keys, settings, tracks)
+    pieces = plan_pieces(layout, keys, settings, tracks)
     report = AudioReport()
     tags = EpisodeTags(title="t", artist="a", album="b", date="2026-12-01", comment="c",
                        cover=None, cover_mime="image/png", track=1, url="https://example.com/")
-    episode = encode_episode(layout, chunks, [pcm] * n, tracks, settings, folder / "e.mp3",
-                             tags, ChunkStore(folder / "pieces"), report=report)
+    episode = encode_episode(layout, pieces, [pcm] * n, tracks, settings, folder / "e.mp3",
+                             tags, PieceStore(folder / "pieces"), report=report)
     status = Path("/proc/self/status").read_text()
     hwm = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
     print(json.dumps({"mb": int(hwm.split()[1]) / 1024, "seconds": episode.duration,
                       "pieces": report.pieces, "made": report.made,
-                      "longest": max(c.end - c.start for c in chunks) / layout.rate,
-                      "seamless": sum(getattr(c, "joined", False) for c in chunks),
+                      "longest": max(c.end - c.start for c in pieces) / layout.rate,
+                      "seamless": sum(getattr(c, "joined", False) for c in pieces),
                       "lufs": episode.loudness.integrated_lufs}))
 """)
 

@@ -14,7 +14,7 @@ import pytest
 
 from audiodigest.audio import mp3join
 from audiodigest.audio.ffmpeg import find_ffmpeg
-from audiodigest.audio.store import ChunkStore, Measured, energy_blocks, parse_meta
+from audiodigest.audio.store import Measured, PieceStore, energy_blocks, parse_meta
 from tests.conftest import make_show, run_cli
 
 pytestmark = pytest.mark.slow
@@ -96,12 +96,12 @@ def test_tampered_piece_metadata_is_a_miss_not_an_internal_error(tmp_path: Path,
 
 
 @pytest.fixture(scope="module")
-def kept(tmp_path_factory: pytest.TempPathFactory) -> tuple[ChunkStore, str]:
+def kept(tmp_path_factory: pytest.TempPathFactory) -> tuple[PieceStore, str]:
     """One real piece (a second of tone, encoded by ffmpeg) in a store."""
     import numpy as np
 
-    from audiodigest.audio.chunks import _measure_decoded
     from audiodigest.audio.encode import ffmpeg_args, pipe
+    from audiodigest.audio.pieces import _measure_decoded
     from audiodigest.config import AudioSettings
 
     folder = tmp_path_factory.mktemp("store")
@@ -109,13 +109,13 @@ def kept(tmp_path_factory: pytest.TempPathFactory) -> tuple[ChunkStore, str]:
     out = folder / "tone.mp3"
     tone = 0.3 * np.sin(np.arange(22050) * 2 * np.pi * 440 / 22050).astype(np.float32)
     pipe([tone], ffmpeg_args(22050, settings, out), out)
-    store = ChunkStore(folder / "pieces")
+    store = PieceStore(folder / "pieces")
     store.put("a" * 64, out.read_bytes(), _measure_decoded(out, settings))
     return store, "a" * 64
 
 
 @pytest.mark.parametrize("name", sorted(TAMPERINGS))
-def test_each_tampering_of_the_metadata_is_a_miss(kept: tuple[ChunkStore, str], name: str,
+def test_each_tampering_of_the_metadata_is_a_miss(kept: tuple[PieceStore, str], name: str,
                                                   tmp_path: Path) -> None:
     store, key = kept
     piece = mp3join.read_piece((store.folder / f"{key}.mp3").read_bytes())
@@ -126,7 +126,7 @@ def test_each_tampering_of_the_metadata_is_a_miss(kept: tuple[ChunkStore, str], 
 
 
 def test_a_sound_piece_is_found_and_silence_measures_minus_infinity(
-        kept: tuple[ChunkStore, str]) -> None:
+        kept: tuple[PieceStore, str]) -> None:
     store, key = kept
     hit = store.get(key)
     assert hit is not None and hit[1].frames == hit[0].samples

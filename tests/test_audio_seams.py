@@ -10,10 +10,10 @@ import pytest
 
 from audiodigest.audio import ffmpeg
 from audiodigest.audio.assemble import lay_out, render
-from audiodigest.audio.chunks import AudioReport, ChunkStore, encode_episode, plan_chunks
 from audiodigest.audio.cuts import Grid, render_range
 from audiodigest.audio.encode import ffmpeg_args, pipe
 from audiodigest.audio.music import looped, mix_bed
+from audiodigest.audio.pieces import AudioReport, PieceStore, encode_episode, plan_pieces
 from audiodigest.config import AudioSettings, MusicSettings
 from audiodigest.fsutil import sha256_bytes
 from audiodigest.models import Pcm, Sentence, SpokenChapter
@@ -46,24 +46,24 @@ def _long_intro(voiced: list[Pcm], count: int) -> tuple[list[SpokenChapter], lis
 
 
 def _build(chapters: list[SpokenChapter], pcms: list[Pcm], keys: list[str], folder: Path,
-           store: ChunkStore) -> tuple[AudioReport, list, object, object]:
+           store: PieceStore) -> tuple[AudioReport, list, object, object]:
     layout, tracks = lay_out(chapters, [(p.frames, p.sample_rate) for p in pcms], SETTINGS,
                              MUSIC, REPO / "episodes")
-    chunks = plan_chunks(layout, keys, SETTINGS, tracks, min_seconds=4.0, max_seconds=12.0)
+    pieces = plan_pieces(layout, keys, SETTINGS, tracks, min_seconds=4.0, max_seconds=12.0)
     report = AudioReport()
-    encode_episode(layout, chunks, pcms, tracks, SETTINGS, folder / "episode.mp3", TAGS, store,
+    encode_episode(layout, pieces, pcms, tracks, SETTINGS, folder / "episode.mp3", TAGS, store,
                    report=report)
-    return report, chunks, layout, tracks
+    return report, pieces, layout, tracks
 
 
 def test_pieces_under_the_bed_join_without_a_seam(speech: list[Pcm], tmp_path: Path) -> None:
     chapters, pcms = _long_intro(speech, 24)
     keys = [sha256_bytes(p.data) + str(k) for k, p in enumerate(pcms)]
-    report, chunks, layout, tracks = _build(chapters, pcms, keys, tmp_path,
-                                            ChunkStore(tmp_path / "pieces"))
-    joined = [c for c in chunks if c.joined]
-    assert len(joined) >= 3, chunks  # before: the whole bed was one piece
-    assert max(c.end - c.start for c in chunks) / layout.rate < 16
+    report, pieces, layout, tracks = _build(chapters, pcms, keys, tmp_path,
+                                            PieceStore(tmp_path / "pieces"))
+    joined = [c for c in pieces if c.joined]
+    assert len(joined) >= 3, pieces  # before: the whole bed was one piece
+    assert max(c.end - c.start for c in pieces) / layout.rate < 16
 
     # The reference: the same stretch rendered whole the way pieces are, encoded in one go.
     whole = render(layout, pcms, tracks, SETTINGS, seamless=True)
@@ -73,7 +73,7 @@ def test_pieces_under_the_bed_join_without_a_seam(speech: list[Pcm], tmp_path: P
     ref = ffmpeg.decode(tmp_path / "whole.mp3", SETTINGS.sample_rate)
     assert abs(got.shape[0] - ref.shape[0]) <= 1152
     ms = SETTINGS.sample_rate // 1000
-    seams = [j for j, c in zip(report.joins, chunks[1:], strict=True) if c.joined]
+    seams = [j for j, c in zip(report.joins, pieces[1:], strict=True) if c.joined]
     assert len(seams) == len(joined)
     for at in seams:
         near, far = slice(at - 20 * ms, at + 20 * ms), slice(at - 400 * ms, at - 300 * ms)
@@ -89,7 +89,7 @@ def test_pieces_under_the_bed_join_without_a_seam(speech: list[Pcm], tmp_path: P
     # A sentence changed (same length) under the bed re-makes the piece it is in (and at most
     # the neighbour whose context reaches it), not the whole bed.
     keys[-5] = "edited"
-    again = _build(chapters, pcms, keys, tmp_path, ChunkStore(tmp_path / "pieces"))[0]
+    again = _build(chapters, pcms, keys, tmp_path, PieceStore(tmp_path / "pieces"))[0]
     assert 1 <= again.made <= 2, again
 
 
@@ -117,15 +117,15 @@ def test_pieces_rendered_apart_agree_with_the_whole_where_they_are_kept(
     keys = [str(k) for k in range(len(pcms))]
     layout, tracks = lay_out(chapters, [(p.frames, p.sample_rate) for p in pcms], SETTINGS,
                              MUSIC, REPO / "episodes")
-    chunks = plan_chunks(layout, keys, SETTINGS, tracks, min_seconds=3.0, max_seconds=6.0)
+    pieces = plan_pieces(layout, keys, SETTINGS, tracks, min_seconds=3.0, max_seconds=6.0)
     grid = Grid.of(layout.rate, SETTINGS)
     whole = render(layout, pcms, tracks, SETTINGS, seamless=True)
-    assert sum(c.joined for c in chunks) >= 3
-    for chunk in (c for c in chunks if c.seamless):
-        lo, hi = render_range(chunk, layout, grid)
+    assert sum(c.joined for c in pieces) >= 3
+    for piece in (c for c in pieces if c.seamless):
+        lo, hi = render_range(piece, layout, grid)
         part = render(layout, pcms, tracks, SETTINGS, lo, hi, seamless=True)
-        keep = slice(chunk.start - lo, chunk.end - lo)
-        assert np.allclose(part[keep], whole[chunk.start:chunk.end], atol=1e-6)
+        keep = slice(piece.start - lo, piece.end - lo)
+        assert np.allclose(part[keep], whole[piece.start:piece.end], atol=1e-6)
 
 
 def test_speech_without_gaps_and_one_endless_sentence_are_still_cut() -> None:
@@ -134,13 +134,13 @@ def test_speech_without_gaps_and_one_endless_sentence_are_still_cut() -> None:
     chapters = [SpokenChapter("Run-on", tuple(said))]
     shapes = [(22050 * 3, 22050)] * 59 + [(22050 * 300, 22050)]  # the last: five minutes
     layout, tracks = lay_out(chapters, shapes, settings, None, None)
-    chunks = plan_chunks(layout, [str(k) for k in range(60)], settings, tracks)
+    pieces = plan_pieces(layout, [str(k) for k in range(60)], settings, tracks)
     # At most 40 s, and up to 20 s more where the next point to cut at is inside a sentence.
-    assert max(c.end - c.start for c in chunks) / layout.rate <= 61
-    assert len(chunks) >= 10
-    assert all(c.joined for c in chunks[1:])
-    assert chunks[-1].end == layout.total and chunks[0].start == 0
-    assert all(a.end == b.start for a, b in zip(chunks, chunks[1:], strict=False))
+    assert max(c.end - c.start for c in pieces) / layout.rate <= 61
+    assert len(pieces) >= 10
+    assert all(c.joined for c in pieces[1:])
+    assert pieces[-1].end == layout.total and pieces[0].start == 0
+    assert all(a.end == b.start for a, b in zip(pieces, pieces[1:], strict=False))
 
 
 def test_m4a_renders_seamless_pieces_into_one_stream(speech: list[Pcm], tmp_path: Path) -> None:
@@ -148,10 +148,10 @@ def test_m4a_renders_seamless_pieces_into_one_stream(speech: list[Pcm], tmp_path
     settings = AudioSettings(format="m4a")
     layout, tracks = lay_out(chapters, [(p.frames, p.sample_rate) for p in pcms], settings,
                              MUSIC, REPO / "episodes")
-    chunks = plan_chunks(layout, [str(k) for k in range(len(pcms))], settings, tracks,
+    pieces = plan_pieces(layout, [str(k) for k in range(len(pcms))], settings, tracks,
                          min_seconds=3.0, max_seconds=6.0)
-    assert sum(c.joined for c in chunks) >= 3
-    episode = encode_episode(layout, chunks, pcms, tracks, settings, tmp_path / "e.m4a", TAGS)
+    assert sum(c.joined for c in pieces) >= 3
+    episode = encode_episode(layout, pieces, pcms, tracks, settings, tmp_path / "e.m4a", TAGS)
     assert abs(episode.duration - layout.total / layout.rate) < 0.1
     decoded = ffmpeg.decode(tmp_path / "e.m4a", settings.sample_rate)
     assert abs(decoded.shape[0] / settings.sample_rate - layout.total / layout.rate) < 0.1

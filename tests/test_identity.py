@@ -48,7 +48,7 @@ def test_a_show_without_a_guid_gets_one_written_once_above_its_tables(tmp_path: 
     reloaded = config_mod.load(root)
     assert reloaded.guid == given
     # A real base_url: the spec's UUIDv5 of the feed URL, so a live feed keeps the guid it had.
-    from audiodigest.publish.podcastindex import podcast_guid
+    from audiodigest.identity import podcast_guid
 
     assert given == podcast_guid("https://podcasts.example.com/test/feed.xml")
     assert text.index("guid =") < text.index("[owner]")

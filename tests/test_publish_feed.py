@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import email.utils
 import io
-import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,17 +16,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from audiodigest.categories import parse_category
 from audiodigest.errors import ConfigError, OutputError
+from audiodigest.identity import podcast_guid
 from audiodigest.models import PublishedChapter
 from audiodigest.publish.feed import (
     MAX_DESCRIPTION_BYTES,
     build_feed,
-    parse_category,
-    psc_time,
     write_feed,
     xml_text,
 )
-from audiodigest.publish.podcastindex import podcast_guid
 from tests.publish_support import daily_records, make_config, make_record, write_episode_files
 
 NS = {
@@ -328,22 +326,3 @@ def test_ampersand_categories_are_escaped_in_the_xml(tmp_path: Path) -> None:
     config = make_config(tmp_path).model_copy(update={"category": "Society & Culture"})
     data = build_feed(config, [], COVER)
     assert b'text="Society &amp; Culture"' in data
-
-
-@pytest.mark.parametrize(("seconds", "text"), [
-    (0, "00:00:00.000"), (65.25, "00:01:05.250"), (3723.0004, "01:02:03.000"),
-    (36000.5, "10:00:00.500"), (-3, "00:00:00.000"), (float("nan"), "00:00:00.000"),
-])
-def test_psc_times_are_zero_padded(seconds: float, text: str) -> None:
-    assert psc_time(seconds) == text
-    assert re.fullmatch(r"\d\d:\d\d:\d\d\.\d\d\d", psc_time(seconds))
-
-
-@pytest.mark.parametrize("module", ["audiodigest.publish.feed", "audiodigest.publish.site",
-                                    "audiodigest.publish.podcastindex"])
-def test_doctests(module: str) -> None:
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(module))
-    assert result.attempted > 0 and result.failed == 0

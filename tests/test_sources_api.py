@@ -25,8 +25,8 @@ from audiodigest.sources import (
     article_id,
     detect_format,
     newest_digest,
-    parse_digest,
-    read_digest,
+    parse,
+    read,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -44,7 +44,7 @@ def _text_digest(count: int, summary: str = "A short summary.") -> bytes:
 
 
 def test_sample_digest_reads_as_ten_articles_with_urls() -> None:
-    articles = read_digest(SAMPLE)
+    articles = read(SAMPLE).articles
     assert len(articles) == 10
     assert len({a.id for a in articles}) == 10
     for article in articles:
@@ -130,31 +130,31 @@ def test_newest_digest_errors_name_the_folder(tmp_path: Path) -> None:
         newest_digest(tmp_path)
 
 
-def test_read_digest_reports_unreadable_files_in_one_line(tmp_path: Path) -> None:
+def test_read_reports_unreadable_files_in_one_line(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="no such digest file") as caught:
-        read_digest(tmp_path / "nope.txt")
+        read(tmp_path / "nope.txt")
     assert str(caught.value).startswith(str(tmp_path / "nope.txt") + ": ")
     with pytest.raises(SourceError, match="the digest: a folder, not a regular file"):
-        read_digest(tmp_path)
+        read(tmp_path)
     huge = tmp_path / "huge.txt"
     with huge.open("wb") as handle:  # sparse: costs no disk and is never read
         handle.truncate(MAX_DIGEST_BYTES + 1)
     with pytest.raises(SourceError, match="the limit is"):
-        read_digest(huge)
+        read(huge)
 
 
 def test_forced_format_overrides_the_extension(tmp_path: Path) -> None:
     path = tmp_path / "digest.txt"
     path.write_text(json.dumps([{"title": "Forced", "summary": "Read as JSON."}]))
-    (article,) = read_digest(path, fmt="json")
+    (article,) = read(path, fmt="json").articles
     assert (article.title, article.summary) == ("Forced", "Read as JSON.")
     with pytest.raises(SourceError, match="has no summary"):
-        read_digest(path)  # as text, the JSON is one title line with nothing under it
+        read(path)  # as text, the JSON is one title line with nothing under it
 
 
 def test_unknown_format_lists_the_choices() -> None:
     with pytest.raises(SourceError) as caught:
-        parse_digest(b"T\nS\n", "d.txt", fmt="docx")
+        parse(b"T\nS\n", "d.txt", fmt="docx")
     message = str(caught.value)
     assert message.startswith("d.txt: unknown digest format 'docx'")
     assert all(name in message for name in FORMATS)
@@ -188,7 +188,7 @@ def test_detect_format(data: bytes, name: str, expected: str) -> None:
 def test_five_thousand_entries_parse_quickly() -> None:
     data = _text_digest(5000)
     start = time.perf_counter()
-    articles = parse_digest(data, "big.txt")
+    articles = parse(data, "big.txt").articles
     elapsed = time.perf_counter() - start
     assert len(articles) == 5000
     assert articles[-1].url == "https://example.com/a/4999"
@@ -206,14 +206,14 @@ def test_too_many_entries_is_refused(fmt: str) -> None:
     else:
         data = json.dumps([{"title": f"T{i}", "summary": f"S{i}"} for i in range(count)]).encode()
     with pytest.raises(SourceError, match=f"more than {MAX_ENTRIES} entries"):
-        parse_digest(data, "many", fmt)
+        parse(data, "many", fmt)
 
 
 def test_a_one_megabyte_summary_is_refused_quickly() -> None:
     data = b"Huge\n" + b"word " * 200_000 + b"\nRead more -> https://example.com/h\n"
     start = time.perf_counter()
     with pytest.raises(SourceError) as caught:
-        parse_digest(data, "huge.txt")
+        parse(data, "huge.txt")
     assert time.perf_counter() - start < 1.0
     assert f"longer than {MAX_SUMMARY_CHARS} characters" in str(caught.value)
     assert caught.value.line == 1
@@ -222,7 +222,7 @@ def test_a_one_megabyte_summary_is_refused_quickly() -> None:
 def test_long_title_is_refused() -> None:
     data = json.dumps([{"title": "x" * (MAX_TITLE_CHARS + 1), "summary": "s"}]).encode()
     with pytest.raises(SourceError, match=f"title is longer than {MAX_TITLE_CHARS}"):
-        parse_digest(data, "t.json")
+        parse(data, "t.json")
 
 
 @pytest.mark.parametrize(
@@ -238,7 +238,7 @@ def test_long_title_is_refused() -> None:
 def test_deep_nesting_is_bounded(data: bytes, name: str) -> None:
     start = time.perf_counter()
     with pytest.raises(SourceError):
-        parse_digest(data, name)
+        parse(data, name)
     # A guard against runaway (exponential) parsing, not a speed target: these take 1-3 s
     # alone and up to 9 s on a loaded 2-core machine; a blow-up would take minutes.
     assert time.perf_counter() - start < 60.0
@@ -254,7 +254,7 @@ def test_duplicates_keep_the_first_and_warn(caplog: pytest.LogCaptureFixture) ->
         "Third\nThree.\n"
     ).encode()
     with caplog.at_level(logging.WARNING, logger="audiodigest.sources"):
-        articles = parse_digest(data, "dup.txt")
+        articles = parse(data, "dup.txt").articles
     assert [a.title for a in articles] == ["First", "Third"]
     assert "dup.txt:5" in caplog.text and "keeping the first" in caplog.text
 
@@ -264,7 +264,7 @@ def test_control_characters_go_and_scripts_stay() -> None:
         "Ti\x07tle \u05e9\u05dc\u05d5\u05dd \U0001f469\u200d\U0001f52c\n"
         "Sum\x1bmary\x7f with \u200fRTL mark\tand\x85tab.\n"
     ).encode()
-    (article,) = parse_digest(data, "c.txt")
+    (article,) = parse(data, "c.txt").articles
     assert article.title == "Title \u05e9\u05dc\u05d5\u05dd \U0001f469\u200d\U0001f52c"
     assert article.summary == "Summary with \u200fRTL mark and tab."
 
@@ -276,7 +276,7 @@ def test_rss_html_is_reduced_to_text() -> None:
         &amp; more</div><script type="text/javascript">steal(document.cookie)</script>
         <style>.a{display:none}</style><noscript>fallback</noscript>end]]></description>
       <link>https://example.com/item</link></item></channel></rss>"""
-    (article,) = parse_digest(feed, "f.xml")
+    (article,) = parse(feed, "f.xml").articles
     assert article.title == "Hostile markup"
     # The closed <div> ends a paragraph; the text after it is one of its own.
     assert article.paragraphs == ("Safe text & more", "end")
@@ -321,12 +321,12 @@ def test_feeds_never_fetch_anything(counting_server: tuple[str, list[str]], tmp_
     )
     for data in [f"{url}/feed.xml".encode(), str(secret).encode()]:
         with pytest.raises(SourceError, match="no entries found"):
-            parse_digest(data, "looks-like-a-url", fmt="feed")
+            parse(data, "looks-like-a-url", fmt="feed")
     external = f"""<?xml version="1.0"?>
 <!DOCTYPE rss [<!ENTITY ext SYSTEM "{url}/entity">]>
 <rss version="2.0"><channel><title>T</title><item><title>Entity &ext;</title>
 <description>Body</description></item></channel></rss>""".encode()
-    (article,) = parse_digest(external, "xxe.xml")
+    (article,) = parse(external, "xxe.xml").articles
     assert "fetched" not in article.title and article.summary == "Body"
     assert hits == []
 

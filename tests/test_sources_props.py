@@ -22,7 +22,6 @@ from audiodigest.sources import (
     MAX_TITLE_CHARS,
     article_id,
     parse,
-    parse_digest,
 )
 from audiodigest.sources.boilerplate import byline, is_boilerplate, is_read_more, split_reading_time
 from audiodigest.sources.common import Kind, classify, split_read_more
@@ -134,7 +133,7 @@ def _check(articles: tuple[Article, ...]) -> None:
 
 def _parse_or_error(data: bytes, name: str, fmt: str | None) -> None:
     try:
-        articles = parse_digest(data, name, fmt)
+        articles = parse(data, name, fmt).articles
     except SourceError as exc:
         assert "\n" not in str(exc)
         event("SourceError")
@@ -200,7 +199,7 @@ def test_text_digests_round_trip(
     text = "\n\n".join(blocks) + "\n"
     if crlf:
         text = text.replace("\n", "\r\n")
-    articles = parse_digest(text.encode(), "rt.txt")
+    articles = parse(text.encode(), "rt.txt").articles
     assert [(a.title, a.summary, a.url) for a in articles] == [
         (title, " ".join(lines), url) for title, lines, url in entries
     ]
@@ -216,7 +215,7 @@ def test_json_and_yaml_digests_round_trip(
     expected = [(r["title"], r["summary"], r["url"]) for r in records]
     for name in ["rt.json", "rt.yaml"]:
         # JSON is valid YAML, so the one document serves both readers.
-        articles = parse_digest(json.dumps(document, ensure_ascii=False).encode(), name)
+        articles = parse(json.dumps(document, ensure_ascii=False).encode(), name).articles
         assert [(a.title, a.summary, a.url) for a in articles] == expected
 
 
@@ -311,7 +310,7 @@ def test_markdown_digests_round_trip(
         parts.append(f"{'#' * level} {title}\n" + "\n".join(lines))
         if url:
             parts.append(f"[Read more →]({url})")
-    articles = parse_digest("\n\n".join(parts).encode(), "rt.md")
+    articles = parse("\n\n".join(parts).encode(), "rt.md").articles
     assert [(a.title, a.summary, a.url) for a in articles] == [
         (title, " ".join(lines), url) for title, lines, url in entries
     ]
@@ -335,7 +334,7 @@ def test_rss_digests_round_trip(
         f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>F</title>'
         f"{''.join(items)}</channel></rss>"
     )
-    articles = parse_digest(feed.encode(), "rt.xml")
+    articles = parse(feed.encode(), "rt.xml").articles
     assert [(a.title, a.summary, a.url, a.source) for a in articles] == [
         (title, " ".join(lines), url, "F") for title, lines, url in entries
     ]
@@ -444,7 +443,7 @@ def _page(entries: list[tuple[str, list[str], str | None]], layout: str) -> str:
 def test_html_pages_round_trip(
     entries: list[tuple[str, list[str], str | None]], layout: str
 ) -> None:
-    articles = parse_digest(_page(entries, layout).encode(), "rt.html")
+    articles = parse(_page(entries, layout).encode(), "rt.html").articles
     joiner = " " if layout == "table" else "\n\n"
     expected_urls = [
         url or (f"https://example.com/more/{i}" if layout == "headings" else None)
@@ -516,7 +515,7 @@ def test_json_feeds_round_trip(entries: list[tuple[str, list[str], str | None]],
         items.append({"id": title, "title": title, field: text, "url": url, "tags": tags})
     version = "https://jsonfeed.org/version/" + ("1.1" if v11 else "1")
     feed = {"version": version, "title": "Feed", "items": items}
-    articles = parse_digest(json.dumps(feed, ensure_ascii=False).encode(), "rt.json")
+    articles = parse(json.dumps(feed, ensure_ascii=False).encode(), "rt.json").articles
     assert [(a.title, a.summary, a.url, a.source) for a in articles] == [
         (title, " ".join(lines), url, "Feed") for title, lines, url in entries
     ]
@@ -533,7 +532,7 @@ def test_feed_summaries_that_repeat_the_title_are_not_read_twice(
               "content_html": f"<p>{escape(t)}</p><p>{escape(' '.join(lines))}</p>", "url": u}
              for t, lines, u in entries]
     feed = {"version": "https://jsonfeed.org/version/1.1", "title": "Feed", "items": items}
-    articles = parse_digest(json.dumps(feed, ensure_ascii=False).encode(), "rt.json")
+    articles = parse(json.dumps(feed, ensure_ascii=False).encode(), "rt.json").articles
     assert [(a.title, a.summary) for a in articles] == [
         (t, " ".join(lines)) for t, lines, _ in entries]
 
@@ -589,7 +588,7 @@ MARKDOWNISH = st.lists(st.one_of(MD_TOKENS, st.text(max_size=6)), max_size=50).m
 @given(text=MARKDOWNISH)
 def test_markdown_near_misses_give_articles_or_a_source_error(text: str) -> None:
     try:
-        articles = parse_digest(text.encode("utf-8", "surrogatepass"), "d.md")
+        articles = parse(text.encode("utf-8", "surrogatepass"), "d.md").articles
     except SourceError as exc:
         assert "\n" not in str(exc)
         event("SourceError")
@@ -828,7 +827,7 @@ def test_numbered_digests_round_trip(
     items = [f"{n}{marker}{title}{dash}" + "\n   ".join(paragraph)
              for n, (title, paragraph) in enumerate(entries, 1)]
     text = "Top stories\n\n" + ("\n\n" if blank else "\n").join(items) + "\n"
-    articles = parse_digest(text.encode(), "list.txt")
+    articles = parse(text.encode(), "list.txt").articles
     assert [(a.title, a.summary) for a in articles] == [
         (title.strip(), " ".join(paragraph)) for title, paragraph in entries
     ]

@@ -80,13 +80,3 @@ def test_a_terminal_gets_a_rich_bar() -> None:
         p.advance(4)
     text = out.getvalue()
     assert "synthesis" in text and "4/4" in text
-
-
-def test_doctests_of_the_small_helpers() -> None:
-    import doctest
-
-    import audiodigest.speech.edge
-
-    for module in (progress_mod, audiodigest.speech.edge):
-        result = doctest.testmod(module)
-        assert result.attempted > 0 and result.failed == 0

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
 from audiodigest.config import VoiceSettings
 from audiodigest.errors import ConfigError, FatalEngineError
-from audiodigest.models import Voice
+from audiodigest.models import Pcm, Voice
 from audiodigest.speech import (
     Engine,
     UnknownEngineError,
@@ -51,7 +52,7 @@ def test_an_unknown_engine_is_bad_configuration_listing_the_choices() -> None:
 
 
 def test_registered_engines_join_and_leave() -> None:
-    class Mute:
+    class Mute(Engine):
         name = "mute"
 
     register_engine("mute", Mute)  # type: ignore[arg-type]
@@ -60,6 +61,44 @@ def test_registered_engines_join_and_leave() -> None:
     finally:
         unregister_engine("mute")
     assert "mute" not in engine_names()
+
+
+def test_an_object_that_is_not_an_engine_is_refused_naming_what_it_lacks() -> None:
+    class Half:  # a plugin that forgot to subclass Engine and to write synthesize
+        name = "half"
+
+        def version(self) -> str:
+            return "1"
+
+    register_engine("half", Half)  # type: ignore[arg-type]
+    try:
+        with pytest.raises(FatalEngineError) as info:
+            get_engine("half")
+    finally:
+        unregister_engine("half")
+    message = info.value.one_line()
+    assert "speech engine 'half' lacks" in message and "synthesize," in message
+    assert " version," not in message and "subclasses audiodigest.speech.Engine" in message
+
+
+def test_an_engine_gets_the_default_of_every_optional_hook() -> None:
+    class Least(Engine):
+        name = "least"
+
+        def version(self) -> str:
+            return "least 1"
+
+        def synthesize(self, text: str, voice: Voice) -> Pcm:
+            return Pcm(b"\x01\x00" * len(text), 8000)
+
+    engine = Least()
+    voice = Voice("least", "v")
+    assert engine.uses_settings == ("rate", "pitch", "volume", "sentence_silence")
+    assert (engine.concurrency, engine.max_concurrency) == ("serial", 4)
+    assert engine.voice_version(voice) == "least 1" and engine.voice_identity(voice) == "v"
+    engine.set_threads(2, spin=True)
+    engine.use_store(Path("unused"))
+    assert asyncio.run(engine.synthesize_async("abc", voice)) == engine.synthesize("abc", voice)
 
 
 @pytest.mark.parametrize("engine, expected", [
@@ -79,7 +118,7 @@ def test_voice_settings_with_an_unknown_engine_fail() -> None:
 
 
 def test_list_voices_covers_every_engine_and_reports_broken_ones() -> None:
-    class Broken:
+    class Broken(Engine):
         name = "broken"
 
         def voices(self) -> list[VoiceInfo]:

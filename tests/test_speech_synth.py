@@ -27,17 +27,17 @@ from audiodigest.speech import (
     synthesize_jobs,
     unregister_engine,
 )
-from audiodigest.speech.engines import VoiceInfo
+from audiodigest.speech.engines import Concurrency, Engine, VoiceInfo
 from audiodigest.speech.piper import BUNDLED_VOICE, PiperEngine
 
 
-class ScriptedEngine:
+class ScriptedEngine(Engine):
     """A test engine: 0.01 s of a constant per character; fails as told on the Nth call."""
 
     name = "scripted"
     uses_settings = ("rate",)
 
-    def __init__(self, concurrency: str = "serial") -> None:
+    def __init__(self, concurrency: Concurrency = "serial") -> None:
         self.concurrency = concurrency
         self.calls: list[str] = []
         self.fail_on: dict[int, BaseException] = {}  # call number (1-based) -> exception
@@ -102,6 +102,29 @@ def test_a_second_run_is_all_cache(engine: ScriptedEngine, tmp_path: Path) -> No
     assert engine.calls == []
     assert (again.synthesized, again.reused) == (0, 5)
     assert again.pcms == first.pcms
+
+
+@pytest.mark.parametrize(("concurrency", "workers"), [
+    ("serial", 1), ("threads", 1), ("threads", 2), ("async", 1)])
+def test_every_mode_runs_an_engine_on_the_hooks_it_declares(
+        tmp_path: Path, concurrency: Concurrency, workers: int) -> None:
+    class Told(ScriptedEngine):
+        told: list[tuple[int, bool]] = []
+
+        def set_threads(self, threads: int, *, spin: bool) -> None:
+            self.told.append((threads, spin))
+
+    eng = Told(concurrency)  # speaks async through the default synthesize_async
+    register_engine("scripted", lambda: eng)
+    try:
+        report = synthesize_jobs(jobs_for(*TEXTS), SegmentCache(tmp_path), workers=workers)
+    finally:
+        unregister_engine("scripted")
+    assert report.synthesized == 5 and sorted(eng.calls) == sorted(TEXTS)
+    cores = os.cpu_count() or 1
+    # Threads mode says how many cores each run gets and lets a run alone spin.
+    expected = [(max(1, cores // workers), workers == 1)] if concurrency == "threads" else []
+    assert eng.told == expected
 
 
 @pytest.mark.parametrize("concurrency", ["serial", "threads"])

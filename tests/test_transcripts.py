@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audiodigest.models import ChapterMark, Cue, PublishedChapter
-from audiodigest.publish.chapters import chapters_json, psc_start, published_chapters
+from audiodigest.publish.chapters import chapters_json, published_chapters
 from audiodigest.publish.transcripts import speaker_name, to_srt, to_transcript_json, to_vtt
 
 DATA = Path(__file__).resolve().parent / "data" / "transcripts"
@@ -199,17 +199,3 @@ def test_chapters_json_sorted_rounded_and_urls_only_when_present() -> None:
         {"startTime": 0.0, "endTime": 1.5, "title": "Intro"},
         {"startTime": 1.5, "endTime": 2.268, "title": "Story", "url": "https://e.x/a"},
     ]
-
-
-@given(st.floats(0, 400_000, allow_nan=False))
-def test_psc_start_shape_and_value(seconds: float) -> None:
-    text = psc_start(seconds)
-    m = re.fullmatch(r"(\d{2,}):([0-5]\d):([0-5]\d)\.(\d{3})", text)
-    assert m, text
-    h, mi, s, ms = (int(g) for g in m.groups())
-    assert (h * 3600 + mi * 60 + s) * 1000 + ms == round(seconds * 1000)
-
-
-def test_psc_start_rejects_negative() -> None:
-    with pytest.raises(ValueError):
-        psc_start(-1.0)

@@ -2,8 +2,7 @@
 
 :func:`plan_layout` lays every segment out on an integer sample timeline (so positions never
 drift) without touching audio; :func:`render` writes the audio of one stretch of that timeline.
-Builds render it piece by piece (:mod:`audiodigest.audio.chunks`); :func:`assemble` renders it
-whole, for inspection and tests.
+Builds render it piece by piece (:mod:`audiodigest.audio.pieces`).
 
 The timeline runs at the *speech* rate, not the output rate: the highest sample rate among the
 sentences, capped at ``AudioSettings.sample_rate``. ffmpeg converts it to the output rate while
@@ -28,6 +27,7 @@ from scipy.signal import resample_poly
 from audiodigest.config import AudioSettings, MusicSettings
 from audiodigest.fsutil import sha256_file
 from audiodigest.models import ChapterMark, Cue, Pause, Pcm, Sentence, SpokenChapter
+from audiodigest.timefmt import seconds_to_samples
 
 from . import master as master_mod
 from . import music as music_mod
@@ -35,29 +35,12 @@ from . import music as music_mod
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Master:
-    """The whole episode as one mono float32 buffer in [-1, 1] plus its marks.
-
-    ``chapters`` and ``cues`` count positions in samples of this buffer at ``sample_rate``.
-    """
-
-    samples: np.ndarray
-    sample_rate: int
-    chapters: tuple[ChapterMark, ...]
-    cues: tuple[Cue, ...]
-
-    @property
-    def seconds(self) -> float:
-        return self.samples.shape[0] / self.sample_rate
-
-
 @functools.lru_cache(maxsize=64)
 def rate_ratio(src: int, dst: int) -> tuple[int, int]:
     """The exact ``(up, down)`` factors that turn ``src`` Hz into ``dst`` Hz.
 
     >>> rate_ratio(22050, 44100), rate_ratio(24000, 44100)
-    ((2, 1), (147, 160))
+    ((2, 1), (147, 80))
     """
     g = math.gcd(src, dst)
     return dst // g, src // g
@@ -87,10 +70,6 @@ def master_rate(rates: Iterable[int], settings: AudioSettings) -> int:
     """The master's sample rate: the highest speech rate, capped at the output rate."""
     found = set(rates)
     return min(max(found), settings.sample_rate) if found else settings.sample_rate
-
-
-def _seconds(value: float, rate: int) -> int:
-    return int(round(value * rate))
 
 
 @dataclass(frozen=True)
@@ -162,9 +141,9 @@ def plan_layout(chapters: Sequence[SpokenChapter], shapes: Sequence[tuple[int, i
     if len(sentences) != len(shapes):
         raise ValueError(f"{len(shapes)} audio segments for {len(sentences)} sentences")
     rate = rate or master_rate((r for _, r in shapes), settings)
-    gap_sentence = _seconds(settings.sentence_gap, rate)
-    gap_paragraph = _seconds(settings.paragraph_gap, rate)
-    gap_chapter = _seconds(settings.chapter_gap, rate)
+    gap_sentence = seconds_to_samples(settings.sentence_gap, rate)
+    gap_paragraph = seconds_to_samples(settings.paragraph_gap, rate)
+    gap_chapter = seconds_to_samples(settings.chapter_gap, rate)
 
     cursor = 0
     prev: str | None = None  # kind of the last thing placed: sentence, pause or jingle
@@ -188,7 +167,7 @@ def plan_layout(chapters: Sequence[SpokenChapter], shapes: Sequence[tuple[int, i
             if isinstance(item, Pause):
                 if start is None:
                     start = cursor
-                cursor += _seconds(item.seconds, rate)
+                cursor += seconds_to_samples(item.seconds, rate)
                 if prev == "sentence":
                     joints[-1] = "pause"
                 prev = "pause"
@@ -263,7 +242,7 @@ def render(layout: Layout, pcms: Sequence[Pcm], tracks: Tracks, settings: AudioS
     end = layout.total if end is None else end
     rate = layout.rate
     out = np.zeros(end - start, dtype=np.float32)
-    fade = _seconds(settings.fade_ms / 1000.0, rate)
+    fade = seconds_to_samples(settings.fade_ms / 1000.0, rate)
     inside = []
     for k, (s0, s1) in enumerate(layout.spans):
         if s1 <= start or s0 >= end:
@@ -305,25 +284,8 @@ def render(layout: Layout, pcms: Sequence[Pcm], tracks: Tracks, settings: AudioS
         if seamless:
             master_mod.limit(out, rate, 10.0 ** (ceiling_db / 20.0))
         else:
-            master_mod.normalize(out, rate, settings.loudness, 10.0 ** (ceiling_db / 20.0))
+            master_mod.reach_loudness(out, rate, settings.loudness, 10.0 ** (ceiling_db / 20.0))
     return out
-
-
-def assemble(chapters: Sequence[SpokenChapter], pcms: Sequence[Pcm], settings: AudioSettings,
-             music: MusicSettings | None = None, music_root: Path | None = None,
-             level: bool = True) -> Master:
-    """The whole episode as one levelled, limited master (the layout rendered end to end).
-
-    Builds use :mod:`audiodigest.audio.chunks`, which renders the same layout piece by piece;
-    this is the one-buffer view of it, for inspection and tests.
-    """
-    shapes = [(pcm.frames, pcm.sample_rate) for pcm in (pcms[i] for i in range(len(pcms)))]
-    layout, tracks = lay_out(chapters, shapes, settings, music, music_root)
-    samples = render(layout, pcms, tracks, settings, level=level)
-    log.info("assembled %d sentences into %.1f s at %d Hz", len(layout.spans),
-             layout.total / layout.rate, layout.rate)
-    return Master(samples=samples, sample_rate=layout.rate, chapters=layout.chapters,
-                  cues=layout.cues)
 
 
 def lay_out(chapters: Sequence[SpokenChapter], shapes: Sequence[tuple[int, int]],
@@ -346,7 +308,7 @@ def _bed_regions(music: MusicSettings, rate: int, starts: list[int],
     Across a chapter change the bed reaches ``fade`` seconds into the speech on either side
     (ducked there), so it swells in the gap and fades under the voices.
     """
-    fade = _seconds(music.fade, rate)
+    fade = seconds_to_samples(music.fade, rate)
     regions: list[tuple[int, int]] = []
     if music.bed_under in ("intro", "both"):
         end = starts[1] if len(starts) > 1 else music_end

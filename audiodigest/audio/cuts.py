@@ -17,7 +17,7 @@ made in one of two ways:
   stretch in one go by -84 dBFS RMS, against music at -15 dBFS). Pieces under music keep their speech's levelling and are limited, not normalised
   again, so the level does not step at a join.
 
-A stretch under music is cut only once its piece is :data:`CHUNK_MAX_SECONDS` long (in the
+A stretch under music is cut only once its piece is :data:`PIECE_MAX_SECONDS` long (in the
 silence between two sentences when there is one): music keeps its phase across an edit only
 if no length before it changes, so shorter pieces would save nothing. Speech with no gap
 long enough to cut in, and a single sentence longer than that, are cut seamlessly too.
@@ -38,9 +38,9 @@ from . import master as master_mod
 from . import music as music_mod
 from .assemble import Layout, Tracks
 
-CHUNK_FORMAT = 2  # bump when rendering or encoding changes what a piece sounds like
-CHUNK_MIN_SECONDS = 10.0  # a piece ends at the first paragraph change after this long
-CHUNK_MAX_SECONDS = 40.0  # ... or at any sentence gap after this long
+PIECE_FORMAT = 2  # bump when rendering or encoding changes what a piece sounds like
+PIECE_MIN_SECONDS = 10.0  # a piece ends at the first paragraph change after this long
+PIECE_MAX_SECONDS = 40.0  # ... or at any sentence gap after this long
 # Every MP3 piece starts with the encoder's priming: 576 samples of LAME encoder delay plus
 # the decoder's 529 (measured with ffmpeg's libmp3lame), at any sample rate.
 PRIMING = 1105
@@ -50,7 +50,7 @@ ROLL_SECONDS = 0.25  # context rendered on each side of a seamless cut (limiter,
 
 
 @dataclass(frozen=True)
-class Chunk:
+class Piece:
     """One piece: samples ``start``..``end`` of the layout, and the key of its sound.
 
     ``joined``: the piece continues the one before without a seam (see the module doc);
@@ -102,15 +102,15 @@ class Grid:
     def post(self) -> int:
         return int(ROLL_SECONDS * self.rate) + PRIMING * self.rate // self.out_rate + 1
 
-    def kept_frames(self, chunk: Chunk) -> int:
+    def kept_frames(self, piece: Piece) -> int:
         """How many frames an open-ended piece keeps: exactly up to the next one's start."""
-        return (chunk.end - chunk.start) * self.out_rate // (self.rate * self.frame)
+        return (piece.end - piece.start) * self.out_rate // (self.rate * self.frame)
 
 
-def render_range(chunk: Chunk, layout: Layout, grid: Grid) -> tuple[int, int]:
-    """The layout samples rendered for ``chunk``: the piece plus its context at seamless cuts."""
-    start = chunk.start - grid.pre if chunk.joined else chunk.start
-    end = min(layout.total, chunk.end + grid.post) if chunk.open_end else chunk.end
+def render_range(piece: Piece, layout: Layout, grid: Grid) -> tuple[int, int]:
+    """The layout samples rendered for ``piece``: the piece plus its context at seamless cuts."""
+    start = piece.start - grid.pre if piece.joined else piece.start
+    end = min(layout.total, piece.end + grid.post) if piece.open_end else piece.end
     return start, end
 
 
@@ -150,9 +150,9 @@ def _candidates(layout: Layout, half: int, lead: int) -> Iterator[_Candidate]:
                              False, True)
 
 
-def plan_chunks(layout: Layout, segment_keys: Sequence[str], settings: AudioSettings,
-                tracks: Tracks, min_seconds: float = CHUNK_MIN_SECONDS,
-                max_seconds: float = CHUNK_MAX_SECONDS) -> list[Chunk]:
+def plan_pieces(layout: Layout, segment_keys: Sequence[str], settings: AudioSettings,
+                tracks: Tracks, min_seconds: float = PIECE_MIN_SECONDS,
+                max_seconds: float = PIECE_MAX_SECONDS) -> list[Piece]:
     """Cut ``layout`` into pieces (see the module doc).
 
     A piece ends at the first paragraph, chapter or pause gap once it is ``min_seconds``
@@ -198,28 +198,28 @@ def plan_chunks(layout: Layout, segment_keys: Sequence[str], settings: AudioSett
     starts = [0, *(b for _, b, _ in bounds)]
     ends = [*(a for a, _, _ in bounds), layout.total]
     joined = [False, *(j for _, _, j in bounds)]
-    chunks = []
+    pieces = []
     for k, (s, e) in enumerate(zip(starts, ends, strict=True)):
-        chunk = Chunk(s, e, "", joined[k], k + 1 < len(joined) and joined[k + 1])
-        chunks.append(Chunk(s, e, _chunk_key(layout, chunk, segment_keys, settings, tracks, grid),
-                            chunk.joined, chunk.open_end))
-    return chunks
+        piece = Piece(s, e, "", joined[k], k + 1 < len(joined) and joined[k + 1])
+        pieces.append(Piece(s, e, _piece_key(layout, piece, segment_keys, settings, tracks, grid),
+                            piece.joined, piece.open_end))
+    return pieces
 
 
-def _chunk_key(layout: Layout, chunk: Chunk, segment_keys: Sequence[str],
+def _piece_key(layout: Layout, piece: Piece, segment_keys: Sequence[str],
                settings: AudioSettings, tracks: Tracks, grid: Grid) -> str:
     """A hash of everything that shapes the piece's kept audio, in positions relative to it."""
-    start, end = chunk.start, chunk.end
-    lo, hi = render_range(chunk, layout, grid)
+    start, end = piece.start, piece.end
+    lo, hi = render_range(piece, layout, grid)
     spans = [(segment_keys[k], s0 - start, s1 - start)
              for k, (s0, s1) in enumerate(layout.spans) if s0 < hi and s1 > lo]
     what: dict[str, object] = {
-        "format": CHUNK_FORMAT, "rate": layout.rate, "length": end - start, "spans": spans,
+        "format": PIECE_FORMAT, "rate": layout.rate, "length": end - start, "spans": spans,
         "headroom": master_mod.LIMITER_HEADROOM_DB, "encoder": ffmpeg.version(),
         "audio": settings.model_dump(include={"format", "bitrate", "sample_rate", "channels",
                                               "loudness", "true_peak", "fade_ms"}),
     }
-    if not chunk.seamless:
+    if not piece.seamless:
         music: list[tuple[str, int, int | None]] = [
             (name, m0 - start, m1 - start) for name, m0, m1 in layout.music
             if m0 < end and m1 > start]
@@ -232,7 +232,7 @@ def _chunk_key(layout: Layout, chunk: Chunk, segment_keys: Sequence[str],
                  for name, m0, m1 in layout.music if m0 < hi and m1 > lo]
         what["near"] = [(max(s0, lo - reach) - start, min(s1, hi + reach) - start)
                         for s0, s1 in layout.spans if s0 < hi + reach and s1 > lo - reach]
-        what["seam"] = [lo - start, hi - start, chunk.joined, chunk.open_end, grid.roll_frames]
+        what["seam"] = [lo - start, hi - start, piece.joined, piece.open_end, grid.roll_frames]
     what["music"] = music
     what["tracks"] = tracks.identity if music else ""
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()

@@ -3,7 +3,7 @@
 Samples are piped to ffmpeg's stdin block by block (no second copy in memory); ffmpeg converts
 the master rate to ``AudioSettings.sample_rate``, and positions are converted by the same
 exact ratio (:func:`convert_position`). What is encoded, and in how many pieces, is decided in
-:mod:`audiodigest.audio.chunks`.
+:mod:`audiodigest.audio.pieces`.
 """
 
 from __future__ import annotations

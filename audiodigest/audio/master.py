@@ -33,7 +33,7 @@ from . import ffmpeg
 
 log = logging.getLogger(__name__)
 
-CHUNK = 1 << 18  # samples per processing block: bounded memory on long episodes
+CHUNK = 1 << 18  # samples processed at a time (a chunk): bounded memory on long episodes
 OVERSAMPLE = 4
 TP_CONTEXT = 64  # input samples of context the 4x interpolation filter needs on each side
 # The limiter aims this far under the ceiling: 64 kbit/s MP3 coding of limited speech raises
@@ -319,7 +319,7 @@ def _grid_gain(peaks: np.ndarray, sample_rate: int, ceiling: float) -> np.ndarra
     grid_rate = sample_rate / LIMIT_GRID
     w = max(1, int(LIMIT_ATTACK * grid_rate / 4))
     r = max(1, int(LIMIT_ATTACK * grid_rate) - w)
-    ahead = w + r - 1  # one point beyond what the two averages need: see limiter_gain
+    ahead = w + r - 1  # one point beyond what the two averages need: see limit
     hold = max(ahead, int(LIMIT_HOLD * grid_rate))
     size = hold + ahead + 1
     # m[k] = min(need[k - hold .. k + ahead]), with unity gain outside the signal.
@@ -334,18 +334,6 @@ def _grid_gain(peaks: np.ndarray, sample_rate: int, ceiling: float) -> np.ndarra
 def _per_sample(points: np.ndarray, n: int) -> np.ndarray:
     centres = np.arange(points.shape[0]) * LIMIT_GRID + (LIMIT_GRID - 1) / 2.0
     return np.interp(np.arange(n), centres, points).astype(np.float32)
-
-
-def limiter_gain(env: np.ndarray, sample_rate: int, ceiling: float) -> np.ndarray | None:
-    """The look-ahead limiter's gain per sample for a signal with peak envelope ``env``.
-
-    None when no sample goes over ``ceiling`` (linear). The gain curve is computed on a grid
-    of :data:`LIMIT_GRID` samples (each grid point takes the least gain its block needs) and
-    interpolated linearly between grid points; the look-ahead reaches one grid point further
-    than the averages need, so the gain at every sample is still at most ``ceiling / env``.
-    """
-    points = _grid_gain(_grid_peaks(env), sample_rate, ceiling)
-    return None if points is None else _per_sample(points, env.shape[0])
 
 
 def _k_weighted(x: np.ndarray, stages: Sequence[tuple[np.ndarray, np.ndarray, float]],
@@ -393,13 +381,19 @@ class _WeightedPower:
 
 def limit(x: np.ndarray, sample_rate: int, ceiling: float) -> None:
     """Limit ``x`` (in place) so its 4x-oversampled peaks stay under ``ceiling``; no other
-    gain. The gain at a sample depends only on the signal within the limiter's reach of it."""
+    gain. The gain at a sample depends only on the signal within the limiter's reach of it.
+
+    The gain curve is computed on a grid of :data:`LIMIT_GRID` samples (each grid point takes
+    the least gain its block needs) and interpolated linearly between grid points; the
+    look-ahead reaches one grid point further than the averages need, so the gain at every
+    sample is still at most ``ceiling / envelope``.
+    """
     points = _grid_gain(_grid_peaks(peak_envelope(x)), sample_rate, ceiling)
     if points is not None:
         x *= _per_sample(points, x.shape[0])
 
 
-def normalize(x: np.ndarray, sample_rate: int, target: float, ceiling: float) -> float:
+def reach_loudness(x: np.ndarray, sample_rate: int, target: float, ceiling: float) -> float:
     """Bring ``x`` (in place) to ``target`` LUFS with its peaks limited under ``ceiling``.
 
     The limiter takes loudness away, so the gain is searched (secant steps) until the limited

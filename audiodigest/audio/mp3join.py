@@ -1,6 +1,6 @@
 """Joining independently encoded MP3 pieces into one gapless file.
 
-An episode is encoded in pieces (see :mod:`audiodigest.audio.chunks`) so an edit re-encodes
+An episode is encoded in pieces (see :mod:`audiodigest.audio.pieces`) so an edit re-encodes
 only the piece it touches. Each piece is a complete ffmpeg/LAME stream: an Info frame (Xing
 header with LAME extension, giving the encoder delay and end padding) followed by audio frames
 whose bit reservoir starts empty, so the audio frames of consecutive pieces can follow each
@@ -81,7 +81,7 @@ def _info_at(frame: bytes) -> int:
 
 
 @dataclass(frozen=True)
-class Piece:
+class Mp3Stream:
     """One encoded piece: its Info frame, its audio frames, and what its Info frame says."""
 
     info: bytes
@@ -118,7 +118,7 @@ def delay_and_padding(frame: bytes) -> tuple[int, int] | None:
     return value >> 12, value & 0xFFF
 
 
-def frames_between(piece: Piece, first: int, stop: int) -> Piece:
+def frames_between(piece: Mp3Stream, first: int, stop: int) -> Mp3Stream:
     """``piece`` keeping only its audio frames ``first..stop`` (behind the same Info frame).
 
     Decoded after the frames that came before them in their own stream, they play exactly
@@ -127,13 +127,13 @@ def frames_between(piece: Piece, first: int, stop: int) -> Piece:
     if not 0 <= first < stop <= piece.frames:
         raise Mp3Error(f"frames {first}..{stop} of a piece of {piece.frames}")
     ends = [*piece.offsets, len(piece.audio)]
-    return Piece(info=piece.info, audio=piece.audio[ends[first]:ends[stop]], frames=stop - first,
+    return Mp3Stream(info=piece.info, audio=piece.audio[ends[first]:ends[stop]], frames=stop - first,
                  frame_samples=piece.frame_samples, sample_rate=piece.sample_rate,
                  delay=piece.delay, padding=piece.padding,
                  offsets=tuple(o - ends[first] for o in piece.offsets[first:stop]))
 
 
-def read_piece(data: bytes) -> Piece:
+def read_piece(data: bytes) -> Mp3Stream:
     """Split an ffmpeg-written MP3 (no ID3) into its Info frame and audio frames."""
     head = frame_header(data, 0)
     info = bytes(data[:head.size])
@@ -142,7 +142,7 @@ def read_piece(data: bytes) -> Piece:
         raise Mp3Error("the Info frame has no LAME extension (encoder delay unknown)")
     audio = bytes(data[head.size:])
     offsets = tuple(frame_offsets(audio))
-    return Piece(info=info, audio=audio, frames=len(offsets), frame_samples=head.samples,
+    return Mp3Stream(info=info, audio=audio, frames=len(offsets), frame_samples=head.samples,
                  sample_rate=head.sample_rate, delay=found[0], padding=found[1], offsets=offsets)
 
 
@@ -241,7 +241,7 @@ def _toc(offsets: Sequence[int], total: int) -> bytes:
                  for pct in range(100))
 
 
-def join(pieces: Sequence[Piece]) -> Iterable[bytes]:
+def join(pieces: Sequence[Mp3Stream]) -> Iterable[bytes]:
     """The bytes of one MP3 made of ``pieces`` in order: a rewritten Info frame, then audio.
 
     All pieces must share sample rate and frame layout; the first piece's encoder delay is

@@ -18,6 +18,7 @@ import numpy as np
 from audiodigest.config import MusicSettings
 from audiodigest.errors import ConfigError, ToolError
 from audiodigest.fsutil import check_regular
+from audiodigest.timefmt import ms_to_samples, seconds_to_samples
 
 from . import ffmpeg
 
@@ -162,7 +163,7 @@ def bed_reach(settings: MusicSettings, sample_rate: int) -> tuple[int, int]:
     gain, and how far from the bed's end a sample still depends on where the bed ends."""
     hop = max(1, sample_rate // 200)
     duck = int((DUCK_ATTACK + DUCK_RELEASE + DUCK_RAMP) * sample_rate) + 4 * hop
-    tail = 2 * int(round(settings.fade * sample_rate)) + int(LOOP_CROSSFADE * sample_rate)
+    tail = 2 * seconds_to_samples(settings.fade, sample_rate) + int(LOOP_CROSSFADE * sample_rate)
     return duck, tail + duck
 
 
@@ -181,7 +182,7 @@ def mix_bed(out: np.ndarray, bed: np.ndarray, start: int, end: int,
     if n <= 0 or a >= b:
         return
     music = looped(bed, n, sample_rate, a - start, b - start)
-    fade = int(round(settings.fade * sample_rate))
+    fade = seconds_to_samples(settings.fade, sample_rate)
     music *= _edge_fades(n, fade, a - start, b - start)
     gain = _duck_gain(settings, speech, start, n, sample_rate, a - start, b - start)
     music *= gain
@@ -196,7 +197,7 @@ def jingle(samples: np.ndarray, settings: MusicSettings, sample_rate: int,
     The fade-out is kept to the last quarter of the jingle so its melody stays intact.
     """
     out = samples.astype(np.float32, copy=True)
-    fade_out = min(int(round(settings.fade * sample_rate)), out.shape[0] // 4)
-    edge = int(round(edge_ms * sample_rate / 1000))
+    fade_out = min(seconds_to_samples(settings.fade, sample_rate), out.shape[0] // 4)
+    edge = ms_to_samples(edge_ms, sample_rate)
     fade_edges(out, edge, max(fade_out, edge))
     return out

@@ -13,8 +13,8 @@ from typing import overload
 
 from audiodigest.audio import EpisodeTags
 from audiodigest.audio.assemble import lay_out
-from audiodigest.audio.chunks import AudioReport, ChunkStore, encode_episode, plan_chunks
 from audiodigest.audio.gate import check_episode, check_speech
+from audiodigest.audio.pieces import AudioReport, PieceStore, encode_episode, plan_pieces
 from audiodigest.config import ShowConfig
 from audiodigest.errors import EngineError
 from audiodigest.models import EncodedEpisode, Pcm
@@ -92,14 +92,14 @@ def make_audio(config: ShowConfig, paths: ShowPaths, plan: EpisodePlan, number: 
     check_speech([job.label for job in jobs], [job.text for job in jobs],
                  [frames / rate for frames, rate in shapes], iter(pcms))
     layout, tracks = lay_out(plan.chapters, shapes, config.audio, config.music, config.root)
-    pieces = plan_chunks(layout, pcms.keys, config.audio, tracks)
+    pieces = plan_pieces(layout, pcms.keys, config.audio, tracks)
     tags = EpisodeTags(
         title=script.title, artist=config.author, album=config.title,
         date=script.date.isoformat(), comment=plan.summary,
         cover=plan.cover.data, cover_mime=plan.cover.mime_type,
         track=number, url=config.site_link,
     )
-    store = ChunkStore(paths.pieces(plan.episode_id))
+    store = PieceStore(paths.pieces(plan.episode_id))
     report = AudioReport()
     with Progress(len(pieces), "audio", enabled=show_progress, unit="pieces") as progress:
         encoded = encode_episode(layout, pieces, pcms, tracks, config.audio,

@@ -2,7 +2,7 @@
 
 The JSON (written last) holds the piece's measurements and the SHA-256 of its MP3 bytes.
 Both files are untrusted when read back: a piece whose bytes do not match their hash, whose
-MP3 frames do not parse, or whose JSON is not exactly what :meth:`ChunkStore.put` writes
+MP3 frames do not parse, or whose JSON is not exactly what :meth:`PieceStore.put` writes
 (numbers that are numbers, in range, consistent with the audio) is a miss and is made again.
 """
 
@@ -56,12 +56,12 @@ def _number(value: object) -> float:
     return float(value)
 
 
-def parse_meta(text: bytes, piece: mp3join.Piece, frames_measured: int | None = None
+def parse_meta(text: bytes, stream: mp3join.Mp3Stream, frames_measured: int | None = None
                ) -> tuple[Measured, str]:
     """The measurements and MP3 hash in a piece's JSON; :class:`ValueError` unless every
     value has its type, is in range and agrees with ``piece`` (which measured
     ``frames_measured`` samples: by default its length)."""
-    expected = piece.samples if frames_measured is None else frames_measured
+    expected = stream.samples if frames_measured is None else frames_measured
     info = json.loads(text)
     if not isinstance(info, dict):
         raise ValueError("not an object")
@@ -73,7 +73,7 @@ def parse_meta(text: bytes, piece: mp3join.Piece, frames_measured: int | None = 
         raise ValueError("the audio is not the one that was measured")
     if not (peak == -math.inf or TRUE_PEAK_RANGE[0] <= peak <= TRUE_PEAK_RANGE[1]):
         raise ValueError("true peak out of range")
-    if not isinstance(energy, list) or len(energy) != energy_blocks(frames, piece.sample_rate):
+    if not isinstance(energy, list) or len(energy) != energy_blocks(frames, stream.sample_rate):
         raise ValueError("energy does not match the length")
     values = tuple(_number(v) for v in energy)
     if not all(0.0 <= v < math.inf for v in values):
@@ -81,7 +81,7 @@ def parse_meta(text: bytes, piece: mp3join.Piece, frames_measured: int | None = 
     return Measured(peak, values, frames), digest
 
 
-class ChunkStore:
+class PieceStore:
     """Encoded pieces of one episode, kept in a folder (see the module doc)."""
 
     def __init__(self, folder: Path) -> None:
@@ -90,8 +90,8 @@ class ChunkStore:
     def _paths(self, key: str) -> tuple[Path, Path]:
         return self.folder / f"{key}.mp3", self.folder / f"{key}.json"
 
-    def get(self, key: str, measured_frames: Callable[[mp3join.Piece], int] | None = None
-            ) -> tuple[mp3join.Piece, Measured] | None:
+    def get(self, key: str, measured_frames: Callable[[mp3join.Mp3Stream], int] | None = None
+            ) -> tuple[mp3join.Mp3Stream, Measured] | None:
         """The piece and its measurements, or None if missing or damaged in any way.
 
         ``measured_frames(piece)`` says how many samples its measurements must cover
@@ -100,14 +100,14 @@ class ChunkStore:
         audio, meta = self._paths(key)
         try:
             data = _read_regular(audio, MAX_PIECE_BYTES)
-            piece = mp3join.read_piece(data)
-            frames = None if measured_frames is None else measured_frames(piece)
-            measured, digest = parse_meta(_read_regular(meta, MAX_META_BYTES), piece, frames)
+            stream = mp3join.read_piece(data)
+            frames = None if measured_frames is None else measured_frames(stream)
+            measured, digest = parse_meta(_read_regular(meta, MAX_META_BYTES), stream, frames)
         except (OSError, ValueError, KeyError, TypeError, OverflowError):
             return None  # missing or damaged: made again (mp3join.Mp3Error is a ValueError)
         if hashlib.sha256(data).hexdigest() != digest:
             return None
-        return piece, measured
+        return stream, measured
 
     def put(self, key: str, data: bytes, measured: Measured) -> None:
         audio, meta = self._paths(key)

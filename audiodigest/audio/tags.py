@@ -37,6 +37,7 @@ from mutagen.mp4 import MP4, MP4Cover
 
 from audiodigest.errors import OutputError
 from audiodigest.models import ChapterMark
+from audiodigest.timefmt import samples_to_ms
 from audiodigest.urls import safe_url
 
 log = logging.getLogger(__name__)
@@ -83,11 +84,6 @@ class EpisodeTags:
     url: str | None = None
 
 
-def to_ms(sample: int, sample_rate: int) -> int:
-    """A sample position as whole milliseconds (rounded, never drifting: one division)."""
-    return (sample * 1000 + sample_rate // 2) // sample_rate
-
-
 def write_id3(path: Path, tags: EpisodeTags, chapters: Sequence[ChapterMark],
               sample_rate: int) -> None:
     """Replace the ID3 tag of the MP3 at ``path`` with ``tags`` and ``chapters`` (ID3v2.3).
@@ -116,8 +112,8 @@ def write_id3(path: Path, tags: EpisodeTags, chapters: Sequence[ChapterMark],
         sub: list[TIT2 | WXXX] = [TIT2(encoding=3, text=[mark.title])]
         if url := safe_url(mark.url):
             sub.append(WXXX(encoding=3, desc="", url=url))
-        id3.add(CHAP(element_id=element, start_time=to_ms(mark.start, sample_rate),
-                     end_time=to_ms(mark.end, sample_rate), start_offset=NO_OFFSET,
+        id3.add(CHAP(element_id=element, start_time=samples_to_ms(mark.start, sample_rate),
+                     end_time=samples_to_ms(mark.end, sample_rate), start_offset=NO_OFFSET,
                      end_offset=NO_OFFSET, sub_frames=sub))
     if ids:
         id3.add(CTOC(element_id=TOC_ID, flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
@@ -171,7 +167,7 @@ def ffmetadata(chapters: Sequence[ChapterMark], sample_rate: int) -> str:
     lines = [";FFMETADATA1"]
     for mark in chapters:
         lines += ["[CHAPTER]", "TIMEBASE=1/1000",
-                  f"START={to_ms(mark.start, sample_rate)}",
-                  f"END={to_ms(mark.end, sample_rate)}",
+                  f"START={samples_to_ms(mark.start, sample_rate)}",
+                  f"END={samples_to_ms(mark.end, sample_rate)}",
                   f"title={_escape_ffmetadata(mark.title)}"]
     return "\n".join(lines) + "\n"

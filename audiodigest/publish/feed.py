@@ -8,25 +8,22 @@ points at and writes ``feed.xml`` atomically. feedgen builds the document (it es
 
 from __future__ import annotations
 
-import difflib
 import html
 import logging
 import re
-import tomllib
 from collections.abc import Sequence
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from urllib.parse import quote
 
 from feedgen.feed import FeedGenerator
 
 from audiodigest import __version__
+from audiodigest.categories import parse_category
 from audiodigest.config import SHOW_FILE, ShowConfig
-from audiodigest.errors import ConfigError, OutputError
+from audiodigest.errors import OutputError
 from audiodigest.fsutil import atomic_write
+from audiodigest.identity import podcast_guid
 from audiodigest.models import EpisodeRecord, PublishedChapter
-from audiodigest.publish.chapters import psc_start
 from audiodigest.publish.podcastindex import (
     Funding,
     License,
@@ -36,8 +33,8 @@ from audiodigest.publish.podcastindex import (
     PscChapter,
     Transcript,
     Txt,
-    podcast_guid,
 )
+from audiodigest.timefmt import seconds_to_clock, seconds_to_psc
 from audiodigest.urls import safe_url
 
 log = logging.getLogger(__name__)
@@ -63,62 +60,6 @@ def public_url(config: ShowConfig, path: str) -> str:
     return config.base_url.rstrip("/") + "/" + quote(path.lstrip("/"), safe="/-._~")
 
 
-@cache
-def apple_categories() -> dict[str, tuple[str, ...]]:
-    """Apple's podcast categories: parent -> its subcategories (shipped as data)."""
-    text = resources.files(__package__).joinpath("apple_categories.toml").read_text("utf-8")
-    raw = tomllib.loads(text)["categories"]
-    return {parent: tuple(children) for parent, children in raw.items()}
-
-
-def parse_category(value: str, *, source: str | Path | None = None) -> tuple[str, str | None]:
-    """Split ``"Parent > Child"`` and check it against Apple's list; return the canonical names.
-
-    Letter case and spacing are forgiven; anything else unknown raises :class:`ConfigError`
-    naming the setting ``category`` and the closest valid choices.
-    """
-    parts = [" ".join(p.split()) for p in value.split(">")]
-    table = apple_categories()
-    by_lower = {p.lower(): p for p in table}
-    every = [p for p in table] + [f"{p} > {c}" for p, cs in table.items() for c in cs]
-    if 1 <= len(parts) <= 2 and parts[0].lower() in by_lower:
-        parent = by_lower[parts[0].lower()]
-        if len(parts) == 1:
-            return parent, None
-        children = {c.lower(): c for c in table[parent]}
-        if parts[1].lower() in children:
-            return parent, children[parts[1].lower()]
-    close = difflib.get_close_matches(" > ".join(parts), every, n=3, cutoff=0.5)
-    if not close:  # a bare subcategory name ("Tech News") deserves its parent as a hint
-        close = [e for e in every if e.lower().endswith("> " + parts[-1].lower())][:3]
-    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else (
-        "; see Apple's list of podcast categories")
-    raise ConfigError(f"bad value for 'category': {value!r} is not an Apple Podcasts "
-                      f"category{hint}", path=source)
-
-
-def psc_time(seconds: float) -> str:
-    """Podlove Simple Chapters start time, zero-padded ``HH:MM:SS.mmm`` (feedparser reads only
-    that shape); a negative or undefined start counts as 0.
-
-    >>> psc_time(65.25)
-    '00:01:05.250'
-    """
-    return psc_start(seconds if seconds > 0 else 0.0)
-
-
-def clock(seconds: float) -> str:
-    """A start time for people: ``03:12``, or ``1:03:12`` past an hour.
-
-    >>> clock(192.7), clock(3792)
-    ('03:12', '1:03:12')
-    """
-    total = max(0, int(seconds))
-    h, rest = divmod(total, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
-
-
 def _esc(value: str) -> str:
     return html.escape(xml_text(value), quote=True)
 
@@ -128,7 +69,7 @@ def _chapter_html(chapter: PublishedChapter) -> str:
     url = safe_url(chapter.url)
     if url:
         title = f'<a href="{_esc(url)}">{title}</a>'
-    return f"<li>{clock(chapter.start)} {title}</li>"
+    return f"<li>{seconds_to_clock(chapter.start)} {title}</li>"
 
 
 def show_notes(config: ShowConfig, record: EpisodeRecord) -> str:
@@ -280,7 +221,7 @@ def _add_item(fg: FeedGenerator, config: ShowConfig, record: EpisodeRecord) -> N
                                   language=config.language, rel=_TRANSCRIPT_REL.get(t.mime_type)))
     ext.episode(record.number)
     ext.psc_chapters([
-        PscChapter(start=psc_time(c.start), title=xml_text(c.title),
+        PscChapter(start=seconds_to_psc(c.start), title=xml_text(c.title),
                    href=safe_url(c.url), image=safe_url(c.img))
         for c in record.chapters
     ])

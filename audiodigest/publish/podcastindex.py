@@ -18,7 +18,6 @@ Register it under a name other than ``podcast`` (feedgen's iTunes extension has 
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,31 +28,6 @@ from lxml.etree import CDATA
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 PSC_NS = "http://podlove.org/simple-chapters"
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
-
-# The namespace Podcasting 2.0 fixes for podcast:guid (UUIDv5 over the feed URL).
-PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
-
-
-def bare_feed_url(feed_url: str) -> str:
-    """The feed URL without its scheme and trailing slashes, as podcast:guid hashes it.
-
-    >>> bare_feed_url("https://podnews.net/rss/")
-    'podnews.net/rss'
-    """
-    bare = feed_url.strip()
-    if "://" in bare:
-        bare = bare.split("://", 1)[1]
-    return bare.rstrip("/")
-
-
-def podcast_guid(feed_url: str) -> str:
-    """The Podcasting 2.0 ``podcast:guid`` of a feed: UUIDv5 of its URL without scheme.
-
-    >>> podcast_guid("https://podnews.net/rss")
-    '9b024349-ccf0-5f69-a609-6b82873eab3c'
-    """
-    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare_feed_url(feed_url)))
-
 
 def safe_cdata(html: str) -> Any:
     """Wrap HTML in a CDATA section; a literal ``]]>`` would end the section, so escape it."""

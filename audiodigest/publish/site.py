@@ -24,11 +24,11 @@ from audiodigest import __version__
 from audiodigest.config import ShowConfig
 from audiodigest.errors import UserError
 from audiodigest.fsutil import atomic_write
+from audiodigest.identity import bare_feed_url
 from audiodigest.models import EpisodeRecord, PublishedChapter
-from audiodigest.publish.feed import clock
-from audiodigest.publish.podcastindex import bare_feed_url
 from audiodigest.script.speakdate import written_date
 from audiodigest.template_files import ShowTemplateLoader
+from audiodigest.timefmt import seconds_to_clock, seconds_to_decimal
 from audiodigest.urls import safe_url
 
 log = logging.getLogger(__name__)
@@ -37,16 +37,6 @@ SITE_TEMPLATES = "site"  # sub-folder of the show's templates folder
 ASSETS = ("style.css", "player.js")
 _TRANSCRIPT_LABELS = {"text/vtt": "WebVTT", "application/x-subrip": "SRT",
                       "application/json": "JSON"}
-
-
-def seconds_attr(value: float) -> str:
-    """Seconds for ``#t=`` and ``data-start``: at most millisecond precision, no trailing zeros.
-
-    >>> seconds_attr(12.5), seconds_attr(3.0), seconds_attr(0.1234)
-    ('12.5', '3', '0.123')
-    """
-    text = f"{max(0.0, value):.3f}".rstrip("0").rstrip(".")
-    return text or "0"
 
 
 def file_size(size: int) -> str:
@@ -71,7 +61,9 @@ def podcast_app_url(feed_url: str) -> str:
 
 
 @dataclass(frozen=True)
-class Cue:
+class PageCue:
+    """A transcript cue as the episode page shows it (times as ``#t=`` values)."""
+
     start: str
     end: str
     label: str
@@ -80,15 +72,17 @@ class Cue:
 
 
 @dataclass(frozen=True)
-class Paragraph:
+class PageParagraph:
+    """The page's run of consecutive cues by one speaker."""
+
     speaker: str
-    cues: tuple[Cue, ...]
+    cues: tuple[PageCue, ...]
 
 
 @dataclass(frozen=True)
-class TranscriptSection:
+class PageSection:
     title: str | None
-    paragraphs: tuple[Paragraph, ...]
+    paragraphs: tuple[PageParagraph, ...]
 
 
 def read_transcript(path: Path) -> list[dict[str, Any]]:
@@ -121,7 +115,7 @@ def read_transcript(path: Path) -> list[dict[str, Any]]:
 
 
 def transcript_sections(segments: Sequence[dict[str, Any]],
-                        chapters: Sequence[PublishedChapter]) -> list[TranscriptSection]:
+                        chapters: Sequence[PublishedChapter]) -> list[PageSection]:
     """Group cues under the chapter they start in, and into paragraphs by speaker."""
     bounds = sorted(chapters, key=lambda c: c.start)
     groups: list[tuple[str | None, list[dict[str, Any]]]] = (
@@ -134,21 +128,21 @@ def transcript_sections(segments: Sequence[dict[str, Any]],
         groups[index][1].append(seg)
     sections = []
     for title, segs in groups:
-        paragraphs: list[Paragraph] = []
-        run: list[Cue] = []
+        paragraphs: list[PageParagraph] = []
+        run: list[PageCue] = []
         speaker = None
         for seg in segs:
             if run and seg["speaker"] != speaker:
-                paragraphs.append(Paragraph(speaker or "", tuple(run)))
+                paragraphs.append(PageParagraph(speaker or "", tuple(run)))
                 run = []
             speaker = seg["speaker"]
-            run.append(Cue(start=seconds_attr(seg["startTime"]), end=seconds_attr(seg["endTime"]),
-                           label=clock(seg["startTime"]), speaker=seg["speaker"],
+            run.append(PageCue(start=seconds_to_decimal(seg["startTime"]), end=seconds_to_decimal(seg["endTime"]),
+                           label=seconds_to_clock(seg["startTime"]), speaker=seg["speaker"],
                            body=seg["body"]))
         if run:
-            paragraphs.append(Paragraph(speaker or "", tuple(run)))
+            paragraphs.append(PageParagraph(speaker or "", tuple(run)))
         if paragraphs:
-            sections.append(TranscriptSection(title, tuple(paragraphs)))
+            sections.append(PageSection(title, tuple(paragraphs)))
     return sections
 
 
@@ -206,7 +200,7 @@ def _episode_summary(record: EpisodeRecord, page: str) -> dict[str, Any]:
     return {
         "id": record.id, "title": record.title, "number": record.number,
         "summary": record.summary, "date": human_date(record.pub_date),
-        "iso_date": record.pub_date.isoformat(), "duration": clock(record.duration),
+        "iso_date": record.pub_date.isoformat(), "duration": seconds_to_clock(record.duration),
         "url": _rel(page, record.page), "type": record.episode_type,
     }
 
@@ -214,7 +208,7 @@ def _episode_summary(record: EpisodeRecord, page: str) -> dict[str, Any]:
 def _episode_context(config: ShowConfig, record: EpisodeRecord, output_dir: Path,
                      segments: Sequence[dict[str, Any]] | None = None) -> dict[str, Any]:
     page = record.page
-    chapters = [{"title": c.title, "start": seconds_attr(c.start), "label": clock(c.start),
+    chapters = [{"title": c.title, "start": seconds_to_decimal(c.start), "label": seconds_to_clock(c.start),
                  "url": safe_url(c.url)} for c in record.chapters]
     json_file = next((t for t in record.transcripts if t.mime_type == "application/json"), None)
     if segments is None:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from audiodigest.models import Cue
+from audiodigest.timefmt import ms_to_srt, ms_to_vtt, samples_to_ms, samples_to_seconds
 
 VTT_LINE = 65
 VTT_LINES = 2
@@ -28,17 +29,6 @@ JSON_TRANSCRIPT_VERSION = "1.0.0"
 def speaker_name(tag: str) -> str:
     """A speaker tag as people read it: ``HOST`` -> ``Host``, ``GUEST_2`` -> ``Guest 2``."""
     return " ".join(tag.replace("_", " ").split()).title()
-
-
-def _ms(sample: int, sample_rate: int) -> int:
-    return (sample * 1000 + sample_rate // 2) // sample_rate
-
-
-def _clock(ms: int, decimal: str) -> str:
-    hours, rest = divmod(ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    secs, frac = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}{decimal}{frac:03d}"
 
 
 def _balanced(words: list[str], count: int) -> list[list[str]]:
@@ -72,7 +62,7 @@ def _split(cue: Cue, sample_rate: int, width: int,
     words = " ".join(cue.text.split()).split(" ")
     if words == [""]:
         return []
-    start, end = _ms(cue.start, sample_rate), _ms(cue.end, sample_rate)
+    start, end = samples_to_ms(cue.start, sample_rate), samples_to_ms(cue.end, sample_rate)
     end = max(end, start)
     most = max(1, (end - start) // MIN_CUE_MS)  # cues this sentence's time allows
 
@@ -110,7 +100,7 @@ def to_vtt(cues: Sequence[Cue], sample_rate: int) -> str:
         name = _escape_vtt(speaker_name(cue.speaker))
         for t0, t1, lines in _split(cue, sample_rate, VTT_LINE, VTT_LINES):
             body = "\n".join(_escape_vtt(line) for line in lines)
-            blocks.append(f"{_clock(t0, '.')} --> {_clock(t1, '.')}\n<v {name}>{body}\n")
+            blocks.append(f"{ms_to_vtt(t0)} --> {ms_to_vtt(t1)}\n<v {name}>{body}\n")
     return "\n".join(["WEBVTT\n", *blocks])
 
 
@@ -119,7 +109,7 @@ def to_srt(cues: Sequence[Cue], sample_rate: int) -> str:
     blocks: list[str] = []
     for cue in cues:
         for t0, t1, lines in _split(cue, sample_rate, SRT_LINE, SRT_LINES):
-            timing = f"{_clock(t0, ',')} --> {_clock(t1, ',')}"
+            timing = f"{ms_to_srt(t0)} --> {ms_to_srt(t1)}"
             blocks.append("\n".join([str(len(blocks) + 1), timing, *lines]) + "\n")
     return "\n".join(blocks)
 
@@ -128,8 +118,8 @@ def transcript_segments(cues: Sequence[Cue], sample_rate: int) -> list[dict[str,
     """The segments of the JSON transcript, one per sentence, times in seconds: exactly what
     :func:`audiodigest.publish.site.read_transcript` reads back from the file."""
     return [{"speaker": speaker_name(cue.speaker),
-             "startTime": _ms(cue.start, sample_rate) / 1000,
-             "endTime": _ms(max(cue.end, cue.start), sample_rate) / 1000,
+             "startTime": samples_to_seconds(cue.start, sample_rate),
+             "endTime": samples_to_seconds(max(cue.end, cue.start), sample_rate),
              "body": " ".join(cue.text.split())}
             for cue in cues if cue.text.strip()]
 

@@ -70,6 +70,7 @@ from pathlib import Path
 from audiodigest.errors import ScriptError
 from audiodigest.models import Block, Paragraph, Pause, Script, ScriptChapter
 from audiodigest.script.episode_meta import meta_problem
+from audiodigest.timefmt import seconds_to_decimal
 from audiodigest.urls import safe_url
 
 logger = logging.getLogger(__name__)
@@ -89,13 +90,13 @@ _ID_LINE_RE = re.compile(r"<!--\s*id:(.*?)-->")
 _IMAGE_LINE_RE = re.compile(r"<!--\s*image:(.*?)-->")
 _URL_LINE_RE = re.compile(r"<([^\s<>]+)>")
 
-Where = tuple[int, int]  # 1-based line and column
+Position = tuple[int, int]  # 1-based line and column
 
 
 class _Problem(Exception):
     """A parse problem at a position; turned into a ScriptError at the public boundary."""
 
-    def __init__(self, where: Where, message: str) -> None:
+    def __init__(self, where: Position, message: str) -> None:
         super().__init__(message)
         self.line, self.column = where
         self.message = message
@@ -112,14 +113,14 @@ class Hint:
     spoken: str
 
 
-def _scan_inline(text: str, where: list[Where]) -> tuple[str | Hint, ...]:
+def _scan_inline(text: str, where: list[Position]) -> tuple[str | Hint, ...]:
     """Split paragraph text into literal runs and hints, checking the markup.
 
     ``where[i]`` is the file position of ``text[i]``; errors past the end point just after the
     last character.
     """
 
-    def at(i: int) -> Where:
+    def at(i: int) -> Position:
         if i < len(where):
             return where[i]
         line, col = where[-1] if where else (1, 0)
@@ -332,7 +333,7 @@ def format_seconds(seconds: float) -> str:
     >>> format_seconds(1.5), format_seconds(2.0), format_seconds(0.001)
     ('1.5s', '2s', '0.001s')
     """
-    return f"{seconds:.3f}".rstrip("0").rstrip(".") + "s"
+    return seconds_to_decimal(seconds) + "s"
 
 
 def write_block(block: Block) -> str:
@@ -442,7 +443,7 @@ def _is_heading(stripped: str) -> bool:
     return stripped == "#" or (stripped.startswith("#") and stripped[1].isspace())
 
 
-def _parse_pause(stripped: str, where: Where) -> Pause:
+def _parse_pause(stripped: str, where: Position) -> Pause:
     match = _PAUSE_RE.fullmatch(stripped)
     if match is None:
         raise _Problem(where, "expected a pause like '[pause 1.5s]' or '[pause 500ms]'")
@@ -456,7 +457,7 @@ def _parse_pause(stripped: str, where: Where) -> Pause:
 def _paragraph(lines: list[tuple[int, str]]) -> Paragraph:
     """Join a paragraph's lines (whitespace collapsed), read its speaker tag, check its markup."""
     chars: list[str] = []
-    where: list[Where] = []
+    where: list[Position] = []
     for lineno, raw in lines:
         for col, ch in enumerate(raw, 1):
             if ch.isspace():
@@ -529,7 +530,7 @@ def _front_matter(lines: list[str]) -> tuple[Script, int]:
     first = lines[0].lstrip("\ufeff").strip()
     if first != "---":
         raise _Problem((1, 1), "expected '---' on the first line to open the front matter")
-    seen: dict[str, tuple[str, Where]] = {}
+    seen: dict[str, tuple[str, Position]] = {}
     end = None
     for i in range(1, len(lines)):
         stripped, col = _strip(lines[i])

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 
 from audiodigest.models import Pause, Script, Sentence, SpokenChapter, SpokenItem
-from audiodigest.script.format import Hint, inline_parts
+from audiodigest.script.format import Hint, format_seconds, inline_parts
 from audiodigest.script.lexicon import Lexicon
 from audiodigest.script.normalize import HINT, HINT_BASE, SHELF, normalize_marked, split_marked
 
@@ -76,10 +76,6 @@ def plan_spoken(script: Script, lexicon: Lexicon) -> tuple[SpokenChapter, ...]:
     return tuple(chapters)
 
 
-def _seconds(value: float) -> str:
-    return f"{value:.3f}".rstrip("0").rstrip(".")
-
-
 def spoken_lines(chapters: Sequence[SpokenChapter]) -> list[str]:
     """What the engine will be given, one segment per line, for ``audiodigest script --spoken``.
 
@@ -91,7 +87,7 @@ def spoken_lines(chapters: Sequence[SpokenChapter]) -> list[str]:
         lines.append(f"# {chapter.title}")
         for item in chapter.items:
             if isinstance(item, Pause):
-                lines.append(f"[pause {_seconds(item.seconds)}s]")
+                lines.append(f"[pause {format_seconds(item.seconds)}]")
             else:
                 lines.append(f"{item.speaker}: {item.spoken}")
     return lines

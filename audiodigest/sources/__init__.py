@@ -21,7 +21,7 @@ from pathlib import Path
 
 from audiodigest.errors import SourceError
 from audiodigest.fsutil import read_regular
-from audiodigest.models import Article, Digest
+from audiodigest.models import Digest
 from audiodigest.sources.common import (
     MAX_DIGEST_BYTES,
     MAX_ENTRIES,
@@ -190,16 +190,6 @@ def parse(data: bytes, name: str, fmt: str | None = None) -> Digest:
     return Digest(articles, fmt, title or None, summary or None, tuple(warnings))
 
 
-def parse_digest(data: bytes, name: str, fmt: str | None = None) -> tuple[Article, ...]:
-    """The articles of a digest held in memory (see :func:`parse`)."""
-    return parse(data, name, fmt).articles
-
-
-def read_digest(path: Path, fmt: str | None = None) -> tuple[Article, ...]:
-    """The articles of the digest file at ``path`` (see :func:`read`)."""
-    return read(path, fmt).articles
-
-
 def read(path: Path, fmt: str | None = None) -> Digest:
     """Read and parse the digest file at ``path`` (see :func:`parse`).
 
@@ -297,7 +287,5 @@ __all__ = [
     "normalise_title",
     "normalise_url",
     "parse",
-    "parse_digest",
     "read",
-    "read_digest",
 ]

@@ -79,7 +79,7 @@ from audiodigest.sources.markdown_lines import (
     MD,
     Block,
     Line,
-    Piece,
+    Span,
     blocks_of,
     inline_lines,
     parse_blocks,
@@ -165,14 +165,14 @@ def _bold_title(block: Block, in_list: bool = False) -> tuple[str, Line | None] 
     if (block.list_id is not None) != in_list or (in_list and not block.item_start):
         return None
     first = block.lines[0]
-    pieces = list(first.pieces)
-    while pieces and not pieces[0].strong and is_ornament(pieces[0].text):
-        pieces.pop(0)  # "🔥 **Title**"
-    if not pieces or not pieces[0].strong:
+    spans = list(first.spans)
+    while spans and not spans[0].strong and is_ornament(spans[0].text):
+        spans.pop(0)  # "🔥 **Title**"
+    if not spans or not spans[0].strong:
         return None
-    count = next((i for i, p in enumerate(pieces) if not p.strong), len(pieces))
-    title = "".join(p.text for p in pieces[:count]).strip()
-    rest = [p for p in pieces[count:]]
+    count = next((i for i, p in enumerate(spans) if not p.strong), len(spans))
+    title = "".join(p.text for p in spans[:count]).strip()
+    rest = [p for p in spans[count:]]
     while rest and not rest[0].text.strip():
         rest.pop(0)
     colon = title.endswith(":")
@@ -186,7 +186,7 @@ def _bold_title(block: Block, in_list: bool = False) -> tuple[str, Line | None] 
             if head[0] not in "—–-:|":
                 return None
             head = head.lstrip("—–-:| ")
-        lead = Piece(head, rest[0].kind, rest[0].strong, rest[0].em, rest[0].link)
+        lead = Span(head, rest[0].kind, rest[0].strong, rest[0].em, rest[0].link)
         rest_line = Line(first.number, [lead, *rest[1:]], first.links)
     elif in_list and len(block.lines) == 1:
         return None  # an item that is only a bold name ("- **Speed**"), not an article
@@ -310,7 +310,7 @@ def _read_body(blocks: list[Block], name: str) -> Reading:
                     parent.split = True
                 url = None if rest else next((u for u in block.lines[0].links if u), None)
                 current = start(
-                    title_of([Line(block.line, [Piece(title, "text")])])[0], block.line, url
+                    title_of([Line(block.line, [Span(title, "text")])])[0], block.line, url
                 )
                 current.parent, current.item = parent, block.item
                 current.add(block, ([rest] if rest else []) + block.lines[1:], name)
@@ -322,7 +322,7 @@ def _read_body(blocks: list[Block], name: str) -> Reading:
                 # it is only a link in the words.
                 url = None if rest else next((u for u in block.lines[0].links if u), None)
                 current = start(
-                    title_of([Line(block.line, [Piece(title, "text")])])[0], block.line, url
+                    title_of([Line(block.line, [Span(title, "text")])])[0], block.line, url
                 )
                 current.add(block, ([rest] if rest else []) + block.lines[1:], name)
             elif current is not None:

@@ -1,5 +1,5 @@
 """Markdown as the digest reader sees it: blocks (headings, paragraphs, rules, tables, code) with
-their lines, each line in pieces that keep their marks (bold, italic, code, link), and what one
+their lines, each line in spans that keep their marks (bold, italic, code, link), and what one
 line of an article says: words to read, or a field (tags, source, date, URL) that is not read.
 
 The rules are listed in :mod:`audiodigest.sources.markdown`; this module only judges blocks and
@@ -46,7 +46,7 @@ _LABEL = re.compile(r"\s*\w[\w ]{0,30}:\s")
 
 
 @dataclass
-class Piece:
+class Span:
     text: str
     kind: str  # "text", "code" or "image"
     strong: bool = False
@@ -57,15 +57,15 @@ class Piece:
 @dataclass
 class Line:
     number: int
-    pieces: list[Piece] = field(default_factory=list)
+    spans: list[Span] = field(default_factory=list)
     links: list[str | None] = field(default_factory=list)  # the web URL of each link, if any
 
     def text(self, skip_links: frozenset[int] = frozenset()) -> str:
         """What the line says, without the links in ``skip_links``; an image's alt text only
         when the line has words of its own."""
-        words = any(p.kind != "image" and not is_ornament(p.text) for p in self.pieces)
+        words = any(p.kind != "image" and not is_ornament(p.text) for p in self.spans)
         return "".join(
-            p.text for p in self.pieces if p.link not in skip_links and (p.kind != "image" or words)
+            p.text for p in self.spans if p.link not in skip_links and (p.kind != "image" or words)
         )
 
 
@@ -83,7 +83,7 @@ class Block:
 
 
 def inline_lines(inline: Token) -> list[Line]:
-    """The inline token split at its line breaks, each line in pieces with their marks."""
+    """The inline token split at its line breaks, each line in spans with their marks."""
     start = inline.map[0] + 1 if inline.map else 0
     lines = [Line(start)]
     strong = em = 0
@@ -109,11 +109,11 @@ def inline_lines(inline: Token) -> list[Line]:
         elif kind == "link_close":
             link = -1
         elif kind in ("text", "code_inline", "image"):
-            piece_kind = {"text": "text", "code_inline": "code", "image": "image"}[kind]
+            span_kind = {"text": "text", "code_inline": "code", "image": "image"}[kind]
             # An image's content is its alt text. Runs of ``` or ** that opened nothing are
             # markup left over, not words.
             content = _RESIDUE.sub("", child.content) if kind == "text" else child.content
-            lines[-1].pieces.append(Piece(content, piece_kind, strong > 0, em > 0, link))
+            lines[-1].spans.append(Span(content, span_kind, strong > 0, em > 0, link))
     return lines
 
 
@@ -205,12 +205,12 @@ def _is_separator(text: str) -> bool:
 
 def _tag_row(line: Line) -> Said | None:
     """`` `A` `B` — *Source* ``: the code spans as tags and the byline after them."""
-    codes = [i for i, p in enumerate(line.pieces) if p.kind == "code"]
+    codes = [i for i, p in enumerate(line.spans) if p.kind == "code"]
     if not codes:
         return None
-    if not all(_is_separator(p.text) for p in line.pieces[: codes[-1]] if p.kind != "code"):
+    if not all(_is_separator(p.text) for p in line.spans[: codes[-1]] if p.kind != "code"):
         return None
-    after = line.pieces[codes[-1] + 1 :]
+    after = line.spans[codes[-1] + 1 :]
     rest = "".join(p.text for p in after).strip()
     source = None
     if rest and not _is_separator(rest):
@@ -222,20 +222,20 @@ def _tag_row(line: Line) -> Said | None:
         source = split_reading_time(source)[0]
     elif len(codes) < 2:
         return None  # one code span alone is more likely a command than a tag
-    return Said(tags=[line.pieces[i].text.strip() for i in codes], source=source)
+    return Said(tags=[line.spans[i].text.strip() for i in codes], source=source)
 
 
 def _link_line(line: Line) -> Said | None:
     """A line of nothing but links (and decoration): the first web link is the URL."""
     if not line.links:
         return None
-    outside = "".join(p.text for p in line.pieces if p.link < 0)
+    outside = "".join(p.text for p in line.spans if p.link < 0)
     labelled = _LABEL.match(outside)
     if labelled and _is_separator(outside[labelled.end() :]):
         return Said()  # "Other formats: [PDF] / [HTML]": navigation, not the article's link
     if not _is_separator(outside) and not is_link_label(line.text()):
         return None  # words of its own, unless they only say "read it on [Example](url)"
-    inside = " ".join(p.text for p in line.pieces if p.link >= 0)
+    inside = " ".join(p.text for p in line.spans if p.link >= 0)
     if len(inside.split()) > _MAX_LINK_WORDS and not is_link_label(inside):
         return None
     return Said(url=next((url for url in line.links if url), None))
@@ -247,7 +247,7 @@ def _byline(line: Line, text: str) -> str | None:
     name = byline(text)
     if name is None:
         return None
-    named = [p for p in line.pieces if p.text.strip()]
+    named = [p for p in line.spans if p.text.strip()]
     marked = text[0] in "—–" or text.lower().startswith(("source", "from", "publication"))
     if marked or (named and (named[-1].em or named[-1].strong or named[-1].link >= 0)):
         return split_reading_time(name)[0]
@@ -260,7 +260,7 @@ def said(line: Line, first: bool = False) -> Said:
     plain = line.text()
     if _TEMPLATE.search(plain):  # Liquid / Hugo shortcodes: a site generator fills them in
         plain = _TEMPLATE.sub("", plain)
-        line = Line(line.number, [Piece(plain, "text")], [])
+        line = Line(line.number, [Span(plain, "text")], [])
     stripped = strip_decoration(plain)
     if not stripped or is_ornament(plain):
         return Said()
@@ -285,7 +285,7 @@ def said(line: Line, first: bool = False) -> Said:
     labels = frozenset(
         index
         for index in range(len(line.links))
-        if is_link_label("".join(p.text for p in line.pieces if p.link == index))
+        if is_link_label("".join(p.text for p in line.spans if p.link == index))
     )
     url = next((line.links[i] for i in sorted(labels) if line.links[i]), None)
     text = _EMPTY_BRACKETS.sub("", line.text(labels)) if labels else plain

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import enum
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -42,32 +41,30 @@ from audiodigest.sources.common import (
     Reading,
     Where,
     check_count,
-    classify,
     decode,
     item_number,
     parse_date,
     shorten,
-    split_read_more,
+)
+from audiodigest.sources.text_lines import (
+    MAX_TITLE_WORDS,
+    WORDY,
+    Block,
+    Line,
+    heading_like,
+    is_menu,
+    is_tag,
+    lone_title,
+    looks_typed,
+    opens_typed_entry,
+    section_name,
+    split_blocks,
+    title_like,
+    tokenize_lines,
+    wordy_lines,
 )
 
-_WORDY = (Kind.TEXT, Kind.NUMBERED, Kind.BULLET, Kind.SPONSOR)  # lines that hold words
 _META = (Kind.URL, Kind.SOURCE, Kind.PUBLISHED)
-_MAX_TITLE_WORDS = 25
-_MAX_TITLE_LENGTH = 200
-_FOOTER_WORDS = 12  # a footer's own lines (an address, a company name) are short
-
-
-@dataclass
-class _Line:
-    number: int
-    text: str
-    kind: Kind
-    value: str | None
-    indented: bool
-    links: list[str] = field(default_factory=list)  # from "[3]" markers with a reference list
-
-
-_Block = list[_Line]
 
 
 class _Layout(enum.Enum):
@@ -79,17 +76,17 @@ class _Layout(enum.Enum):
 class _Group:
     """One article as found: its title line and the lines after it."""
 
-    title: _Line
+    title: Line
     web: bool  # the title stood alone (pasted-page layout)
-    paragraphs: list[list[_Line]] = field(default_factory=list)
+    paragraphs: list[list[Line]] = field(default_factory=list)
     url: str | None = None
     source: str | None = None
-    published: _Line | None = None
+    published: Line | None = None
     sponsored: bool = False  # a paid block, or furniture (never read)
     furniture: bool = False
     tags: list[str] = field(default_factory=list)
 
-    def meta(self, line: _Line) -> None:
+    def meta(self, line: Line) -> None:
         if line.kind is Kind.URL:
             self.url = self.url or line.value
         elif line.kind is Kind.SOURCE:
@@ -99,234 +96,47 @@ class _Group:
 
 
 @dataclass
-class _Chunk:
-    lines: list[_Line]
-    read_more: _Line | None = None  # the Read-more line that closed it
+class _Region:
+    """The lines up to a Read-more line (or the end of the text): one or more articles."""
+
+    lines: list[Line]
+    read_more: Line | None = None  # the Read-more line that closed it
     url: str | None = None
-
-
-# --- lines ------------------------------------------------------------------------------------
-
-
-# A plain-text e-mail's reference list ("[3] https://...") and the markers that point into it.
-_REFERENCE = re.compile(r"\[(?P<n>\d{1,4})\]:?\s*<?(?P<url>https?://[^\s>]+)>?")
-_MARKER = re.compile(r"\s?\[(?P<n>\d{1,4})\]")
-_REFERENCE_HEADING = re.compile(r"(?i)(?:links|references|sources)\s*:?")
-
-
-def _tokenize(text: str) -> list[_Line]:
-    lines: list[_Line] = []
-    raw_lines = text.split("\n")
-    references = {match.group("n"): match.group("url") for raw in raw_lines
-                  if (match := _REFERENCE.fullmatch(raw.strip()))}
-    for number, raw in enumerate(raw_lines, 1):
-        line = raw.strip()
-        links: list[str] = []
-        if references:
-            if _REFERENCE.fullmatch(line) or _REFERENCE_HEADING.fullmatch(line):
-                # The list itself is not read; its links go to the markers.
-                lines.append(_Line(number, "", Kind.BLANK, None, False))
-                continue
-            links = [references[m.group("n")] for m in _MARKER.finditer(line)
-                     if m.group("n") in references]
-            if links:
-                line = _MARKER.sub(
-                    lambda m: "" if m.group("n") in references else m.group(), line).strip()
-        kind, value = classify(line)
-        indented = raw[:1] in (" ", "\t")
-        if kind in (Kind.TEXT, Kind.NUMBERED, Kind.BULLET) and (split := split_read_more(line)):
-            rest, url = split
-            lines.append(_Line(number, rest, *classify(rest), indented, links))
-            lines.append(_Line(number, line, Kind.READ_MORE, url, indented))
-            continue
-        lines.append(_Line(number, line, kind, value, indented, links))
-    _mark_mail_headers(lines)
-    # A card's date and reading time say nothing to a listener; they go before any structure
-    # is looked for, so a title and its summary around them still meet.
-    return _cut_footer([line for line in lines if line.kind is not Kind.DECORATION])
-
-
-_MAIL_HEADER = re.compile(r"(?i)(?P<key>from|to|cc|bcc|date|sent|subject|reply-to)\s*:\s*(?P<value>\S.*)")
-
-
-def _mark_mail_headers(lines: list[_Line]) -> None:
-    """A forwarded e-mail's header block (two or more "From:", "Subject:", "Date:" lines in a
-    row) is furniture; its Subject is kept as the line's value, for the digest's title."""
-    run: list[_Line] = []
-    for line in [*lines, _Line(0, "", Kind.BLANK, None, False)]:
-        if _MAIL_HEADER.fullmatch(line.text):
-            run.append(line)
-            continue
-        if len(run) >= 2:
-            for header in run:
-                match = _MAIL_HEADER.fullmatch(header.text)
-                subject = match is not None and match.group("key").lower() == "subject"
-                header.kind = Kind.FURNITURE
-                header.value = match.group("value") if match and subject else None
-        run = []
-
-
-def _cut_footer(lines: list[_Line]) -> list[_Line]:
-    """Drop an e-mail's footer: from a furniture line ("Unsubscribe", "You are receiving this")
-    after which nothing but short lines, links and furniture follow, with its block."""
-    start = None
-    for index in range(len(lines) - 1, -1, -1):
-        line = lines[index]
-        if line.kind is Kind.FURNITURE:
-            start = index
-        elif line.kind in (Kind.READ_MORE, Kind.NUMBERED, Kind.BULLET, Kind.PUBLISHED) or (
-            line.kind is Kind.TEXT and len(line.text.split()) > _FOOTER_WORDS
-        ):
-            break
-    if start is None or not any(line.kind in _WORDY for line in lines[:start]):
-        return lines
-    while start > 0 and lines[start - 1].kind is Kind.TEXT:
-        if len(lines[start - 1].text.split()) > _FOOTER_WORDS:
-            break
-        start -= 1
-    return lines[:start] if any(line.kind in _WORDY for line in lines[:start]) else lines
-
-
-def _blocks(lines: list[_Line]) -> list[_Block]:
-    """Blank-line blocks; rules and blank lines separate blocks, a furniture line is a block of
-    its own, and a page pasted without blank lines is cut at its titles (:func:`_unpack`)."""
-    blocks: list[_Block] = [[]]
-    for line in lines:
-        if line.kind in (Kind.BLANK, Kind.RULE, Kind.READ_MORE):
-            if blocks[-1]:
-                blocks.append([])
-        elif line.kind is Kind.FURNITURE:
-            blocks.extend([[line], []])
-        else:
-            blocks[-1].append(line)
-    return [part for block in blocks if block for part in _unpack(block)]
-
-
-def _is_menu(block: _Block) -> bool:
-    """A page's menu at the top of a paste: three or more lines of one to three capitalised
-    words ("Home", "News", "Sign in")."""
-    return len(block) >= 3 and all(
-        line.kind is Kind.TEXT and len(line.text.split()) <= 3 and line.text[0].isupper()
-        and line.text[-1].isalpha() for line in block)
-
-
-def _unpack(block: _Block) -> list[_Block]:
-    """A page pasted without its blank lines: short title lines each followed by a long
-    paragraph line, two or more times in one block, are split as if the blanks were there."""
-    pairs = [i for i in range(len(block) - 1)
-             if block[i].kind is Kind.TEXT and block[i + 1].kind is Kind.TEXT
-             and _title_like(block[i]) and len(block[i].text.split()) <= _DENSE_TITLE_WORDS
-             and len(block[i + 1].text.split()) >= _DENSE_PARAGRAPH_WORDS]
-    if len(pairs) < 2:
-        return [block]
-    parts: list[_Block] = []
-    start = 0
-    for i in pairs:
-        parts.extend([block[start:i], [block[i]]])
-        start = i + 1
-    parts.append(block[start:])
-    return [part for part in parts if part]
-
-
-_DENSE_TITLE_WORDS = 12
-_DENSE_PARAGRAPH_WORDS = 15
-
-
-def _words(block: _Block) -> list[_Line]:
-    return [line for line in block if line.kind in _WORDY]
-
-
-def _title_like(line: _Line) -> bool:
-    """Could this line, standing alone, be a title (short, not ending like a sentence)?"""
-    text = line.text
-    if line.kind is Kind.SPONSOR:
-        return False
-    if split_reading_time(text)[1] is not None:
-        return True
-    return (
-        len(text.split()) <= _MAX_TITLE_WORDS
-        and len(text) <= _MAX_TITLE_LENGTH
-        and not text.endswith((".", ",", ";", ":", "…"))
-        and not _TWO_SENTENCES.search(text)
-    )
-
-
-# "Triage done by @rylev. Revision range: ..." is prose; "Mr. Smith", "U.S. Army" are not.
-_TWO_SENTENCES = re.compile(r"[a-z]{2}[.!?]\s+[A-Z]")
-
-
-def _opens_typed_entry(line: _Line) -> bool:
-    """Could this line be the title of a block whose next lines are its summary?"""
-    return (not line.text.endswith((".", ",", ";", ":", "…"))
-            and len(line.text.split()) <= _MAX_TITLE_WORDS and not _TWO_SENTENCES.search(line.text))
-
-
-def _looks_typed(block: _Block) -> bool:
-    """A title with its summary right under it: the next line starts a sentence of its own.
-    (A paragraph wrapped by an e-mail program goes on in lower case: "...held / a stable orbit".)
-    """
-    words = _words(block)
-    return (len(words) > 1 and _opens_typed_entry(words[0])
-            and not words[1].text[0].islower())
-
-
-def _lone_title(block: _Block | None) -> bool:
-    if block is None:
-        return False
-    words = _words(block)
-    return len(words) == 1 and _title_like(words[0])
-
-
-def _heading_like(line: _Line) -> bool:
-    """A section heading of a digest: in capitals, or opening with an emoji."""
-    text = line.text
-    return (any(ch.isalpha() for ch in text) and text.upper() == text) or (
-        unicodedata.category(text[0]) == "So"
-    )
-
-
-def _is_tag(line: _Line) -> bool:
-    """A heading short and plain enough to name the section ("Research", "🚀 LAUNCHES")."""
-    return len(line.text.split()) <= 8 and not line.text.endswith(("!", "?"))
-
-
-def _section_name(line: _Line) -> str:
-    return re.sub(r"^[\W_]+|[\s:*#=_•·—–-]+$", "", line.text) or line.text
 
 
 # --- structure --------------------------------------------------------------------------------
 
 
-def _layout(chunks: list[list[_Block]]) -> _Layout:
+def _layout(regions: list[list[Block]]) -> _Layout:
     """Whether titles stand alone or open their summary's block, by counting both shapes."""
     web = typed = 0
-    for chunk in chunks:
-        blocks = [block for block in chunk if _words(block)]
+    for region in regions:
+        blocks = [block for block in region if wordy_lines(block)]
         for index, block in enumerate(blocks):
             after = blocks[index + 1] if index + 1 < len(blocks) else None
             before = blocks[index - 1] if index else None
-            if _lone_title(block) and after is not None and not _lone_title(after) and (
-                    not _looks_typed(after)):
+            if lone_title(block) and after is not None and not lone_title(after) and (
+                    not looks_typed(after)):
                 web += 1
-            elif len(_words(block)) > 1 and _opens_typed_entry(_words(block)[0]):
-                typed += 0 if _lone_title(before) and not _looks_typed(block) else 1
+            elif len(wordy_lines(block)) > 1 and opens_typed_entry(wordy_lines(block)[0]):
+                typed += 0 if lone_title(before) and not looks_typed(block) else 1
     return _Layout.WEB if web > typed else _Layout.TYPED
 
 
-def _group(blocks: list[_Block], layout: _Layout, section: list[str],
+def _group(blocks: list[Block], layout: _Layout, section: list[str],
            delimited: bool = True, top: bool = False) -> tuple[
-        list[_Block], list[_Group]]:
+        list[Block], list[_Group]]:
     """The articles in one stretch of blocks, and the blocks before the first one.
 
     ``section`` holds the current section heading (carried from one stretch to the next);
     ``top`` says no article came before, so headings above the first one are the digest's own.
     """
-    blocks = [block for block in blocks if _words(block) or block]
-    loose: list[_Block] = []
+    blocks = [block for block in blocks if wordy_lines(block) or block]
+    loose: list[Block] = []
     groups: list[_Group] = []
     current: _Group | None = None
     for index, block in enumerate(blocks):
-        words = _words(block)
+        words = wordy_lines(block)
         rest = [line for line in block if line is not words[0]] if words else block
         after = blocks[index + 1] if index + 1 < len(blocks) else None
         if not words and block[0].kind is not Kind.FURNITURE:  # links, sources, dates alone
@@ -345,13 +155,13 @@ def _group(blocks: list[_Block], layout: _Layout, section: list[str],
             continue
         first = words[0]
         if first.kind is Kind.SPONSOR or (current is None or current.paragraphs) and (
-                len(words) == 1 and _title_like(first) and after is not None):
+                len(words) == 1 and title_like(first) and after is not None):
             if first.kind is not Kind.SPONSOR and _is_heading(
                     block, after, blocks[index + 2:], layout, delimited):
-                if top and not groups and not _heading_like(first):
+                if top and not groups and not heading_like(first):
                     loose.append(block)  # the digest's own title, above its first article
-                elif _is_tag(first):
-                    section[:] = [_section_name(first)]
+                elif is_tag(first):
+                    section[:] = [section_name(first)]
                 continue
             current = _Group(first, web=len(words) == 1, sponsored=is_sponsor(first.text),
                              tags=list(section))
@@ -361,7 +171,7 @@ def _group(blocks: list[_Block], layout: _Layout, section: list[str],
                 not current.paragraphs):
             _add(current, block)  # a paid block's own text
         elif len(words) > 1 and (layout is _Layout.TYPED if current is not None
-                                 else len(first.text.split()) <= _MAX_TITLE_WORDS):
+                                 else len(first.text.split()) <= MAX_TITLE_WORDS):
             current = _Group(first, web=False, sponsored=is_sponsor(first.text),
                              tags=list(section))
             groups.append(current)
@@ -373,42 +183,42 @@ def _group(blocks: list[_Block], layout: _Layout, section: list[str],
     return loose, groups
 
 
-def _lead(blocks: list[_Block]) -> int:
+def _lead(blocks: list[Block]) -> int:
     """How many lone title-like lines open a stretch before its first paragraph."""
-    blocks = [block for block in blocks if _words(block)]
-    while blocks and _is_menu(blocks[0]):
+    blocks = [block for block in blocks if wordy_lines(block)]
+    while blocks and is_menu(blocks[0]):
         blocks.pop(0)
     count = 0
-    while count < len(blocks) - 1 and _lone_title(blocks[count]):
+    while count < len(blocks) - 1 and lone_title(blocks[count]):
         count += 1
     return count
 
 
-def _usual_lead(chunks: list[list[_Block]]) -> int | None:
+def _usual_lead(regions: list[list[Block]]) -> int | None:
     """The number of lone lines (title, perhaps a subtitle) that open most delimited articles."""
-    leads = Counter(_lead(blocks) for blocks in chunks
-                    if any(_words(block) for block in blocks))
+    leads = Counter(_lead(blocks) for blocks in regions
+                    if any(wordy_lines(block) for block in blocks))
     if not leads:
         return None
     most = max(leads.values())
     return min(lead for lead, count in leads.items() if count == most) or None
 
 
-def _extra_headings(blocks: list[_Block], lead: int) -> list[_Block]:
+def _extra_headings(blocks: list[Block], lead: int) -> list[Block]:
     """The lone lines above an article beyond the usual title (and subtitle): a page or
     section heading, to be kept out of the article."""
     extra = _lead(blocks) - lead
     if extra <= 0:
         return []
-    taken: list[_Block] = []
+    taken: list[Block] = []
     for block in blocks:
         if len(taken) == extra:
             break
         taken.append(block)
-    return taken if all(_lone_title(block) or not _words(block) for block in taken) else []
+    return taken if all(lone_title(block) or not wordy_lines(block) for block in taken) else []
 
 
-def _is_heading(block: _Block, after: _Block | None, later: list[_Block],
+def _is_heading(block: Block, after: Block | None, later: list[Block],
                 layout: _Layout, delimited: bool) -> bool:
     """A lone line is a section heading when an article starts right below it.
 
@@ -416,20 +226,20 @@ def _is_heading(block: _Block, after: _Block | None, later: list[_Block],
     the article's title; the ones above it are headings."""
     if after is None:
         return False
-    first = _words(block)[0]
-    after_words = _words(after)
-    if layout is _Layout.TYPED and len(after_words) > 1 and _opens_typed_entry(after_words[0]):
+    first = wordy_lines(block)[0]
+    after_words = wordy_lines(after)
+    if layout is _Layout.TYPED and len(after_words) > 1 and opens_typed_entry(after_words[0]):
         return True
-    if not delimited and _lone_title(after):
-        run = 1 + next((i for i, b in enumerate(later) if not _lone_title(b)), len(later))
+    if not delimited and lone_title(after):
+        run = 1 + next((i for i, b in enumerate(later) if not lone_title(b)), len(later))
         return run <= len(later) or run >= 3  # a paragraph follows, or a title and its summary
-    if not _lone_title(after) or not later or _lone_title(later[0]) or not _words(later[0]):
+    if not lone_title(after) or not later or lone_title(later[0]) or not wordy_lines(later[0]):
         return False
-    return _heading_like(first) or split_reading_time(after_words[0].text)[1] is not None
+    return heading_like(first) or split_reading_time(after_words[0].text)[1] is not None
 
 
-def _add(group: _Group, lines: list[_Line]) -> None:
-    paragraph: list[_Line] = []
+def _add(group: _Group, lines: list[Line]) -> None:
+    paragraph: list[Line] = []
     for line in lines:
         if line.kind in _META:
             group.meta(line)
@@ -478,7 +288,7 @@ def _split_title(text: str) -> tuple[str, str | None, str | None]:
     return title, rest, url
 
 
-def _sentence(line: _Line) -> str:
+def _sentence(line: Line) -> str:
     """A line as it is read: a list item becomes a sentence of its own."""
     if line.kind in (Kind.NUMBERED, Kind.BULLET) and line.value:
         text = line.value
@@ -486,7 +296,7 @@ def _sentence(line: _Line) -> str:
     return line.text
 
 
-def _draft(group: _Group, index: int, name: str, read_more: _Line | None = None) -> Draft:
+def _draft(group: _Group, index: int, name: str, read_more: Line | None = None) -> Draft:
     where = Where(name, group.title.number, f"entry {index}")
     summary = [" ".join(_sentence(line) for line in paragraph) for paragraph in group.paragraphs]
     # A page that shows the title twice (its own heading, then the card's) says it once.
@@ -529,7 +339,7 @@ def _continues(group: _Group) -> bool:
 # --- the reader -------------------------------------------------------------------------------
 
 
-def _items(lines: list[_Line]) -> list[int]:
+def _items(lines: list[Line]) -> list[int]:
     """Indexes of the lines that start items: a run of numbered lines 1, 2, 3..., else bullets,
     when items (not prose) open most blocks."""
     runs: list[list[int]] = []
@@ -546,7 +356,7 @@ def _items(lines: list[_Line]) -> list[int]:
     for starts in (numbered, bullets):
         if len(starts) < 2:
             continue
-        openers = [block[0] for block in _blocks(lines)]
+        openers = [block[0] for block in split_blocks(lines)]
         ids = {id(lines[i]) for i in starts}
         by_item = sum(1 for line in openers if id(line) in ids)
         by_text = sum(1 for line in openers if line.kind is Kind.TEXT)
@@ -555,28 +365,28 @@ def _items(lines: list[_Line]) -> list[int]:
     return []
 
 
-def _chunks(lines: list[_Line], read_more: bool) -> list[_Chunk]:
+def _regions(lines: list[Line], read_more: bool) -> list[_Region]:
     """The file cut at its Read-more lines (when ``read_more``) and rules."""
-    chunks = [_Chunk([])]
+    regions = [_Region([])]
     index = 0
     while index < len(lines):
         line = lines[index]
         index += 1
         if line.kind is Kind.RULE:
-            chunks.append(_Chunk([]))
+            regions.append(_Region([]))
         elif line.kind is Kind.READ_MORE and read_more:
-            chunk = chunks[-1]
-            chunk.read_more, chunk.url = line, line.value
+            region = regions[-1]
+            region.read_more, region.url = line, line.value
             ahead = index
             while ahead < len(lines) and lines[ahead].kind in (Kind.BLANK, Kind.FURNITURE):
                 ahead += 1
             if ahead < len(lines) and lines[ahead].kind is Kind.URL:
-                chunk.url = chunk.url or lines[ahead].value
+                region.url = region.url or lines[ahead].value
                 index = ahead + 1
-            chunks.append(_Chunk([]))
+            regions.append(_Region([]))
         else:
-            chunks[-1].lines.append(line)
-    return chunks
+            regions[-1].lines.append(line)
+    return regions
 
 
 _ISSUE = re.compile(
@@ -596,8 +406,8 @@ def _looks_like_intro(group: _Group) -> bool:
 
 def parse_text(data: bytes, name: str) -> Reading:
     """Read a plain-text digest (rules in the module docstring) into drafts, in file order."""
-    lines = _tokenize(decode(data, name))
-    if not any(line.kind in _WORDY for line in lines):
+    lines = tokenize_lines(decode(data, name))
+    if not any(line.kind in WORDY for line in lines):
         raise SourceError("no articles found: only e-mail or page furniture (such as 'View in"
                           " browser' or 'Unsubscribe')", path=name)
     read_more = any(line.kind is Kind.READ_MORE for line in lines)
@@ -605,37 +415,37 @@ def parse_text(data: bytes, name: str) -> Reading:
     starts = [] if read_more else _items(lines)
     if len(starts) > rules + 1:  # items, not rules, part the articles
         return _read_items(lines, starts, name)
-    chunks = _chunks(lines, read_more)
-    chunk_blocks = [_blocks(chunk.lines) for chunk in chunks]
-    layout = _layout(chunk_blocks)
+    regions = _regions(lines, read_more)
+    region_blocks = [split_blocks(region.lines) for region in regions]
+    layout = _layout(region_blocks)
     warnings: list[str] = []
-    intro: list[_Block] = []
+    intro: list[Block] = []
     intro_group: _Group | None = None
-    found: list[tuple[_Group, _Line | None]] = []
+    found: list[tuple[_Group, Line | None]] = []
     section: list[str] = []
-    lead = _usual_lead(chunk_blocks) if len(chunks) > 1 else None
-    # Whether any words come after each chunk (so a first group may be an intro above them).
-    words_after = [False] * len(chunks)
-    for index in range(len(chunks) - 2, -1, -1):
+    lead = _usual_lead(region_blocks) if len(regions) > 1 else None
+    # Whether any words come after each region (so a first group may be an intro above them).
+    words_after = [False] * len(regions)
+    for index in range(len(regions) - 2, -1, -1):
         words_after[index] = words_after[index + 1] or any(
-            line.kind in _WORDY for line in chunks[index + 1].lines)
-    for number, chunk in enumerate(chunks):
-        blocks = chunk_blocks[number]
-        while not found and intro_group is None and blocks and _is_menu(blocks[0]):
+            line.kind in WORDY for line in regions[index + 1].lines)
+    for number, region in enumerate(regions):
+        blocks = region_blocks[number]
+        while not found and intro_group is None and blocks and is_menu(blocks[0]):
             blocks.pop(0)
         if lead is not None:
             headings = _extra_headings(blocks, lead)
             if headings and not found and intro_group is None:
                 intro.extend(headings)
             elif headings:
-                section[:] = [_section_name(_words(headings[-1])[0])]
+                section[:] = [section_name(wordy_lines(headings[-1])[0])]
             blocks = blocks[len(headings):]
-        loose, groups = _group(blocks, layout, section, delimited=len(chunks) > 1,
+        loose, groups = _group(blocks, layout, section, delimited=len(regions) > 1,
                                top=not found and intro_group is None)
-        if chunk.read_more is not None and not groups:
-            words = [line for block in loose for line in _words(block)]
+        if region.read_more is not None and not groups:
+            words = [line for block in loose for line in wordy_lines(block)]
             if not words:
-                raise Where(name, chunk.read_more.number).error(
+                raise Where(name, region.read_more.number).error(
                     "a Read more line with no article above it (an article starts with its title)")
             groups = [_Group(words[0], web=True)]
             _add(groups[0], words[1:])
@@ -646,7 +456,7 @@ def parse_text(data: bytes, name: str) -> Reading:
             else:
                 warnings.append(f"line {loose[0][0].number}: {shorten(loose[0][0].text, 40)!r}"
                                 " is not part of any article; not read")
-        closed = chunk.read_more is not None
+        closed = region.read_more is not None
         later = words_after[number]
         # An issue's title and greeting look like an article; they never end in Read more.
         if not found and intro_group is None and groups and (
@@ -655,9 +465,9 @@ def parse_text(data: bytes, name: str) -> Reading:
             intro_group = groups.pop(0)
         kept = [group for group in groups if not group.furniture]
         for group in groups:
-            closer = chunk.read_more if kept and group is kept[-1] else None
+            closer = region.read_more if kept and group is kept[-1] else None
             if closer is not None:
-                group.url = group.url or chunk.url
+                group.url = group.url or region.url
             found.append((group, closer))
     if not read_more and not any(line.kind is Kind.RULE for line in lines) and layout is _Layout.WEB:
         warnings.insert(0, "no Read-more lines, rules or numbered items: took each title line"
@@ -665,8 +475,8 @@ def parse_text(data: bytes, name: str) -> Reading:
     return _reading(found, intro, intro_group, warnings, lines, name)
 
 
-def _reading(found: list[tuple[_Group, _Line | None]], intro: list[_Block],
-             intro_group: _Group | None, warnings: list[str], lines: list[_Line],
+def _reading(found: list[tuple[_Group, Line | None]], intro: list[Block],
+             intro_group: _Group | None, warnings: list[str], lines: list[Line],
              name: str) -> Reading:
     articles = [group for group, _ in found if not group.sponsored]
     paid = next((group for group, _ in found if group.sponsored and not group.furniture), None)
@@ -691,26 +501,26 @@ def _reading(found: list[tuple[_Group, _Line | None]], intro: list[_Block],
     return Reading(drafts, title=title, summary=summary, warnings=warnings)
 
 
-def _intro(blocks: list[_Block], group: _Group | None) -> tuple[str | None, str | None]:
+def _intro(blocks: list[Block], group: _Group | None) -> tuple[str | None, str | None]:
     """The digest's own title and intro, from what came before the first article."""
-    lines = [line for block in blocks for line in _words(block)]
-    paragraphs = [" ".join(_sentence(line) for line in block if line.kind in _WORDY)
+    lines = [line for block in blocks for line in wordy_lines(block)]
+    paragraphs = [" ".join(_sentence(line) for line in block if line.kind in WORDY)
                   for block in blocks]
     if group is not None:
         lines.append(group.title)
         paragraphs.append(group.title.text)
         paragraphs.extend(" ".join(_sentence(line) for line in p) for p in group.paragraphs)
-    title = next((line.text for line in lines if _title_like(line)), None)
-    rest = [p for p in paragraphs if p and p != title and not _title_like(
-        _Line(0, p, Kind.TEXT, None, False))]
+    title = next((line.text for line in lines if title_like(line)), None)
+    rest = [p for p in paragraphs if p and p != title and not title_like(
+        Line(0, p, Kind.TEXT, None, False))]
     return title, "\n\n".join(rest) or None
 
 
-def _read_items(lines: list[_Line], starts: list[int], name: str) -> Reading:
+def _read_items(lines: list[Line], starts: list[int], name: str) -> Reading:
     """A numbered or bulleted digest: each item line opens an article, which runs to the next
     item (or a rule); after the last item, only indented lines still belong to it."""
     warnings: list[str] = []
-    found: list[tuple[_Group, _Line | None]] = []
+    found: list[tuple[_Group, Line | None]] = []
     section: list[str] = []
     bounds = [*starts, len(lines)]
     for number, (start, end) in enumerate(zip(bounds, bounds[1:], strict=False)):
@@ -719,24 +529,24 @@ def _read_items(lines: list[_Line], starts: list[int], name: str) -> Reading:
         group = _Group(item, web=False, sponsored=is_sponsor(item.text), tags=list(section))
         body = lines[start + 1 : end]
         cut = next((i for i, line in enumerate(body) if line.kind is Kind.RULE), len(body))
-        blocks, leftover = _blocks(body[:cut]), _blocks(body[cut:])
+        blocks, leftover = split_blocks(body[:cut]), split_blocks(body[cut:])
         if body and blocks and body[0] is blocks[0][0]:
             _add(group, blocks.pop(0))  # the lines right under the item
         has_summary = bool(group.paragraphs) or _split_title(item.value or "")[1] is not None
-        extra: list[_Block] = []
+        extra: list[Block] = []
         for index, block in enumerate(blocks):
             final = index == len(blocks) - 1
-            if not has_summary or block[0].indented or not (last or (final and _lone_title(block))):
+            if not has_summary or block[0].indented or not (last or (final and lone_title(block))):
                 _add(group, block)
                 has_summary = True
             else:
                 extra.append(block)
-        leftover = [block for block in extra + leftover if _words(block)]
-        if not last and leftover and _lone_title(leftover[-1]):
-            section[:] = [_section_name(_words(leftover.pop())[0])]
+        leftover = [block for block in extra + leftover if wordy_lines(block)]
+        if not last and leftover and lone_title(leftover[-1]):
+            section[:] = [section_name(wordy_lines(leftover.pop())[0])]
         if leftover:
-            warnings.append(f"line {_words(leftover[0])[0].number}:"
-                            f" {shorten(_words(leftover[0])[0].text, 40)!r} is not part of any"
+            warnings.append(f"line {wordy_lines(leftover[0])[0].number}:"
+                            f" {shorten(wordy_lines(leftover[0])[0].text, 40)!r} is not part of any"
                             " article; not read")
         found.append((group, None))
-    return _reading(found, _blocks(lines[: starts[0]]), None, warnings, lines, name)
+    return _reading(found, split_blocks(lines[: starts[0]]), None, warnings, lines, name)

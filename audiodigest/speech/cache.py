@@ -1,4 +1,5 @@
-"""A content-addressed cache of synthesised segments.
+"""A content-addressed cache of synthesised segments (a segment: one sentence's speech, as
+the engine returned it; see :mod:`audiodigest.audio` for pieces and chunks).
 
 The key is a SHA-256 over everything that changes a segment's audio (engine, engine version,
 voice, settings, spoken text, cache format). Entries live at ``root/ab/abcdef....pcm``, each a

@@ -27,7 +27,7 @@ from audiodigest.errors import (
     ToolError,
 )
 from audiodigest.models import Pcm, Voice
-from audiodigest.speech.engines import Concurrency, VoiceInfo, unknown_voice
+from audiodigest.speech.engines import Concurrency, Engine, VoiceInfo, unknown_voice
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def decode_mp3(mp3: bytes, sample_rate: int = SAMPLE_RATE) -> Pcm:
     return Pcm(data, sample_rate)
 
 
-class EdgeEngine:
+class EdgeEngine(Engine):
     """Online voices through edge-tts, with retries and a bounded number of connections."""
 
     name = "edge"

@@ -7,6 +7,7 @@ tests and embedding applications use.
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import gc
 import logging
@@ -28,7 +29,7 @@ ENTRY_POINT_GROUP = "audiodigest.engines"
 
 #: How the synthesiser runs an engine's cache misses:
 #: ``threads`` - CPU-bound and thread-safe; ``workers`` threads share the engine instance,
-#:   which gets ``set_threads(cores // workers)`` first if it has that method;
+#:   which gets :meth:`Engine.set_threads` first;
 #: ``async`` - network-bound; ``synthesize_async`` calls run concurrently in one event loop;
 #: ``serial`` - one call after another in the calling process.
 Concurrency = Literal["threads", "async", "serial"]
@@ -56,37 +57,83 @@ class VoiceInfo:
 
 @runtime_checkable
 class Engine(Protocol):
-    """A text-to-speech engine.
+    """A text-to-speech engine. Engines subclass this class: the optional hooks below then
+    have their defaults (the registry refuses an object that lacks any member).
 
-    ``version()`` must be cheap (no model load) and must change whenever the audio for the same
-    text and voice would change: it is part of every cache key. ``synthesize`` returns mono
-    int16 PCM and raises :class:`audiodigest.errors.EngineError` subclasses only.
-    Engines may also define ``async def synthesize_async(text, voice) -> Pcm`` (used when
-    ``concurrency == "async"``), ``set_threads(n)`` (called before parallel work) and
-    ``use_store(folder)`` (a folder beside the segment cache for what the engine derives from
-    its voices, given before synthesis) and ``voice_version``/``voice_identity`` (see
-    :func:`version_for` and :func:`voice_identity`).
+    Required: ``name``, :meth:`version`, :meth:`voices`, :meth:`check_voice`,
+    :meth:`sample_rate` and :meth:`synthesize`. ``synthesize`` returns mono int16 PCM and raises
+    :class:`audiodigest.errors.EngineError` subclasses only.
     """
 
     name: str
-    #: Which voice settings change this engine's audio; only these enter the cache key.
-    uses_settings: tuple[str, ...]
-    concurrency: Concurrency
 
-    def version(self) -> str: ...
+    #: Which voice settings of show.toml change this engine's audio; only these enter the
+    #: cache key (default: all of them).
+    uses_settings: tuple[str, ...] = ALL_SETTINGS
 
-    def voices(self) -> list[VoiceInfo]: ...
+    #: How the synthesiser runs this engine's cache misses (see :data:`Concurrency`).
+    concurrency: Concurrency = "serial"
+
+    #: With ``concurrency == "async"``: at most this many :meth:`synthesize_async` calls are
+    #: in flight at once (an online service refuses too many connections).
+    max_concurrency: int = 4
+
+    def version(self) -> str:
+        """Cheap (no model load), and changes whenever the audio for the same text and voice
+        would change: it is part of every cache key."""
+        ...
+
+    def voices(self) -> list[VoiceInfo]:
+        """The voices to list in ``audiodigest voices``."""
+        ...
 
     def check_voice(self, voice: Voice) -> None:
         """Raise :class:`UnknownVoiceError` (listing some choices) if the voice is unusable."""
         ...
 
-    def sample_rate(self, voice: Voice) -> int: ...
+    def sample_rate(self, voice: Voice) -> int:
+        """The rate ``voice`` speaks at; a cached segment at another rate is damage."""
+        ...
 
-    def synthesize(self, text: str, voice: Voice) -> Pcm: ...
+    def synthesize(self, text: str, voice: Voice) -> Pcm:
+        """Speak ``text`` (blocking). Must be thread-safe when ``concurrency == "threads"``."""
+        ...
+
+    # --- optional hooks (defaults here) -------------------------------------------------
+
+    async def synthesize_async(self, text: str, voice: Voice) -> Pcm:
+        """Speak ``text`` without blocking the event loop; used when ``concurrency ==
+        "async"``. Default: :meth:`synthesize` on a worker thread."""
+        return await asyncio.to_thread(self.synthesize, text, voice)
+
+    def set_threads(self, threads: int, *, spin: bool) -> None:
+        """Called before a ``concurrency == "threads"`` run with the CPU threads each
+        :meth:`synthesize` call may use (cores / parallel calls, at least 1). ``spin`` is true
+        when one call has every core to itself, so idle threads may busy-wait between steps;
+        false when calls run side by side (spinning would steal the cores the others need).
+        Takes effect for work started afterwards. Default: ignored."""
+
+    def use_store(self, folder: Path) -> None:
+        """Called before synthesis with a folder beside the segment cache (``voices/``) where
+        the engine may keep what it derives from its voices. Default: ignored."""
+
+    def voice_version(self, voice: Voice) -> str:
+        """The version that enters the cache key for ``voice`` (piper adds the voice model's
+        hash). Default: :meth:`version`."""
+        return self.version()
+
+    def voice_identity(self, voice: Voice) -> str:
+        """How ``voice`` is named in cache keys (piper names a voice file by its file name,
+        its content being in :meth:`voice_version`). Default: the voice as configured."""
+        return voice.voice
 
 
 EngineFactory = Callable[[], Engine]
+
+# Every member of the protocol, to name the missing ones when an object is not an engine.
+_MEMBERS = (*Engine.__annotations__,
+            *(name for name, value in vars(Engine).items()
+              if callable(value) and not name.startswith("_")))
 
 _lock = threading.Lock()
 _extra: dict[str, EngineFactory] = {}
@@ -163,6 +210,10 @@ def get_engine(name: str) -> Engine:
                 raise FatalEngineError(f"speech engine {name!r} cannot be loaded: {exc}") from exc
         assert factory is not None
         engine = factory()
+        if not isinstance(engine, Engine):
+            missing = [m for m in _MEMBERS if not hasattr(engine, m)]
+            raise FatalEngineError(f"speech engine {name!r} lacks {', '.join(missing)}; an engine "
+                                   "subclasses audiodigest.speech.Engine")
         _instances[name] = engine
         return engine
 
@@ -175,9 +226,8 @@ def voice_from_settings(s: VoiceSettings, root: Path | None = None) -> Voice:
     against ``root`` (the show folder) when given.
     """
     engine = get_engine(s.engine)
-    used = getattr(engine, "uses_settings", ALL_SETTINGS)
     values = s.model_dump()
-    settings = tuple(sorted((k, values[k]) for k in used if k in values))
+    settings = tuple(sorted((k, values[k]) for k in engine.uses_settings if k in values))
     name = s.voice
     if root is not None and name.endswith(".onnx") and not Path(name).is_absolute():
         name = os.path.abspath(root / name)  # no symlink resolution: the .json lies beside it
@@ -209,18 +259,3 @@ def unknown_voice(engine: str, voice: str, choices: Sequence[str], hint: str = "
     if hint:
         msg += f"; {hint}"
     return UnknownVoiceError(msg)
-
-
-def voice_identity(engine: Engine, voice: Voice) -> str:
-    """How ``voice`` is named in cache keys: ``voice_identity(voice)`` when the engine has it
-    (piper names a voice file by its file name, its content being in the version), else the
-    voice as configured."""
-    named = getattr(engine, "voice_identity", None)
-    return str(named(voice)) if callable(named) else voice.voice
-
-
-def version_for(engine: Engine, voice: Voice) -> str:
-    """The version string that goes into the cache key for ``voice``: ``voice_version(voice)``
-    when the engine has it (piper adds the model file's hash), else ``version()``."""
-    per_voice = getattr(engine, "voice_version", None)
-    return str(per_voice(voice)) if callable(per_voice) else engine.version()

@@ -10,7 +10,7 @@ import subprocess
 
 from audiodigest.errors import EngineError, FatalEngineError
 from audiodigest.models import Pcm, Voice
-from audiodigest.speech.engines import Concurrency, VoiceInfo, unknown_voice
+from audiodigest.speech.engines import Concurrency, Engine, VoiceInfo, unknown_voice
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def _voice_table() -> tuple[VoiceInfo, ...]:
     return tuple(rows)
 
 
-class EspeakEngine:
+class EspeakEngine(Engine):
     """espeak-ng through its command line (``--stdout`` gives WAV)."""
 
     name = "espeak"

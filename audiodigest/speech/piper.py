@@ -20,7 +20,13 @@ import numpy as np
 from audiodigest.errors import EngineError, FatalEngineError
 from audiodigest.fsutil import check_regular, read_regular, sha256_file
 from audiodigest.models import Pcm, Voice
-from audiodigest.speech.engines import Concurrency, UnknownVoiceError, VoiceInfo, unknown_voice
+from audiodigest.speech.engines import (
+    Concurrency,
+    Engine,
+    UnknownVoiceError,
+    VoiceInfo,
+    unknown_voice,
+)
 from audiodigest.speech.piper_split import WindowedSession, discard, load_split
 
 log = logging.getLogger(__name__)
@@ -114,11 +120,11 @@ def _pkg_version(name: str) -> str:
         return "unknown"
 
 
-class PiperEngine:
+class PiperEngine(Engine):
     """Piper voices, loaded on first use into an ONNX session and shared by threads.
 
-    A voice is loaded once per intra-op thread count and spinning choice: ``set_threads`` and
-    ``spin`` only affect sessions loaded afterwards, so a caller that switches keeps both.
+    A voice is loaded once per intra-op thread count and spinning choice: ``set_threads`` only
+    affects sessions loaded afterwards, so a caller that switches keeps both.
     """
 
     name = "piper"
@@ -186,13 +192,15 @@ class PiperEngine:
         except (ValueError, KeyError, TypeError) as exc:
             raise UnknownVoiceError(f"bad piper voice config: {_missing(exc)}", path=config) from None
 
-    def set_threads(self, threads: int) -> None:
-        """Use ``threads`` intra-op threads per ONNX run from now on (0 or less: automatic)."""
+    def set_threads(self, threads: int, *, spin: bool = False) -> None:
+        """Use ``threads`` intra-op threads per ONNX run from now on (0 or less: automatic),
+        spinning between operators or not (see :meth:`Engine.set_threads`)."""
         self.threads = threads if threads > 0 else None
+        self.spin = spin
 
     # --- synthesis ----------------------------------------------------------------------
 
-    def use_store(self, folder: Path | None) -> None:
+    def use_store(self, folder: Path) -> None:
         """Keep voices split for windowed decoding in ``folder`` (the segment cache's
         ``voices/``); without one, a voice is split in memory each time it is loaded."""
         self.store = folder

@@ -15,15 +15,14 @@ import concurrent.futures as cf
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from audiodigest.errors import AudioDigestError, EngineError, Interrupted, RetryableEngineError
 from audiodigest.models import Pcm, Voice
 from audiodigest.progress import Progress
 from audiodigest.speech.cache import SegmentCache
-from audiodigest.speech.engines import Engine, get_engine, version_for, voice_identity
+from audiodigest.speech.engines import Engine, get_engine
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +59,7 @@ def job_keys(jobs: Sequence[SpeechJob]) -> list[str]:
     for job in jobs:
         if job.voice not in known:
             engine = get_engine(job.voice.engine)
-            known[job.voice] = (version_for(engine, job.voice), voice_identity(engine, job.voice))
+            known[job.voice] = (engine.voice_version(job.voice), engine.voice_identity(job.voice))
         version, name = known[job.voice]
         keys.append(SegmentCache.key(job.voice, version, job.text, name))
     return keys
@@ -150,14 +149,10 @@ class _Run:
         while it runs, and on 2 cores they were as fast as worker processes, without their
         start-up, per-process model copy and pickling.)"""
         n = min(self.workers, len(misses))
-        set_threads = getattr(engine, "set_threads", None)
-        if callable(set_threads):
-            set_threads(max(1, (os.cpu_count() or 1) // n))
-        if hasattr(engine, "spin"):
-            # One run alone on every core: letting its idle threads spin between operators is
-            # about 10 % faster (6.6-6.9 s against 7.4-7.5 s for the sample show). Runs side by
-            # side must not spin: each would burn the cores the other needs.
-            engine.spin = n <= 1
+        # One run alone on every core: letting its idle threads spin between operators is
+        # about 10 % faster (6.6-6.9 s against 7.4-7.5 s for the sample show). Runs side by
+        # side must not spin: each would burn the cores the other needs.
+        engine.set_threads(max(1, (os.cpu_count() or 1) // n), spin=n <= 1)
         if n <= 1:
             self.serial(engine, misses)
             return
@@ -207,8 +202,8 @@ class _Run:
         asyncio.run(self._async(engine, misses))
 
     async def _async(self, engine: Engine, misses: list[tuple[str, SpeechJob]]) -> None:
-        limit = asyncio.Semaphore(int(getattr(engine, "max_concurrency", 4)))
-        speak: Callable[[str, Voice], Any] = engine.synthesize_async  # type: ignore[attr-defined]
+        limit = asyncio.Semaphore(max(1, int(engine.max_concurrency)))
+        speak = engine.synthesize_async
 
         async def one(key: str, job: SpeechJob) -> None:
             async with limit:
@@ -299,13 +294,10 @@ def _synthesize(jobs: Sequence[SpeechJob], keys: Sequence[str], cache: SegmentCa
     try:
         for name, misses in by_engine.items():
             engine = get_engine(name)
-            use_store = getattr(engine, "use_store", None)
-            if callable(use_store):  # what an engine derives from its voices lives with the cache
-                use_store(cache.root / "voices")
-            mode = getattr(engine, "concurrency", "serial")
-            if mode == "threads":
+            engine.use_store(cache.root / "voices")  # what it derives from voices lives here
+            if engine.concurrency == "threads":
                 run.pooled(engine, misses)
-            elif mode == "async" and hasattr(engine, "synthesize_async"):
+            elif engine.concurrency == "async":
                 run.concurrent(engine, misses)
             else:
                 run.serial(engine, misses)
