@@ -277,6 +277,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_studio(args: argparse.Namespace) -> int:
+    from audiodigest.studio import serve_studio
+
+    serve_studio(Path(args.show_dir), host=args.host, port=args.port, say=_out)
+    return 0
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     from audiodigest import config as config_mod
     from audiodigest.lock import ShowLock
@@ -458,6 +465,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("show_dir", metavar="SHOW_DIR")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 for the LAN)")
     p.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
+
+    p = verb("studio", "edit scripts in the browser and hear each sentence as it changes",
+             cmd_studio)
+    p.add_argument("show_dir", metavar="SHOW_DIR")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to bind (another than loopback needs the printed token)")
+    p.add_argument("--port", type=lambda t: 0 if t == "0" else _port(t), default=8765,
+                   help="port (default 8765; 0 picks a free one)")
 
     p = verb("publish", "copy the output to a web root or object store, the feed last",
              cmd_publish)

@@ -292,7 +292,10 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=60.0, help="length of the long show")
     parser.add_argument("--write", action="store_true", help="rewrite BENCHMARKS.md")
     parser.add_argument("--lexicon-only", action="store_true", help="only the lexicon figure")
+    parser.add_argument("--studio", action="store_true", help="only the studio's figures")
     args = parser.parse_args()
+    if args.studio:
+        return __import__("bench_studio").main()
     if args.lexicon_only:
         print(f"lexicon {LEXICON_TERMS // 1000}k terms: {lexicon_timing():.2f} s")
         return 0

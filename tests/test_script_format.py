@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from audiodigest.script.format import (
     parse_body,
     parse_script,
     plain_text,
+    update_script,
     write_script,
 )
 
@@ -279,3 +281,56 @@ def test_module_examples_hold() -> None:
     for module in (fmt, speakdate):
         result = doctest.testmod(module)
         assert result.failed == 0 and result.attempted > 0
+
+
+# --- writing a change over a hand-formatted file ---------------------------------------------
+
+
+def _parses(text: str) -> bool:
+    try:
+        parse_script(text)
+    except ScriptError:
+        return False
+    return True
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ANY_TEXT.filter(_parses))
+def test_update_with_no_change_gives_the_file_back_byte_for_byte(text: str) -> None:
+    assert update_script(text, parse_script(text)) == text
+
+
+@FAST
+@given(_ANY_TEXT.filter(_parses), _SCRIPT)
+def test_update_reads_back_as_the_new_script(text: str, script: Script) -> None:
+    assert parse_script(update_script(text, script)) == canonical_script(script)
+
+
+@pytest.mark.parametrize("path", MESSY, ids=lambda p: p.stem)
+def test_update_keeps_the_hand_formatting_of_what_did_not_change(path: Path) -> None:
+    text = path.read_bytes().decode("utf-8")
+    old = parse_script(text)
+    assert update_script(text, old) == text
+    if not old.chapters:
+        return
+    # Drop the first chapter and move the last to the front: every kept chapter's text is
+    # still there verbatim, and the file reads as the new order.
+    from audiodigest.script.format import _raw_parts
+
+    _head, pieces = _raw_parts(text)
+    order = [old.chapters[-1], *old.chapters[1:-1]] if len(old.chapters) > 1 else []
+    new = replace(old, chapters=tuple(order))
+    updated = update_script(text, new)
+    assert parse_script(updated) == canonical_script(new)
+    for piece in pieces[1:]:
+        assert piece.rstrip("\r\n") in updated
+
+
+def test_update_writes_an_edited_paragraph_canonically_and_keeps_the_rest() -> None:
+    text = ("---\ntitle:   Wrapped   \ndate: 2026-11-27\n---\n\n# One\n\nA paragraph\n"
+            "   wrapped by hand.\n\n# Two\n\nREADER: Old words\nhere.\n")
+    old = parse_script(text)
+    two = replace(old.chapters[1], blocks=(Paragraph("New words.", "GUEST"),))
+    updated = update_script(text, replace(old, chapters=(old.chapters[0], two)))
+    assert updated == ("---\ntitle:   Wrapped   \ndate: 2026-11-27\n---\n\n# One\n\nA paragraph\n"
+                       "   wrapped by hand.\n\n# Two\n\nGUEST: New words.\n")

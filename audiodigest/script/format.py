@@ -53,7 +53,9 @@ episode, meta; after a heading its link, id and image lines in that order; one b
 before each heading and each block; one paragraph per line; a
 ``HOST:`` tag only where the text would otherwise read as a tag, heading, pause or link line.
 ``parse_script(write_script(s)) == canonical_script(s)`` and ``write_script(parse_script(t)) == t``
-for canonical ``t``.
+for canonical ``t``. :func:`update_script` writes a changed Script over a file someone may have
+formatted by hand, keeping the text of every part that did not change (a save with no change
+leaves the file byte for byte as it was).
 """
 
 from __future__ import annotations
@@ -343,25 +345,89 @@ def write_block(block: Block) -> str:
     return block.text
 
 
-def write_script(script: Script) -> str:
-    """The script as canonical file text. Raises ScriptError if the format cannot hold it."""
-    s = canonical_script(script)
+def _front_lines(s: Script) -> list[str]:
     out = ["---", f"title: {s.title}", f"date: {s.date.isoformat()}"]
     if s.episode is not None:
         out.append(f"episode: {s.episode}")
     out.extend(f"{key}: {value}" if value else f"{key}:" for key, value in s.meta)
     out.append("---")
+    return out
+
+
+def _chapter_lines(chapter: ScriptChapter) -> list[str]:
+    out = [f"# {chapter.title}"]
+    if chapter.url is not None:
+        out.append(f"<{chapter.url}>")
+    if chapter.article_id is not None:
+        out.append(f"<!-- id: {chapter.article_id} -->")
+    if chapter.image is not None:
+        out.append(f"<!-- image: {chapter.image} -->")
+    for block in chapter.blocks:
+        out += ["", write_block(block)]
+    return out
+
+
+def write_script(script: Script) -> str:
+    """The script as canonical file text. Raises ScriptError if the format cannot hold it."""
+    s = canonical_script(script)
+    out = _front_lines(s)
     for chapter in s.chapters:
-        out += ["", f"# {chapter.title}"]
-        if chapter.url is not None:
-            out.append(f"<{chapter.url}>")
-        if chapter.article_id is not None:
-            out.append(f"<!-- id: {chapter.article_id} -->")
-        if chapter.image is not None:
-            out.append(f"<!-- image: {chapter.image} -->")
-        for block in chapter.blocks:
-            out += ["", write_block(block)]
+        out += ["", *_chapter_lines(chapter)]
     return "\n".join(out) + "\n"
+
+
+_RAW_LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def _raw_parts(text: str) -> tuple[str, list[str]]:
+    """The text of a script that parses, cut into its front matter (with the blank lines after
+    it) and one piece per chapter (its heading up to the next heading), each verbatim."""
+    lines = _RAW_LINE_RE.findall(text)
+    starts = []
+    closed = False
+    for i, line in enumerate(lines):
+        stripped = _strip(line)[0]
+        if not closed:
+            closed = i > 0 and stripped == "---"
+        elif _is_heading(stripped):
+            starts.append(i)
+    bounds = [*starts, len(lines)]
+    head = "".join(lines[: bounds[0]])
+    return head, ["".join(lines[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+def update_script(old_text: str, script: Script) -> str:
+    """The file text for ``script`` as a change to ``old_text`` (a script that parses).
+
+    The front matter and every chapter that did not change keep their text byte for byte
+    (line wrapping, spacing and line ends included), wherever the chapter now stands, only a
+    line end or a blank line being added where a piece now has another after it; what
+    changed is written in canonical form. So a save with no change gives ``old_text`` back:
+    ``update_script(t, parse_script(t)) == t``, and always
+    ``parse_script(update_script(t, s)) == canonical_script(s)``. Raises ScriptError if
+    ``old_text`` does not parse or the format cannot hold ``script``.
+    """
+    new = canonical_script(script)
+    old = canonical_script(parse_script(old_text))
+    if old == new:
+        return old_text
+    head, pieces = _raw_parts(old_text)
+    if (old.title, old.date, old.episode, old.meta) != (new.title, new.date, new.episode,
+                                                        new.meta):
+        head = "\n".join(_front_lines(new)) + "\n\n"
+    unused: dict[ScriptChapter, list[str]] = {}
+    for chapter, piece in zip(old.chapters, pieces, strict=True):
+        unused.setdefault(chapter, []).append(piece)
+    out = [head]
+    for chapter in new.chapters:
+        kept = unused.get(chapter)
+        out.append(kept.pop(0) if kept else "\n".join(_chapter_lines(chapter)) + "\n")
+    for i in range(len(out) - 1):  # a piece that ended the file may now be followed
+        if not out[i].endswith(("\n", "\r")):
+            out[i] += "\n"
+        if out[i + 1].strip() and not re.search(r"(\r?\n|\r)[ \t]*(\r?\n|\r)\Z", out[i]):
+            out[i] += "\n"  # a blank line before each heading, as the canonical form has
+    return "".join(out)
 
 
 # --- parsing ------------------------------------------------------------------------------
