@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from audiodigest.errors import ConfigError
 from audiodigest.script.lexicon import Lexicon, LexiconEntry, default_lexicon, load_lexicon
-from audiodigest.script.normalize import _lexicon_matcher, _term_pattern, normalize
+from audiodigest.script.normalize import normalize
+from audiodigest.script.normalize.lexicon_pass import lexicon_matcher, term_pattern
 from audiodigest.script.termmatch import fold_char
 
 
@@ -167,12 +168,12 @@ def _alternation_spans(lexicon: Lexicon, text: str) -> list[tuple[int, int, int]
     if not order:
         return []
     pattern = re.compile("|".join(
-        f"(?P<t{i}>{_term_pattern(lexicon.entries[i]).replace('(?P<s>', '(?:')})" for i in order))
+        f"(?P<t{i}>{term_pattern(lexicon.entries[i]).replace('(?P<s>', '(?:')})" for i in order))
     return [(int((m.lastgroup or "t0")[1:]), m.start(), m.end()) for m in pattern.finditer(text)]
 
 
 def _matcher_spans(lexicon: Lexicon, text: str) -> list[tuple[int, int, int]]:
-    return [(i, m.start(), m.end()) for i, m in _lexicon_matcher(lexicon).finditer(text)]
+    return [(i, m.start(), m.end()) for i, m in lexicon_matcher(lexicon).finditer(text)]
 
 
 # Letters whose case forms re treats as equal in unexpected ways, plus boundary characters.

@@ -193,3 +193,15 @@ def test_hint_is_spoken_as_written_by_the_editor() -> None:
     out = normalize("The {Qwen3|Qwen three} model", default_lexicon())
     assert out == "The Qwen three model"
     assert written_form("The {Qwen3|Qwen three} model") == "The Qwen3 model"
+
+
+@pytest.mark.parametrize("module", ["audiodigest.script.hints", "audiodigest.script.normalize.numbers",
+                                    "audiodigest.script.normalize.passes",
+                                    "audiodigest.script.normalize.sentences",
+                                    "audiodigest.script.normalize.words"])
+def test_module_examples_hold(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0
