@@ -40,7 +40,10 @@ _PRIVATE = re.compile(f"[{SHELF}{HINT}]")
 
 
 def _strongest_stop(m: re.Match[str]) -> str:
-    """A run of punctuation ("., !") becomes its strongest mark ("!")."""
+    """A run of punctuation becomes one mark: the sentence end it starts with ("Hello. ... !!!"
+    stays "Hello.", a statement, not "Hello!"), else its strongest mark (", !" -> "!")."""
+    if m.group()[0] in ".?!":
+        return m.group()[0]
     return next(mark for mark in "?!.;:," if mark in m.group())
 
 
@@ -57,6 +60,9 @@ def _finish(text: str) -> str:
     text = re.sub(r"[.,;:!?](?:\s*[.,;:!?])+", _strongest_stop, text)
     text = re.sub(r"([,;:!?])(?=[^\s.,;:!?])", r"\1 ", text)
     text = re.sub(r"(?<![A-Za-z])\.(?=[A-Za-z])", "", text)
+    # A possessive or plural of spelled letters keeps the last dot: espeak reads "A.I's" and
+    # "G.P.U's" as "A dot I's", "G P dot U's", but "A.I.'s" as the letters and a "z".
+    text = re.sub(r"(?<![A-Za-z.])((?:[A-Z]\.)+[A-Z])'s\b", r"\1.'s", text)
     return text.lstrip(".,;:!? ").strip()
 
 

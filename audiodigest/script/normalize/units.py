@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 
 from audiodigest.script.normalize.chars import LET, NUM, SHELF, B, E, Shelf, W
-from audiodigest.script.normalize.data import table
+from audiodigest.script.normalize.data import table, words
 from audiodigest.script.normalize.dates import is_year_context
 from audiodigest.script.normalize.numbers import (
     cardinal,
@@ -118,8 +118,8 @@ def _size(m: re.Match[str]) -> str:
     return spoken + (" " if m.group("dash") else "")
 
 
-_UNITS: dict[str, tuple[str, ...]] = table("units", 3)
-UNIT_ALT = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
+UNITS: dict[str, tuple[str, ...]] = table("units", 3)
+UNIT_ALT = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
 
 
 def _dimension(number: str) -> str:
@@ -132,9 +132,27 @@ def _more_than(m: re.Match[str]) -> str:
     return f"more than {decimal_words(m.group('n'))}" + (f" {_SIZE[size]}" if size else "")
 
 
+# A number and unit between one of these and a noun is an adjective: "a 2 MW hall" is "a
+# two-megawatt hall". The noun is any lower-case word but these.
+_ADJECTIVE_AFTER = words("unit_adjective_after")
+_NOT_NOUNS = words("unit_not_nouns")
+
+
+def _unit_is_adjective(m: re.Match[str]) -> bool:
+    after = re.match(r"\s*([a-z][a-z'-]*)", m.string[m.end() : m.end() + 40])
+    if after is None or after.group(1) in _NOT_NOUNS:
+        return False
+    if m.group("sep") == "-":
+        return True  # "a 10-kW rack"
+    before = re.findall(rf"[{LET}]+", m.string[max(0, m.start() - 20) : m.start()])
+    return bool(before) and before[-1].lower() in _ADJECTIVE_AFTER
+
+
 def _unit(m: re.Match[str]) -> str:
     number = m.group("n")
-    one, many = _UNITS[m.group("u")]
+    one, many = UNITS[m.group("u")]
+    if _unit_is_adjective(m):
+        return f"{_signed(m.group('s'), number)}-{one}"
     return f"{_signed(m.group('s'), number)} {one if number == '1' else many}"
 
 
@@ -195,12 +213,20 @@ def _per(m: re.Match[str]) -> str:
 
 
 def _slash(m: re.Match[str]) -> str:
+    """A slash between words is "or" ("RLHF/DPO", "CPUs/GPUs", "GPT-4o/Claude"): said without
+    a word, two spelled acronyms run into one string of letters. Single letters ("I/O",
+    "A/B") are one name; fixed pairs ("TCP/IP") are in the lexicon. A shelved piece (a lexicon
+    respelling, a product name) counts as a word."""
     left, right = m.group(1), m.group(2)
     if (left.lower(), right.lower()) == ("and", "or"):
         return "and or"
-    if left.isupper() or right.isupper() or len(left) == 1 or len(right) == 1:
-        return f"{left} {right}"  # "TCP/IP", "I/O"
+    if _one_letter(left) or _one_letter(right):
+        return f"{left} {right}"
     return f"{left} or {right}"
+
+
+def _one_letter(word: str) -> bool:
+    return len(word) == 1 and word.isalpha()
 
 
 _SYMBOLS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
@@ -217,7 +243,7 @@ _SYMBOLS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ..
     (re.compile(r"§\s*"), " section "),
     (re.compile(r"\s*@\s*"), " at "),
     (re.compile(rf"(?<=[{LET}{SHELF}])\s?/(?P<per>{_PER_ALT})(?![{LET}])"), _per),
-    (re.compile(rf"([{LET}]+)/([{LET}]+)"), _slash),
+    (re.compile(rf"([{LET}{SHELF}]+)/([{LET}{SHELF}]+)"), _slash),
     (re.compile(r"\s*(?:—|―|--+|\s[–-]\s|–)\s*"), ", "),
     (re.compile(r"\.\.\.+(?=\s*$)"), "."),
     (re.compile(r"\s*\.\.\.+\s*(?=[A-Z])"), ". "),
@@ -258,7 +284,7 @@ NUMBER_PASSES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...
     ),
     (re.compile(rf"{B}(?P<n>{NUM})(?P<u>bn|tn|[KkMBT])?\+(?![\d+])"), _more_than),
     (re.compile(rf"(?<![{W}.\-])(?P<n>{NUM})(?P<u>bn|tn|[KkMBT]){E}(?P<dash>-(?=[{LET}]))?"), _size),
-    (re.compile(rf"(?<![{W}.\-])(?P<s>-?)(?P<n>{NUM})\s?(?P<u>{UNIT_ALT})(?![{W}])"), _unit),
+    (re.compile(rf"(?<![{W}.\-])(?P<s>-?)(?P<n>{NUM})(?P<sep>\s?|-)(?P<u>{UNIT_ALT})(?![{W}])"), _unit),
     (
         re.compile(rf"{B}(?P<a>{NUM})\s?[x×]\s?(?P<b>{NUM}){E}"),
         lambda m: f"{_dimension(m.group('a'))} by {_dimension(m.group('b'))}",
@@ -283,8 +309,10 @@ NUMBER_PASSES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...
 # Comparison and other signs before a number, said before the number passes run.
 EARLY: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"[~≈]\s?(?=[-$€£¥]?\d)"), " about "),
-    (re.compile(r"≥\s?"), " at least "),
-    (re.compile(r"≤\s?"), " at most "),
+    (re.compile(r"\s?(?:≥|>=)\s?"), " at least "),
+    (re.compile(r"\s?(?:≤|<=)\s?"), " at most "),
+    (re.compile(r"\s?==\s?(?=v?\d)"), " version "),  # "torch==2.5.1"
+    (re.compile(r"\s?!=\s?(?=v?\d)"), " not version "),
     (re.compile(r"<\s?(?=[$€£¥]?\d)"), " less than "),
     (re.compile(r">\s?(?=[$€£¥]?\d)"), " more than "),
     (re.compile(rf"(?<![{W}])#\s?(?=\d)"), " number "),

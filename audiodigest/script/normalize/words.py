@@ -28,12 +28,18 @@ from audiodigest.script.normalize.numbers import decimal_words, pair_words, vers
 
 # Short English words that appear in capitals (headlines) and are not acronyms.
 _CAPS_WORDS = words("caps_words")
+# Three consonants that can start an English word: a word in capitals opening with any other
+# run of three ("SGLANG", "MLPERF") is an acronym, one opening with these ("STRONG") is not.
+_OPENING_CLUSTERS = words("opening_clusters")
+
+
 def _pronounceable(word: str) -> bool:
     """Whether an unknown word in capitals is read as a word (see the module docstring)."""
     up = word.upper()
     if len(up) <= 4 or not any(c in "AEIOU" for c in up):
         return False
-    return not re.search(r"[^AEIOUY]{3}", up)
+    opening = re.match(r"[^AEIOUY]{3,}", up)
+    return opening is None or opening.group()[:3] in _OPENING_CLUSTERS and len(opening.group()) == 3
 
 
 def is_shouting(text: str) -> bool:
@@ -69,6 +75,11 @@ def _mixed(word: str, lexicon: Lexicon) -> str:
     """A mixed-case word ("OpenAI", "iPhone", "DelTA")."""
     if not word.isascii():
         return word
+    short = re.fullmatch(r"([A-Za-z]{2,3}?)(s?)", word)
+    if short and sum(c.isupper() for c in short.group(1)) >= 2:
+        # "MoE", "IoT", "PhD", "CoT" (and "MoEs"): capitals that outnumber the letters between
+        # them make an initialism; read as a word they would be "Moe", "Iot".
+        return spell(short.group(1)) + ("'s" if short.group(2) else "")
     parts = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+", word)
     if "".join(parts) != word:
         return word
@@ -108,6 +119,9 @@ def _word_raw(word: str, lexicon: Lexicon, compound: bool, shouting: bool) -> st
     entry = lexicon.lookup(word)
     if entry is not None:
         return entry.spoken
+    if word.endswith("'s") and len(word) > 3 and "'" not in word[:-2]:
+        # A possessive is said as its word is ("OpenAI's" -> "Open A.I's", "DeepSeek's").
+        return _word_raw(word[:-2], lexicon, compound, shouting) + "'s"
     plural = re.fullmatch(r"([A-Z]{2,})('s|s)", word)
     if plural and not shouting and (len(plural.group(1)) <= 4 or not _pronounceable(plural.group(1))):
         return _acronym(plural.group(1), lexicon) + "'s"
@@ -131,12 +145,21 @@ def _word_raw(word: str, lexicon: Lexicon, compound: bool, shouting: bool) -> st
 
 def speak_compound(token: str, lexicon: Lexicon) -> str:
     """A product or version name mixing letters and digits ("Qwen3-30B", "GH200")."""
-    pieces = re.findall(rf"[{LET}{SHELF}]+|\d+(?:\.\d+)*", token)
+    found = list(re.finditer(rf"[{LET}{SHELF}]+|\d+(?:\.\d+)*", token))
+    pieces = [m.group() for m in found]
     out: list[str] = []
+    skip = False
     for i, piece in enumerate(pieces):
         prev = pieces[i - 1] if i else ""
         nxt = pieces[i + 1] if i + 1 < len(pieces) else ""
-        if piece[0].isdigit():
+        if skip:
+            skip = False
+        elif piece[0].isdigit() and _is_size_part(token, found, i):
+            # "Llama3-70B", "gpt-oss-120b": a part that is a model size says it as "70B" alone
+            # does ("seventy billion"), whatever word came before it (a lexicon respelling too).
+            out.append(f"{decimal_words(piece)} {_SIZE_WORDS[nxt.lower()]}")
+            skip = True
+        elif piece[0].isdigit():
             if "." in piece:
                 spoken = version_words(piece)
             elif len(piece) == 4:
@@ -156,6 +179,20 @@ def speak_compound(token: str, lexicon: Lexicon) -> str:
         else:
             out.append(speak_word(piece, lexicon, compound=True))
     return " " + " ".join(out) + " "
+
+
+_SIZE_WORDS = {"m": "million", "b": "billion", "t": "trillion"}
+
+
+def _is_size_part(token: str, found: list[re.Match[str]], i: int) -> bool:
+    """Whether piece ``i`` (digits) and the next (M, B, T, or lower-case m, b) make up a whole
+    hyphen-separated part of the token ("-70B", "-120b"): a model size, not a product letter."""
+    if i + 1 >= len(found) or found[i + 1].group() not in ("M", "B", "T", "m", "b"):
+        return False
+    start, end = found[i].start(), found[i + 1].end()
+    if found[i + 1].start() != found[i].end() or found[i].group().count(".") > 1:
+        return False
+    return (start == 0 or token[start - 1] == "-") and (end == len(token) or token[end] == "-")
 
 
 LETTER_RUN = re.compile(r"(?<![\w'.-])[A-Z](?: [A-Z](?![\w-]|\.\w))+")
