@@ -129,8 +129,8 @@ def _number(text: str) -> str:
 def canonical(text: str) -> list[str]:
     """Words to compare: lower case, numbers as words, spelled letters as one word.
 
-    >>> canonical("The G.P.U's ran Llama 3 70B at 2.5 GHz, in the U.S.")
-    ['the', 'gpus', 'ran', 'llama', 'three', 'seventy', 'billion', 'at', 'two', 'point', 'five', 'ghz', 'in', 'the', 'us']
+    >>> canonical("The G.P.U's ran Llama 3 70B at 2.5 GHz, in the U.S. or EU")
+    ['the', 'gpus', 'ran', 'llama', 'three', 'seventy', 'billion', 'at', 'two', 'point', 'five', 'ghz', 'in', 'the', 'us', 'eu']
     """
     text = text.lower().replace("metre", "meter")
     text = re.sub(r"(?<=\d),(?=\d{3})", "", text)
@@ -138,6 +138,8 @@ def canonical(text: str) -> list[str]:
     text = re.sub(r"\d+(?:\.\d+)?", lambda m: f" {_number(m.group())} ", text)
     text = re.sub(r"['\u2019.]", "", text)  # "G.P.U's" -> "gpus"
     text = re.sub(r"[^a-z]+", " ", text)
+    # A slash may be said as "or", "slash" or a pause: all three score the same.
+    text = re.sub(r"\b(?:or|slash)\b", " ", text)
     out: list[str] = []
     run: list[str] = []
     for token in text.split() + [""]:

@@ -77,7 +77,7 @@ def test_whole_word_lets_digits_touch_letters_but_not_digits(tmp_path: Path) -> 
 
 def test_plural_of_an_all_caps_term(tmp_path: Path) -> None:
     lexicon = load_lexicon(write(tmp_path, "l.toml", '[terms]\nTPU = "T P U"\n'))
-    assert normalize("TPUs and TPU's", lexicon) == "T.P.U.'s and T.P.U.'s"
+    assert normalize("TPUs and TPU's", lexicon) == "T-P-U's and T-P-U's"
 
 
 def test_yaml_lexicon_keeps_every_key_as_text(tmp_path: Path) -> None:

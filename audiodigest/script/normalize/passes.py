@@ -60,9 +60,11 @@ def _finish(text: str) -> str:
     text = re.sub(r"[.,;:!?](?:\s*[.,;:!?])+", _strongest_stop, text)
     text = re.sub(r"([,;:!?])(?=[^\s.,;:!?])", r"\1 ", text)
     text = re.sub(r"(?<![A-Za-z])\.(?=[A-Za-z])", "", text)
-    # A possessive or plural of spelled letters keeps the last dot: espeak reads "A.I's" and
-    # "G.P.U's" as "A dot I's", "G P dot U's", but "A.I.'s" as the letters and a "z".
-    text = re.sub(r"(?<![A-Za-z.])((?:[A-Z]\.)+[A-Z])'s\b", r"\1.'s", text)
+    # A possessive or plural of spelled letters is hyphenated: espeak reads "A.I's" and
+    # "G.P.U's" as "A dot I's", "G P dot U's", "A.I.'s" as the letters and a lone "z", but
+    # "A-I's" and "G-P-U's" as the letters with the "z" on the last one.
+    text = re.sub(r"(?<![A-Za-z.])((?:[A-Z]\.)+[A-Z])'s\b",
+                  lambda m: m.group(1).replace(".", "-") + "'s", text)
     return text.lstrip(".,;:!? ").strip()
 
 

@@ -213,16 +213,24 @@ def _per(m: re.Match[str]) -> str:
 
 
 def _slash(m: re.Match[str]) -> str:
-    """A slash between words is "or" ("RLHF/DPO", "CPUs/GPUs", "GPT-4o/Claude"): said without
-    a word, two spelled acronyms run into one string of letters. Single letters ("I/O",
-    "A/B") are one name; fixed pairs ("TCP/IP") are in the lexicon. A shelved piece (a lexicon
-    respelling, a product name) counts as a word."""
+    """A slash between words. Beside an acronym or a shelved piece (a lexicon respelling, a
+    product name) it is said, "slash" ("RLHF/DPO", "CPU/GPU memory", "GPT-4o/Claude"): dropped,
+    two spelled acronyms run into one string of letters, and "or" would misread "CPU/GPU
+    memory". Between plain words it is "or" ("input/output"); single letters ("I/O", "A/B")
+    are one name; fixed pairs ("TCP/IP") are in the lexicon."""
     left, right = m.group(1), m.group(2)
     if (left.lower(), right.lower()) == ("and", "or"):
         return "and or"
     if _one_letter(left) or _one_letter(right):
         return f"{left} {right}"
+    if any(_named(side) for side in (left, right)):
+        return f"{left} slash {right}"
     return f"{left} or {right}"
+
+
+def _named(word: str) -> bool:
+    """An acronym ("GPU", "GPUs") or a shelved piece: not a plain word."""
+    return bool(re.search(f"[{SHELF}]", word)) or sum(c.isupper() for c in word) >= 2
 
 
 def _one_letter(word: str) -> bool:

@@ -1,20 +1,24 @@
 """Words: capitals, initialisms, mixed case and product names ("Qwen3-30B").
 
 * Unknown words in capitals are spelled when they have at most four letters, no vowel (A E I O
-  U), or a run of three consonants (Y counting as a vowel); otherwise they are read as a word
-  ("UNESCO", "FLOPS").
+  U), or open with three consonants no English word starts with (Y counting as a vowel:
+  "SGLANG"); otherwise they are read as a word ("UNESCO", "FLOPS", "VARIANTS").
   A few short English words in capitals (THE, NEW, ...) are read as words. The lexicon overrides
-  all of this. Plurals take "'s" ("LLMs" -> "L.L.M's"), which espeak says as "emz".
+  all of this. Plurals and possessives take "'s" on hyphenated letters ("LLMs" -> "L-L-M's",
+  "the EU's" -> "the E-U's"; see passes._finish for why).
 * Spelled letters come out dotted ("G.P.U"), also when a lexicon entry or hint writes them with
   spaces: espeak, which Piper uses, reads a lone "A" between spaced letters as the article "uh"
   ("R A G"), but reads "R.A.G" letter by letter; a dot inside a word does not end a sentence.
+* A mixed-case word of two or three letters with two capitals is an initialism ("MoE",
+  "IoT", "PhD" -> "M.O.E", "I.O.T", "P.H.D").
 * Mixed-case words: camel-case names whose parts are capitalised words are left to the voice
   ("DeepSeek"); a run of capitals inside a word is looked up in the lexicon ("OpenAI" -> "Open
   A.I"), spelled when three or more letters ("ChatGPT") or when it starts the word ("LMArena"),
   and otherwise the word is read as one word ("DelTA" -> "Delta"), since Piper spells
   mixed-case names letter by letter.
-* In product names four digits are read in pairs ("RTX 4090" -> "forty ninety") and the size
-  letter is a letter ("Qwen3-30B" -> "Kwen three thirty B").
+* In product names four digits are read in pairs ("RTX 4090" -> "forty ninety"); a part that
+  is a size says it ("Qwen3-30B" -> "Kwen three thirty billion", as "30B" alone does), any
+  other size letter is a letter ("Mixtral-8x7B" -> "Mix-trahl eight by seven B").
 """
 
 from __future__ import annotations
