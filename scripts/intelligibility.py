@@ -181,6 +181,35 @@ def score(rows: Iterable[tuple[str, str]], model: Any, normalize_text: Any = Non
     return out
 
 
+def score_together(rows: Sequence[tuple[str, str]], model: Any) -> Scored:
+    """Say the sentences one after another (half a second apart) and transcribe them at once.
+
+    Whisper encodes 30-second windows whatever the clip's length, so one clip of a few
+    sentences costs about what one sentence does: this is the cheap check for tests.
+    """
+    import jiwer
+
+    from audiodigest.models import Voice
+    from audiodigest.script.lexicon import default_lexicon
+    from audiodigest.script.normalize import normalize
+    from audiodigest.speech.piper import BUNDLED_VOICE, PiperEngine
+
+    lexicon = default_lexicon()
+    engine = PiperEngine(threads=2)
+    voice = Voice("piper", BUNDLED_VOICE)
+    spoken = [normalize(written, lexicon) for written, _ in rows]
+    clips, rate = [], 0
+    for text in spoken:
+        pcm = engine.synthesize(text, voice)
+        rate = pcm.sample_rate
+        clips += [pcm.data, b"\x00\x00" * (rate // 2)]
+    heard = recognize(model, b"".join(clips), rate)
+    ref = " ".join(" ".join(canonical(reference)) for _, reference in rows)
+    m = jiwer.process_words(ref, " ".join(canonical(heard)) or "-")
+    return Scored(" ".join(w for w, _ in rows), " ".join(spoken), ref, heard,
+                  m.substitutions + m.deletions + m.insertions, len(ref.split()))
+
+
 def word_error_rate(results: Sequence[Scored]) -> float:
     return sum(r.errors for r in results) / max(1, sum(r.words for r in results))
 
@@ -190,16 +219,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sentences", type=Path, default=SENTENCES)
     parser.add_argument("--limit", type=int, default=0, help="only the first N sentences")
     parser.add_argument("-v", "--verbose", action="store_true", help="show every sentence")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="say everything N times: Piper's noise makes each take differ")
     args = parser.parse_args(argv)
     rows = read_sentences(args.sentences)
     if args.limit:
         rows = rows[: args.limit]
-    results = score(rows, load_recognizer())
-    for r in results:
-        if args.verbose or r.errors:
-            print(f"{r.errors}/{r.words}\t{r.written}\n\tsaid:  {r.spoken}\n\theard: {r.heard}")
-    print(f"WER {word_error_rate(results):.3f} ({sum(r.errors for r in results)} errors in "
-          f"{sum(r.words for r in results)} words, {len(results)} sentences)")
+    model = load_recognizer()
+    rates = []
+    for take in range(1, max(1, args.repeat) + 1):
+        results = score(rows, model)
+        for r in results:
+            if args.verbose or r.errors:
+                print(f"{r.errors}/{r.words}\t{r.written}\n\tsaid:  {r.spoken}\n\theard: {r.heard}")
+        rates.append(word_error_rate(results))
+        print(f"take {take}: WER {rates[-1]:.3f} ({sum(r.errors for r in results)} errors in "
+              f"{sum(r.words for r in results)} words, {len(results)} sentences)")
+    print(f"WER {sum(rates) / len(rates):.3f} (mean of {len(rates)} takes, "
+          f"{min(rates):.3f} to {max(rates):.3f})")
     return 0
 
 
