@@ -240,3 +240,9 @@ def test_twenty_thousand_terms_are_all_found_with_their_rules(tmp_path: Path) ->
     expected.append(f"hinted wins over cue {_name(7)}.")
     for text, want in zip(said, expected, strict=True):
         assert normalize(text, lexicon) == want
+
+
+def test_a_private_use_character_in_a_spoken_form_is_dropped_not_a_crash() -> None:
+    # Found by the property test above: the shelf took U+F0001 for one of its own pieces.
+    entry = LexiconEntry("0", "\U000f0001", case_sensitive=False)
+    assert normalize("0 and 1", default_lexicon().merged(Lexicon((entry,)))) == "and one"

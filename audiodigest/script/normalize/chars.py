@@ -46,8 +46,23 @@ class Shelf:
         for _ in range(8):
             if not self._RE.search(text):
                 break
-            text = self._RE.sub(lambda m: self.items[ord(m.group()) - SHELF_BASE], text)
+            text = self._RE.sub(self._item, text)
         return self._RE.sub("", text)
+
+    def _item(self, m: re.Match[str]) -> str:
+        # A shelf character that this shelf did not hand out (one inside a lexicon entry's
+        # spoken form, say) is dropped, not looked up.
+        index = ord(m.group()) - SHELF_BASE
+        return self.items[index] if index < len(self.items) else ""
+
+
+_PRIVATE = re.compile(f"[{SHELF}{HINT}]")
+
+
+def without_marks(text: str) -> str:
+    """``text`` without the private-use characters the shelf and the hints travel as: what
+    comes from outside (a lexicon entry, a hint's spoken form) must not read as one of them."""
+    return _PRIVATE.sub("", text)
 
 
 def ends_text(m: re.Match[str]) -> bool:

@@ -6,7 +6,7 @@ import re
 from functools import cache
 
 from audiodigest.script.lexicon import Lexicon, LexiconEntry, is_all_caps
-from audiodigest.script.normalize.chars import LET, SHELF, Shelf, W, ends_text
+from audiodigest.script.normalize.chars import LET, SHELF, Shelf, W, ends_text, without_marks
 from audiodigest.script.normalize.units import UNITS
 from audiodigest.script.normalize.words import dot_letters
 from audiodigest.script.termmatch import TermMatcher
@@ -46,7 +46,7 @@ def apply_lexicon(text: str, lexicon: Lexicon, shelf: Shelf) -> str:
         entry = lexicon.entries[index]
         if entry.term in UNITS and re.search(r"\d[\s-]?$", text[max(0, m.start() - 2) : m.start()]):
             continue  # "100 km/h": the unit pass says it with its number ("a 100-kilometre...")
-        spoken = entry.spoken
+        spoken = without_marks(entry.spoken)
         if "s" in m.re.groupindex and m.group("s"):
             spoken += "'s"
         if entry.term.endswith(".") and ends_text(m):

@@ -16,7 +16,15 @@ from collections.abc import Callable, Mapping
 
 from audiodigest.script.hints import Hint, inline_parts
 from audiodigest.script.lexicon import Lexicon
-from audiodigest.script.normalize.chars import HINT, HINT_BASE, LET, SHELF, Shelf, cleanup
+from audiodigest.script.normalize.chars import (
+    HINT,
+    HINT_BASE,
+    LET,
+    SHELF,
+    Shelf,
+    cleanup,
+    without_marks,
+)
 from audiodigest.script.normalize.chars import keep_final_dot as _keep_final_dot
 from audiodigest.script.normalize.dates import DATE_PASSES
 from audiodigest.script.normalize.lexicon_pass import apply_lexicon
@@ -78,7 +86,8 @@ def normalize_marked(text: str, lexicon: Lexicon, hints: Mapping[str, str]) -> s
     """Normalise text in which each inline hint stands as one character keyed in ``hints``."""
     shelf = Shelf()
     text = cleanup(text, keep_hints=bool(hints))
-    text = re.sub(f"[{HINT}]", lambda m: shelf.put(f" {dot_letters(hints.get(m.group(), ''))} "), text)
+    text = re.sub(f"[{HINT}]", lambda m: shelf.put(f" {dot_letters(without_marks(hints.get(m.group(), '')))} "),
+                  text)
     text = speak_urls(text, shelf, lambda word: normalize_marked(word, lexicon, {}))
     text = apply_lexicon(text, lexicon, shelf)
     for early, repl in EARLY:
