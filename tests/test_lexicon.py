@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from audiodigest.errors import ConfigError
 from audiodigest.script.lexicon import Lexicon, LexiconEntry, default_lexicon, load_lexicon
-from audiodigest.script.normalize import _lexicon_matcher, _term_pattern, normalize
+from audiodigest.script.normalize import normalize
+from audiodigest.script.normalize.lexicon_pass import lexicon_matcher, term_pattern
 from audiodigest.script.termmatch import fold_char
 
 
@@ -76,7 +77,7 @@ def test_whole_word_lets_digits_touch_letters_but_not_digits(tmp_path: Path) -> 
 
 def test_plural_of_an_all_caps_term(tmp_path: Path) -> None:
     lexicon = load_lexicon(write(tmp_path, "l.toml", '[terms]\nTPU = "T P U"\n'))
-    assert normalize("TPUs and TPU's", lexicon) == "T.P.U's and T.P.U's"
+    assert normalize("TPUs and TPU's", lexicon) == "T-P-U's and T-P-U's"
 
 
 def test_yaml_lexicon_keeps_every_key_as_text(tmp_path: Path) -> None:
@@ -167,12 +168,12 @@ def _alternation_spans(lexicon: Lexicon, text: str) -> list[tuple[int, int, int]
     if not order:
         return []
     pattern = re.compile("|".join(
-        f"(?P<t{i}>{_term_pattern(lexicon.entries[i]).replace('(?P<s>', '(?:')})" for i in order))
+        f"(?P<t{i}>{term_pattern(lexicon.entries[i]).replace('(?P<s>', '(?:')})" for i in order))
     return [(int((m.lastgroup or "t0")[1:]), m.start(), m.end()) for m in pattern.finditer(text)]
 
 
 def _matcher_spans(lexicon: Lexicon, text: str) -> list[tuple[int, int, int]]:
-    return [(i, m.start(), m.end()) for i, m in _lexicon_matcher(lexicon).finditer(text)]
+    return [(i, m.start(), m.end()) for i, m in lexicon_matcher(lexicon).finditer(text)]
 
 
 # Letters whose case forms re treats as equal in unexpected ways, plus boundary characters.
@@ -239,3 +240,9 @@ def test_twenty_thousand_terms_are_all_found_with_their_rules(tmp_path: Path) ->
     expected.append(f"hinted wins over cue {_name(7)}.")
     for text, want in zip(said, expected, strict=True):
         assert normalize(text, lexicon) == want
+
+
+def test_a_private_use_character_in_a_spoken_form_is_dropped_not_a_crash() -> None:
+    # Found by the property test above: the shelf took U+F0001 for one of its own pieces.
+    entry = LexiconEntry("0", "\U000f0001", case_sensitive=False)
+    assert normalize("0 and 1", default_lexicon().merged(Lexicon((entry,)))) == "and one"

@@ -193,3 +193,42 @@ def test_hint_is_spoken_as_written_by_the_editor() -> None:
     out = normalize("The {Qwen3|Qwen three} model", default_lexicon())
     assert out == "The Qwen three model"
     assert written_form("The {Qwen3|Qwen three} model") == "The Qwen3 model"
+
+
+@pytest.mark.parametrize("module", ["audiodigest.script.hints", "audiodigest.script.normalize.numbers",
+                                    "audiodigest.script.normalize.passes",
+                                    "audiodigest.script.normalize.sentences",
+                                    "audiodigest.script.normalize.words"])
+def test_module_examples_hold(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0
+
+
+# --- what espeak-ng (Piper's phonemiser) makes of the output ---------------------------------
+
+_DOT = "dˈɑːt"  # espeak's "dot"
+
+
+@pytest.fixture(scope="module")
+def phonemes():
+    from piper.phonemize_espeak import EspeakPhonemizer
+
+    phonemizer = EspeakPhonemizer()
+    return lambda text: " ".join("".join(s) for s in phonemizer.phonemize("en-us", text))
+
+
+@pytest.mark.parametrize("text", ["The A.I's answer.", "The EU's rules.", "Many GPUs.",
+                                  "OpenAI's model.", "The MoE's experts.", "The U.S.'s LLMs."])
+def test_spelled_letters_with_a_possessive_are_not_read_with_dot(phonemes, text: str) -> None:
+    spoken = normalize(text, default_lexicon())
+    assert _DOT not in phonemes(spoken), spoken
+    assert "dot" not in spoken
+
+
+def test_a_slash_between_acronyms_keeps_them_apart(phonemes) -> None:
+    spoken = normalize("The RLHF/DPO stage.", default_lexicon())
+    assert phonemes(spoken) != phonemes("The R.L.H.F.D.P.O stage.")
+    assert "slash" in spoken

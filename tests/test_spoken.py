@@ -75,7 +75,7 @@ def test_punctuation_only_sentences_are_dropped_and_paragraphs_counted() -> None
     ))
     items = plan_spoken(script(chapter), default_lexicon())[0].items
     assert items == (
-        Sentence("Thanks for listening. — !", "Thanks for listening!", "HOST", 1),
+        Sentence("Thanks for listening. — !", "Thanks for listening.", "HOST", 1),  # a statement
         Pause(0.5),
         Sentence("Bye.", "Bye.", "HOST", 4 - 1),
     )

@@ -63,13 +63,15 @@ from __future__ import annotations
 import logging
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
 from audiodigest.errors import ScriptError
 from audiodigest.models import Block, Paragraph, Pause, Script, ScriptChapter
 from audiodigest.script.episode_meta import meta_problem
+from audiodigest.script.hints import Hint, HintProblem, Position
+from audiodigest.script.hints import inline_parts as inline_hint_parts
 from audiodigest.timefmt import seconds_to_decimal
 from audiodigest.urls import safe_url
 
@@ -90,7 +92,6 @@ _ID_LINE_RE = re.compile(r"<!--\s*id:(.*?)-->")
 _IMAGE_LINE_RE = re.compile(r"<!--\s*image:(.*?)-->")
 _URL_LINE_RE = re.compile(r"<([^\s<>]+)>")
 
-Position = tuple[int, int]  # 1-based line and column
 
 
 class _Problem(Exception):
@@ -105,87 +106,12 @@ class _Problem(Exception):
 # --- inline markup ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Hint:
-    """A pronunciation hint ``{written|spoken}``, both parts unescaped."""
-
-    written: str
-    spoken: str
-
-
 def _scan_inline(text: str, where: list[Position]) -> tuple[str | Hint, ...]:
-    """Split paragraph text into literal runs and hints, checking the markup.
-
-    ``where[i]`` is the file position of ``text[i]``; errors past the end point just after the
-    last character.
-    """
-
-    def at(i: int) -> Position:
-        if i < len(where):
-            return where[i]
-        line, col = where[-1] if where else (1, 0)
-        return (line, col + 1)
-
-    def opened(start: int, here: int) -> str:
-        line, col = at(start)
-        return f"column {col}" if at(here)[0] == line else f"line {line}, column {col}"
-
-    parts: list[str | Hint] = []
-    buf: list[str] = []
-    hint_start: int | None = None
-    written: str | None = None
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\":
-            if i + 1 >= len(text) or text[i + 1].isspace():
-                raise _Problem(at(i + 1), "expected a character after '\\' (write '\\\\' for a "
-                               "backslash)")
-            buf.append(text[i + 1])
-            i += 2
-            continue
-        if ch == "{":
-            if hint_start is not None:
-                raise _Problem(at(i), f"expected '|' or '}}' to close the pronunciation hint "
-                               f"opened at {opened(hint_start, i)}, not another '{{' (write "
-                               f"'\\{{' for a literal brace)")
-            if buf:
-                parts.append("".join(buf))
-                buf = []
-            hint_start, written = i, None
-        elif ch == "|" and hint_start is not None:
-            if written is not None:
-                raise _Problem(at(i), f"expected '}}' to close the pronunciation hint opened at "
-                               f"{opened(hint_start, i)} (a hint has one '|'; write '\\|' for a "
-                               f"literal bar)")
-            written = "".join(buf).strip()
-            if not written:
-                raise _Problem(at(i), f"expected the written form before '|' in the "
-                               f"pronunciation hint opened at {opened(hint_start, i)}")
-            buf = []
-        elif ch == "}":
-            if hint_start is None:
-                raise _Problem(at(i), "unexpected '}' outside a pronunciation hint (write '\\}' "
-                               "for a literal brace)")
-            if written is None:
-                raise _Problem(at(i), f"expected '|' between the written and spoken forms of "
-                               f"the pronunciation hint opened at {opened(hint_start, i)}")
-            spoken = "".join(buf).strip()
-            if not spoken:
-                raise _Problem(at(i), f"expected the spoken form after '|' in the "
-                               f"pronunciation hint opened at {opened(hint_start, i)}")
-            parts.append(Hint(written, spoken))
-            buf, hint_start, written = [], None, None
-        else:
-            buf.append(ch)
-        i += 1
-    if hint_start is not None:
-        expected = "'}'" if written is not None else "'|' or '}'"
-        raise _Problem(at(len(text)), f"expected {expected} to close the pronunciation hint "
-                       f"opened at {opened(hint_start, len(text))}")
-    if buf:
-        parts.append("".join(buf))
-    return tuple(parts)
+    """Split paragraph text into literal runs and hints, checking the markup (script.hints)."""
+    try:
+        return inline_hint_parts(text, where)
+    except HintProblem as exc:
+        raise _Problem(exc.where, exc.message) from None
 
 
 def inline_parts(text: str) -> tuple[str | Hint, ...]:

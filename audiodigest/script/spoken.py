@@ -13,27 +13,17 @@ import re
 from collections.abc import Sequence
 
 from audiodigest.models import Pause, Script, Sentence, SpokenChapter, SpokenItem
-from audiodigest.script.format import Hint, format_seconds, inline_parts
+from audiodigest.script.format import format_seconds, inline_parts
 from audiodigest.script.lexicon import Lexicon
-from audiodigest.script.normalize import HINT, HINT_BASE, SHELF, normalize_marked, split_marked
+from audiodigest.script.normalize import HINT, HINT_BASE, mark_hints, normalize_marked, split_marked
 
 logger = logging.getLogger(__name__)
 
-_PRIVATE = re.compile(f"[{SHELF}{HINT}]")
-
-
 def _sentences(paragraph_text: str, lexicon: Lexicon) -> list[tuple[str, str]]:
     """(text, spoken) for each sentence of one paragraph's script text."""
-    hints: list[Hint] = []
-    marked: list[str] = []
-    for part in inline_parts(paragraph_text):
-        if isinstance(part, Hint):
-            marked.append(chr(HINT_BASE + len(hints)))
-            hints.append(part)
-        else:
-            marked.append(_PRIVATE.sub("", part))
+    marked, hints = mark_hints(inline_parts(paragraph_text))
     out = []
-    for sentence in split_marked("".join(marked)):
+    for sentence in split_marked(marked):
         keys = {
             ch: hints[ord(ch) - HINT_BASE].spoken for ch in set(re.findall(f"[{HINT}]", sentence))
         }
