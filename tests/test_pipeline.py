@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from audiodigest.pipeline import episode_date_for, episode_id_for, publication_time
+from audiodigest.schedule import publication_time
+from audiodigest.script.stage import episode_date_for, episode_id_for
 from tests.conftest import make_show, run_cli
 
 
