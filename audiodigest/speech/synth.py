@@ -99,6 +99,21 @@ def _labelled(exc: BaseException, job: SpeechJob) -> AudioDigestError:
     return err
 
 
+def speak(engine: Engine, job: SpeechJob) -> Pcm:
+    """One job spoken by ``engine``, tried up to ATTEMPTS times while its failures are
+    retryable; raises the error labelled with the job."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return engine.synthesize(job.text, job.voice)
+        except RetryableEngineError as exc:
+            if attempt == ATTEMPTS:
+                raise _labelled(exc, job) from exc
+            log.info("%s: %s; trying again", job.label, exc.message)
+        except Exception as exc:
+            raise _labelled(exc, job) from exc
+    raise AssertionError("unreachable")
+
+
 # --- the runner ------------------------------------------------------------------------------
 
 
@@ -130,17 +145,7 @@ class _Run:
 
     def serial(self, engine: Engine, misses: list[tuple[str, SpeechJob]]) -> None:
         for key, job in misses:
-            for attempt in range(1, ATTEMPTS + 1):
-                try:
-                    pcm = engine.synthesize(job.text, job.voice)
-                    break
-                except RetryableEngineError as exc:
-                    if attempt == ATTEMPTS:
-                        raise _labelled(exc, job) from exc
-                    log.info("%s: %s; trying again", job.label, exc.message)
-                except Exception as exc:
-                    raise _labelled(exc, job) from exc
-            self.done(key, pcm)
+            self.done(key, speak(engine, job))
 
     def pooled(self, engine: Engine, misses: list[tuple[str, SpeechJob]]) -> None:
         """Misses on ``workers`` threads sharing the engine; each ONNX session gets
@@ -296,7 +301,7 @@ def _synthesize(jobs: Sequence[SpeechJob], cache: SegmentCache, workers: int,
             engine = get_engine(name)
             use_store = getattr(engine, "use_store", None)
             if callable(use_store):  # what an engine derives from its voices lives with the cache
-                use_store(cache.root / "voices")
+                use_store(cache.voices)
             mode = getattr(engine, "concurrency", "serial")
             if mode == "threads":
                 run.pooled(engine, misses)
