@@ -1,36 +1,29 @@
-"""Where the batch's segments are made: on this machine, or on a Dask distributed cluster.
+"""Where the batch's segments are made: on this machine, or on a Dask distributed cluster
+(:mod:`audiodigest.batch.cluster`, imported only when a scheduler is named).
 
 Both take the deduplicated segments to make (a key and its :class:`SpeechJob` each), write every
 finished segment into the shared store the moment it is done, and return the keys that failed
 with the reason, so a bad segment fails only the shows that need it.
-
-On a cluster each segment is one task, named by its key: it carries the store's location, the
-key, the spoken text and the voice (a few hundred bytes) and returns the segment's length;
-the audio goes from the worker straight into the store, never through the scheduler. A
-:class:`VoicePlugin` loads every voice once per worker process. A task on a worker that dies is
-run again on another by the scheduler; a task that finds its segment already in the store (its
-first run got that far) does not make it again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import os
+import socket
 from collections.abc import Sequence
 from typing import Any
 
 from audiodigest.errors import AudioDigestError, UserError
-from audiodigest.models import Voice
 from audiodigest.progress import Progress
 from audiodigest.speech.cache import SegmentCache
-from audiodigest.speech.synth import SpeechJob, speak, synthesize_jobs
+from audiodigest.speech.synth import SpeechJob, synthesize_jobs
 
 log = logging.getLogger(__name__)
 
 Work = Sequence[tuple[str, SpeechJob]]
-#: Tries of a task that raised (a worker that died does not count: the scheduler retries those).
-TASK_RETRIES = 2
 CONNECT_TIMEOUT = "10s"
+PROBE_SECONDS = 5.0
 
 
 class SchedulerUnreachable(UserError):
@@ -71,108 +64,55 @@ def run_local(work: Work, store: SegmentCache, progress: Progress, workers: int 
 # --- a Dask cluster --------------------------------------------------------------------------
 
 
-def _threads_per_session(worker: Any) -> int:
-    """ONNX threads for each of the worker's task threads: the host's cores split between them."""
-    return max(1, (os.cpu_count() or 1) // max(1, int(getattr(worker, "nthreads", 1) or 1)))
-
-
-class VoicePlugin:
-    """Loads each voice once per worker process, before its first task (a Dask WorkerPlugin:
-    ``setup`` runs on every worker, including one that joins or restarts later)."""
-
-    name = "audiodigest-voices"
-
-    def __init__(self, voices: Sequence[Voice], store_location: str) -> None:
-        self.voices = tuple(voices)
-        self.store_location = store_location
-
-    def setup(self, worker: Any) -> None:
-        from audiodigest.speech.engines import get_engine
-        from audiodigest.speech.store import shared_store
-
-        store = shared_store(self.store_location)
-        for voice in self.voices:
-            engine = get_engine(voice.engine)
-            set_threads = getattr(engine, "set_threads", None)
-            if callable(set_threads):
-                set_threads(_threads_per_session(worker))
-            use_store = getattr(engine, "use_store", None)
-            if callable(use_store):
-                use_store(store.voices)
-            load = getattr(engine, "_load", None)  # piper: the ONNX session, kept by the engine
-            try:
-                engine.check_voice(voice)
-                if callable(load):
-                    load(voice)
-            except AudioDigestError as exc:  # reported by the tasks that need the voice
-                log.warning("voice %s not loaded on this worker: %s", voice.voice, exc)
-
-    def teardown(self, worker: Any) -> None:
-        from audiodigest.speech.engines import release_engines
-
-        release_engines()
-
-
-def make_segment(store_location: str, key: str, job: SpeechJob) -> float:
-    """A cluster task: make the segment ``key`` into the store unless it is there already.
-
-    Returns its length in seconds. Raises the labelled engine error when it cannot be made.
-    """
-    from audiodigest.speech.engines import get_engine
-    from audiodigest.speech.store import shared_store
-
-    store = shared_store(store_location)
-    engine = get_engine(job.voice.engine)
-    try:
-        rate: int | None = int(engine.sample_rate(job.voice))
-    except AudioDigestError:
-        rate = None
-    pcm = store.get(key, rate)
-    if pcm is None:  # a retried task whose first run stored it finds it here
-        pcm = speak(engine, job)
-        store.put(key, pcm)
-    return pcm.seconds
-
-
 def connect(address: str) -> Any:
-    """A client of the scheduler at ``address``; one-line UserErrors when it cannot be."""
+    """A client of the scheduler at ``address``; one-line UserErrors when it cannot be.
+
+    A ``tcp://`` address is first asked who it is over one connection of its own, so a refused
+    connection, a silent host or something that is no Dask scheduler is reported at once (and
+    never read as a message the client would try to allocate) instead of after the client's
+    retries.
+    """
     try:
         from distributed import Client
+        from distributed.comm import parse_address
+        from distributed.comm.addressing import parse_host_port
     except ImportError:
         raise ClusterMissing("--scheduler needs dask distributed: pip install "
                              "'audiodigest[cluster]'") from None
     try:
+        scheme, _location = parse_address(address, strict=True)
+    except (ValueError, TypeError) as exc:
+        raise SchedulerUnreachable(f"--scheduler {address!r}: not a scheduler address "
+                                   f"(tcp://HOST:PORT): {exc}") from None
+    if scheme == "tcp":
+        host, port = parse_host_port(_location)
+        try:  # a refused connection at once, not after the comm's retries
+            socket.create_connection((host, int(port)), timeout=PROBE_SECONDS).close()
+            who = asyncio.run(_identity(address))
+        except (OSError, TimeoutError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise SchedulerUnreachable(f"--scheduler {address}: no scheduler answers there "
+                                       f"({' '.join(why.split())[:200] or 'timed out'})") from None
+        except Exception:  # noqa: BLE001 - a reply that does not parse as a Dask message
+            who = None
+        if not (isinstance(who, dict) and who.get("type") == "Scheduler"):
+            raise SchedulerUnreachable(f"--scheduler {address}: what answers there is not a "
+                                       "Dask scheduler")
+    try:
         return Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001 - the client's own errors, as one line
         why = " ".join(str(exc).split()) or type(exc).__name__
         raise SchedulerUnreachable(f"--scheduler {address}: no scheduler answers there "
                                    f"({why[:200]})") from None
 
 
-def run_cluster(client: Any, work: Work, store_location: str, progress: Progress
-                ) -> dict[str, str]:
-    """Make ``work`` as tasks on the cluster behind ``client``; returns the failed keys."""
-    from distributed import as_completed
+async def _identity(address: str) -> Any:
+    """What the server at ``address`` says it is (its ``identity`` reply)."""
+    from distributed.comm import connect as open_comm
 
-    voices = list(dict.fromkeys(job.voice for _key, job in work))
-    client.register_plugin(VoicePlugin(voices, store_location), name=VoicePlugin.name)
-    futures = {
-        client.submit(make_segment, store_location, key, job, key=f"segment-{key}",
-                      pure=False, retries=TASK_RETRIES): (key, job)
-        for key, job in work
-    }
-    failed: dict[str, str] = {}
+    comm = await open_comm(address, timeout=PROBE_SECONDS)
     try:
-        for future in as_completed(futures):
-            key, job = futures[future]
-            try:
-                future.result()
-            except AudioDigestError as exc:
-                failed[key] = exc.one_line()
-            except Exception as exc:  # noqa: BLE001 - the cluster's own failures, per segment
-                failed[key] = f"{job.label}: {type(exc).__name__}: {exc}"
-            progress.advance()
+        await comm.write({"op": "identity", "reply": True})
+        return await asyncio.wait_for(comm.read(), PROBE_SECONDS)
     finally:
-        for future in futures:
-            future.release()
-    return failed
+        comm.abort()

@@ -85,6 +85,7 @@ def run_batch(folders: Sequence[Path], options: BatchOptions = BatchOptions(),
     from audiodigest.speech.store import StoreError
 
     started = time.monotonic()
+    client = _client(options)  # an unreachable scheduler fails the batch before any work
     names = [str(folder) for folder in folders]
     errors: dict[str, str] = {}
     plans: dict[str, ShowPlan] = {}
@@ -98,13 +99,14 @@ def run_batch(folders: Sequence[Path], options: BatchOptions = BatchOptions(),
     try:
         location, store = resolve_store(options, first.config if first else None)
     except StoreError as exc:
+        if client is not None:
+            client.close()
         if options.store is None and first is not None:
             from audiodigest import config as config_mod
 
             raise type(exc)(f"bad value for 'cache.store': {exc.message}",
                             path=first.folder / config_mod.SHOW_FILE) from None
         raise
-    client = _client(options) if plans else None
     # The distinct segments missing from the store, each owned by the first show needing it.
     owner: dict[str, str] = {}
     work: list[tuple[str, SpeechJob]] = []
@@ -123,7 +125,7 @@ def run_batch(folders: Sequence[Path], options: BatchOptions = BatchOptions(),
     if work:
         with Progress(len(work), "batch synthesis", enabled=options.progress) as progress:
             if client is not None:
-                from audiodigest.batch.executors import run_cluster
+                from audiodigest.batch.cluster import run_cluster
 
                 try:
                     failed = run_cluster(client, work, location, progress)

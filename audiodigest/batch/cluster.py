@@ -1,0 +1,120 @@
+"""Segments as tasks on a Dask distributed cluster (needs ``audiodigest[cluster]``).
+
+Each segment is one task, named by its key: it carries the store's location, the key, the
+spoken text and the voice (a few hundred bytes) and returns the segment's length; the audio goes
+from the worker straight into the store, never through the scheduler. :class:`VoicePlugin` loads
+every voice once per worker process. A task on a worker that dies is run again on another by the
+scheduler; a task that finds its segment already in the store (its first run got that far) does
+not make it again. Workers need audiodigest with the engines and voices the shows use, and the
+store's location must mean the same to them (the same shared folder, or the same bucket).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from distributed import WorkerPlugin, as_completed
+
+from audiodigest.batch.executors import Work
+from audiodigest.errors import AudioDigestError
+from audiodigest.models import Voice
+from audiodigest.progress import Progress
+from audiodigest.speech.synth import SpeechJob, speak
+
+log = logging.getLogger(__name__)
+
+#: Tries of a task that raised (a worker that died does not count: the scheduler retries those).
+TASK_RETRIES = 2
+
+
+def _threads_per_session(worker: Any) -> int:
+    """ONNX threads for each of the worker's task threads: the host's cores split between them."""
+    return max(1, (os.cpu_count() or 1) // max(1, int(getattr(worker, "nthreads", 1) or 1)))
+
+
+class VoicePlugin(WorkerPlugin):
+    """Loads each voice once per worker process, before its first task (a Dask WorkerPlugin:
+    ``setup`` runs on every worker, including one that joins or restarts later)."""
+
+    name = "audiodigest-voices"
+
+    def __init__(self, voices: Sequence[Voice], store_location: str) -> None:
+        self.voices = tuple(voices)
+        self.store_location = store_location
+
+    def setup(self, worker: Any) -> None:
+        from audiodigest.speech.engines import get_engine
+        from audiodigest.speech.store import shared_store
+
+        store = shared_store(self.store_location)
+        for voice in self.voices:
+            engine = get_engine(voice.engine)
+            set_threads = getattr(engine, "set_threads", None)
+            if callable(set_threads):
+                set_threads(_threads_per_session(worker))
+            use_store = getattr(engine, "use_store", None)
+            if callable(use_store):
+                use_store(store.voices)
+            load = getattr(engine, "_load", None)  # piper: the ONNX session, kept by the engine
+            try:
+                engine.check_voice(voice)
+                if callable(load):
+                    load(voice)
+            except AudioDigestError as exc:  # reported by the tasks that need the voice
+                log.warning("voice %s not loaded on this worker: %s", voice.voice, exc)
+
+    def teardown(self, worker: Any) -> None:
+        from audiodigest.speech.engines import release_engines
+
+        release_engines()
+
+
+def make_segment(store_location: str, key: str, job: SpeechJob) -> float:
+    """A cluster task: make the segment ``key`` into the store unless it is there already.
+
+    Returns its length in seconds. Raises the labelled engine error when it cannot be made.
+    """
+    from audiodigest.speech.engines import get_engine
+    from audiodigest.speech.store import shared_store
+
+    store = shared_store(store_location)
+    engine = get_engine(job.voice.engine)
+    try:
+        rate: int | None = int(engine.sample_rate(job.voice))
+    except AudioDigestError:
+        rate = None
+    pcm = store.get(key, rate)
+    if pcm is None:  # a retried task whose first run stored it finds it here
+        pcm = speak(engine, job)
+        store.put(key, pcm)
+    return pcm.seconds
+
+
+def run_cluster(client: Any, work: Work, store_location: str, progress: Progress
+                ) -> dict[str, str]:
+    """Make ``work`` as tasks on the cluster behind ``client``; returns the failed keys."""
+    voices = list(dict.fromkeys(job.voice for _key, job in work))
+    client.register_plugin(VoicePlugin(voices, store_location), name=VoicePlugin.name)
+    futures = {
+        client.submit(make_segment, store_location, key, job, key=f"segment-{key}",
+                      pure=False, retries=TASK_RETRIES): (key, job)
+        for key, job in work
+    }
+    failed: dict[str, str] = {}
+    try:
+        for future in as_completed(futures, loop=client.loop):
+            key, job = futures[future]
+            try:
+                future.result()
+            except AudioDigestError as exc:
+                failed[key] = exc.one_line()
+            except Exception as exc:  # noqa: BLE001 - the cluster's own failures, per segment
+                failed[key] = f"{job.label}: {type(exc).__name__}: {exc}"
+            progress.advance()
+    finally:
+        for future in futures:
+            future.release()
+    return failed
