@@ -4,6 +4,8 @@ read back through the real CLI."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import socket
 import uuid
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import run_cli
+from audiodigest.cli import main
 
 ARTICLES = {
     "a": "Rain\nRain at noon.\n",
@@ -49,11 +51,14 @@ def make_show(root: Path, articles: str, *, title: str = "Net Show", extra: str 
 
 
 def spoken_pairs(show: Path) -> set[str]:
-    """The (speaker, spoken text) lines of the show's script, from ``script --spoken``."""
-    run = run_cli("script", show, "--spoken")
-    assert run.code == 0, run.err
-    return {line for line in run.out.splitlines() if line[:1].isupper() and ": " in line
-            and line.split(": ", 1)[0].isupper()}
+    """The (speaker, spoken text) lines of the show's script, from ``script --spoken`` (run
+    in this process: the real command, without a second interpreter's start-up)."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["-q", "script", str(show), "--spoken"])
+    assert code == 0
+    return {line for line in out.getvalue().splitlines()
+            if ": " in line and line.split(": ", 1)[0].isupper()}
 
 
 def store_entries(folder: Path) -> list[Path]:

@@ -38,8 +38,8 @@ def test_overlapping_shows_make_each_sentence_once_and_a_bad_show_fails_alone(
     good = [by_show[str(one)], by_show[str(two)]]
     assert all(row["ok"] and row["episode"] == "2026-11-20" and row["seconds"] > 1 for row in good)
     # Same voice, same title: the intro, outro and story "b" are shared by both shows.
-    pairs = spoken_pairs(one) | spoken_pairs(two)
-    shared = spoken_pairs(one) & spoken_pairs(two)
+    said_one, said_two = spoken_pairs(one), spoken_pairs(two)
+    pairs, shared = said_one | said_two, said_one & said_two
     assert shared and len(store_entries(store)) == len(pairs)
     assert sum(row["synthesized"] for row in good) == len(pairs)
     assert by_show[str(two)]["reused"] == len(shared)
