@@ -15,7 +15,7 @@ from audiodigest.errors import ConfigError
 from audiodigest.models import Pcm, Voice
 from audiodigest.speech.cache import SegmentCache, encode_entry
 from audiodigest.speech.store import RemoteSegmentStore, StoreError, open_store, store_location
-from tests.batch_support import SHOW_TOML, S3, moto_server
+from tests.batch_support import S3, SHOW_TOML, moto_server
 
 VOICE = Voice("piper", "en_US-joe-medium", (("rate", 1.0),))
 PCM = Pcm(bytes(range(256)) * 40, 22050)

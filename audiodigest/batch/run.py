@@ -47,6 +47,7 @@ class BatchResult:
     errors: dict[str, str]  # show -> its one-line error
     segments: int  # distinct segments the batch made
     wall_seconds: float
+    synthesis_seconds: float  # of which making the segments
 
     @property
     def ok(self) -> bool:
@@ -122,6 +123,7 @@ def run_batch(folders: Sequence[Path], options: BatchOptions = BatchOptions(),
            f"make, on {options.scheduler or 'this machine'}; store {store.describe()}")
 
     failed: dict[str, str] = {}
+    synthesis_started = time.monotonic()
     if work:
         with Progress(len(work), "batch synthesis", enabled=options.progress) as progress:
             if client is not None:
@@ -137,6 +139,7 @@ def run_batch(folders: Sequence[Path], options: BatchOptions = BatchOptions(),
                 failed = run_local(work, store, progress, options.workers)
     elif client is not None:
         client.close()
+    synthesis_seconds = time.monotonic() - synthesis_started
 
     rows = []
     for name in names:
@@ -163,7 +166,7 @@ def run_batch(folders: Sequence[Path], options: BatchOptions = BatchOptions(),
         rows.append(ShowRow(name, built.episode_id, synthesized, max(0, distinct - synthesized),
                             round(built.seconds, 3), True))
     return BatchResult(tuple(rows), errors, len(made) - len(failed),
-                       time.monotonic() - started)
+                       time.monotonic() - started, synthesis_seconds)
 
 
 def _prefixed(notify: Notify, name: str) -> Notify:
