@@ -30,9 +30,21 @@ log = logging.getLogger(__name__)
 TASK_RETRIES = 2
 
 
-def _threads_per_session(worker: Any) -> int:
-    """ONNX threads for each of the worker's task threads: the host's cores split between them."""
-    return max(1, (os.cpu_count() or 1) // max(1, int(getattr(worker, "nthreads", 1) or 1)))
+def _threads_per_session(worker: Any, threads_on_host: dict[str, int]) -> int:
+    """ONNX threads for each task thread of ``worker``: the host's cores split between every
+    task thread on that host (all its workers'), so sessions side by side do not fight."""
+    host = str(getattr(worker, "address", "")).rsplit(":", 1)[0]
+    mine = max(1, int(getattr(worker, "nthreads", 1) or 1))
+    return max(1, (os.cpu_count() or 1) // max(mine, threads_on_host.get(host, mine)))
+
+
+def threads_by_host(client: Any) -> dict[str, int]:
+    """Task threads per host address (``tcp://10.0.0.5``) among the cluster's workers now."""
+    totals: dict[str, int] = {}
+    for address, info in client.scheduler_info().get("workers", {}).items():
+        host = str(address).rsplit(":", 1)[0]
+        totals[host] = totals.get(host, 0) + int(info.get("nthreads", 1) or 1)
+    return totals
 
 
 class VoicePlugin(WorkerPlugin):
@@ -41,9 +53,11 @@ class VoicePlugin(WorkerPlugin):
 
     name = "audiodigest-voices"
 
-    def __init__(self, voices: Sequence[Voice], store_location: str) -> None:
+    def __init__(self, voices: Sequence[Voice], store_location: str,
+                 threads_on_host: dict[str, int] | None = None) -> None:
         self.voices = tuple(voices)
         self.store_location = store_location
+        self.threads_on_host = dict(threads_on_host or {})
 
     def setup(self, worker: Any) -> None:
         from audiodigest.speech.engines import get_engine
@@ -54,7 +68,7 @@ class VoicePlugin(WorkerPlugin):
             engine = get_engine(voice.engine)
             set_threads = getattr(engine, "set_threads", None)
             if callable(set_threads):
-                set_threads(_threads_per_session(worker))
+                set_threads(_threads_per_session(worker, self.threads_on_host))
             use_store = getattr(engine, "use_store", None)
             if callable(use_store):
                 use_store(store.voices)
@@ -97,7 +111,8 @@ def run_cluster(client: Any, work: Work, store_location: str, progress: Progress
                 ) -> dict[str, str]:
     """Make ``work`` as tasks on the cluster behind ``client``; returns the failed keys."""
     voices = list(dict.fromkeys(job.voice for _key, job in work))
-    client.register_plugin(VoicePlugin(voices, store_location), name=VoicePlugin.name)
+    plugin = VoicePlugin(voices, store_location, threads_by_host(client))
+    client.register_plugin(plugin, name=VoicePlugin.name)
     futures = {
         client.submit(make_segment, store_location, key, job, key=f"segment-{key}",
                       pure=False, retries=TASK_RETRIES): (key, job)
