@@ -81,92 +81,128 @@ def resolve_store(options: BatchOptions, first_config: Any | None) -> tuple[str,
 
 def run_batch(folders: Sequence[Path], options: BatchOptions = BatchOptions(),
               notify: Notify = log.info) -> BatchResult:
-    """Build the next episode of every show in ``folders``; never raises for one show."""
-    from audiodigest.batch.shows import ShowPlan, finish_show, plan_show
-    from audiodigest.speech.store import StoreError
+    """Build the next episode of every show in ``folders``; never raises for one show.
+
+    Raises a UserError (before any work) for a scheduler that does not answer or a store that
+    cannot be opened; Interrupted on Ctrl-C (what was made is in the store).
+    """
+    from audiodigest.batch.shows import ShowPlan, plan_show
 
     started = time.monotonic()
     client = _client(options)  # an unreachable scheduler fails the batch before any work
-    names = [str(folder) for folder in folders]
+    names = list(dict.fromkeys(str(folder) for folder in folders))
     errors: dict[str, str] = {}
     plans: dict[str, ShowPlan] = {}
-    for name, folder in zip(names, folders, strict=True):
+    for name in names:
         try:
-            plans[name] = plan_show(folder, _prefixed(notify, name))
+            plans[name] = plan_show(Path(name), _prefixed(notify, name))
         except Exception as exc:  # noqa: BLE001 - one show's failure is its row, not the batch's
             errors[name] = _one_line(exc)
-
-    first: ShowPlan | None = next(iter(plans.values()), None)
     try:
-        location, store = resolve_store(options, first.config if first else None)
-    except StoreError as exc:
+        location, store = _store_for(options, plans, notify)
+    except BaseException:
         if client is not None:
             client.close()
-        if options.store is None and first is not None:
-            from audiodigest import config as config_mod
+        raise
+    owner, work = _missing(plans, store)
+    notify(f"batch: {len(plans)} show(s), {len(owner)} distinct segment(s), {len(work)} to "
+           f"make, on {options.scheduler or 'this machine'}; store {store.describe()}")
+    synthesis_started = time.monotonic()
+    failed = _make(work, client, location, store, options)
+    synthesis_seconds = time.monotonic() - synthesis_started
+    made = {key for key, _job in work}
+    rows = [_finish(name, plans.get(name), owner, made, failed, store, errors, notify)
+            for name in names]
+    return BatchResult(tuple(rows), errors, len(made) - len(failed),
+                       time.monotonic() - started, synthesis_seconds)
 
+
+def _store_for(options: BatchOptions, plans: dict[str, Any], notify: Notify
+               ) -> tuple[str, SegmentCache]:
+    """The batch's store; a bad ``[cache] store`` names the show.toml it came from."""
+    from audiodigest import config as config_mod
+    from audiodigest.speech.store import StoreError
+
+    first = next(iter(plans.values()), None)
+    if options.store is None and first is not None:
+        _warn_other_stores(plans, first, notify)
+    try:
+        return resolve_store(options, first.config if first else None)
+    except StoreError as exc:
+        if options.store is None and first is not None:
             raise type(exc)(f"bad value for 'cache.store': {exc.message}",
                             path=first.folder / config_mod.SHOW_FILE) from None
         raise
-    # The distinct segments missing from the store, each owned by the first show needing it.
+
+
+def _missing(plans: dict[str, Any], store: SegmentCache
+             ) -> tuple[dict[str, str], list[tuple[str, SpeechJob]]]:
+    """Each distinct segment's owner (the first show needing it) and those the store lacks."""
     owner: dict[str, str] = {}
     work: list[tuple[str, SpeechJob]] = []
-    for name, planned in plans.items():
-        for key, job in zip(planned.keys, planned.jobs, strict=True):
-            if key in owner:
-                continue
-            owner[key] = name
-            if key not in store:
-                work.append((key, job))
-    made = {key for key, _job in work}
-    notify(f"batch: {len(plans)} show(s), {len(owner)} distinct segment(s), {len(work)} to "
-           f"make, on {options.scheduler or 'this machine'}; store {store.describe()}")
+    for name, plan in plans.items():
+        for key, job in zip(plan.keys, plan.jobs, strict=True):
+            if key not in owner:
+                owner[key] = name
+                if key not in store:
+                    work.append((key, job))
+    return owner, work
 
-    failed: dict[str, str] = {}
-    synthesis_started = time.monotonic()
-    if work:
+
+def _make(work: list[tuple[str, SpeechJob]], client: Any | None, location: str,
+          store: SegmentCache, options: BatchOptions) -> dict[str, str]:
+    """Make the work on the cluster or here; the failed keys with their reasons."""
+    try:
+        if not work:
+            return {}
         with Progress(len(work), "batch synthesis", enabled=options.progress) as progress:
             if client is not None:
                 from audiodigest.batch.cluster import run_cluster
 
-                try:
-                    failed = run_cluster(client, work, location, progress)
-                finally:
-                    client.close()
-            else:
-                from audiodigest.batch.executors import run_local
+                return run_cluster(client, work, location, progress)
+            from audiodigest.batch.executors import run_local
 
-                failed = run_local(work, store, progress, options.workers)
-    elif client is not None:
-        client.close()
-    synthesis_seconds = time.monotonic() - synthesis_started
+            return run_local(work, store, progress, options.workers)
+    finally:
+        if client is not None:
+            client.close()
 
-    rows = []
-    for name in names:
-        plan = plans.get(name)
-        if plan is None:
-            rows.append(ShowRow(name, None, 0, 0, 0.0, False))
-            continue
-        mine = [key for key in dict.fromkeys(plan.keys) if owner.get(key) == name and key in made]
-        distinct = len(set(plan.keys))
-        broken = [failed[key] for key in dict.fromkeys(plan.keys) if key in failed]
-        if broken:
-            errors[name] = broken[0] + (f" (and {len(broken) - 1} more segment(s))"
-                                        if len(broken) > 1 else "")
-            ok_mine = len([key for key in mine if key not in failed])
-            rows.append(ShowRow(name, plan.episode_id, ok_mine, 0, 0.0, False))
-            continue
-        try:
-            built = finish_show(plan, store, _prefixed(notify, name))
-        except Exception as exc:  # noqa: BLE001 - as above
-            errors[name] = _one_line(exc)
-            rows.append(ShowRow(name, plan.episode_id, len(mine), 0, 0.0, False))
-            continue
-        synthesized = len(mine) + built.synthesized
-        rows.append(ShowRow(name, built.episode_id, synthesized, max(0, distinct - synthesized),
-                            round(built.seconds, 3), True))
-    return BatchResult(tuple(rows), errors, len(made) - len(failed),
-                       time.monotonic() - started, synthesis_seconds)
+
+def _finish(name: str, plan: Any | None, owner: dict[str, str], made: set[str],
+            failed: dict[str, str], store: SegmentCache, errors: dict[str, str],
+            notify: Notify) -> ShowRow:
+    """Build one planned show (unless it failed already) and say how it went."""
+    from audiodigest.batch.shows import finish_show
+
+    if plan is None:
+        return ShowRow(name, None, 0, 0, 0.0, False)
+    keys = list(dict.fromkeys(plan.keys))
+    mine = [key for key in keys if owner.get(key) == name and key in made and key not in failed]
+    broken = [failed[key] for key in keys if key in failed]
+    if broken:
+        more = f" (and {len(broken) - 1} more segment(s))" if len(broken) > 1 else ""
+        errors[name] = broken[0] + more
+        return ShowRow(name, plan.episode_id, len(mine), 0, 0.0, False)
+    try:
+        built = finish_show(plan, store, _prefixed(notify, name))
+    except Exception as exc:  # noqa: BLE001 - as above
+        errors[name] = _one_line(exc)
+        return ShowRow(name, plan.episode_id, len(mine), 0, 0.0, False)
+    synthesized = len(mine) + built.synthesized
+    return ShowRow(name, built.episode_id, synthesized, max(0, len(keys) - synthesized),
+                   round(built.seconds, 3), True)
+
+
+def _warn_other_stores(plans: dict[str, Any], first: Any, notify: Notify) -> None:
+    """The batch has one store: say so when shows name others in their [cache] store."""
+    from audiodigest.speech.store import store_location
+
+    mine = store_location(first.config)
+    for name, plan in plans.items():
+        theirs = store_location(plan.config)
+        if theirs is not None and theirs != mine:
+            notify(f"warning: {name}: its [cache] store {theirs} is not used; the batch uses "
+                   f"the first show's ({mine or 'its cache folder'}); pass --store to choose")
 
 
 def _prefixed(notify: Notify, name: str) -> Notify:
