@@ -20,7 +20,8 @@ import pytest
 from tests.batch_support import S3, make_show, moto_server, spoken_pairs, store_entries
 from tests.conftest import REPO, run_cli
 
-pytestmark = pytest.mark.slow
+# One cluster for the module: its tests go to one xdist worker (scripts/test: --dist loadgroup).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dask-cluster")]
 HANG_GUARD = 60.0
 
 
