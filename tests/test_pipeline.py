@@ -98,3 +98,58 @@ def test_unknown_engine_for_voices_lists_the_choices() -> None:
     result = run_cli("voices", "--engine", "nosuch")
     assert result.code == 2
     assert "piper" in result.err and "Traceback" not in result.err
+
+
+def test_status_reads_published_from_the_index_not_from_the_feed_text(tmp_path: Path) -> None:
+    """A scheduled episode is not published even when its guid is part of a published one's
+    (a search of feed.xml's text for the guid said it was)."""
+    from audiodigest.paths import ShowPaths
+    from audiodigest.pipeline import status
+    from audiodigest.publish import save_index, write_outputs
+    from tests.publish_support import make_config, make_record, write_episode_files
+
+    root = tmp_path / "show"
+    config = make_config(root)
+    out = ShowPaths(config).output
+    released_one = write_episode_files(out, make_record(
+        "ep-10", number=2, guid="urn:show:ep-10", pub_date=datetime(2026, 11, 20, 6, tzinfo=UTC)))
+    scheduled = make_record("ep-1", number=1, guid="urn:show:ep-1",
+                            pub_date=datetime(2999, 1, 1, 6, tzinfo=UTC))
+    save_index(ShowPaths(config).index, [scheduled, released_one])
+    write_outputs(config, [released_one], out)
+    assert "urn:show:ep-1" in (out / "feed.xml").read_text()  # as part of ep-10's guid
+    rows = {row.episode_id: row.published for row in status(root)}
+    assert rows == {"ep-10": True, "ep-1": False}
+
+
+@pytest.mark.slow
+def test_one_build_plans_once_makes_the_cover_once_and_keeps_the_transcript_in_memory(
+        tmp_path: Path, shared_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cache keys are computed once per build, the cover is made once (its bytes go to the
+    tags and the output without being read back), and the episode page takes the transcript
+    the build just wrote instead of parsing its file again. The result is what a build makes."""
+    import audiodigest.publish.artwork as artwork
+    import audiodigest.publish.site as site
+    import audiodigest.speech.synth as synth
+    from audiodigest.pipeline import BuildOptions, build
+
+    calls = {"job_keys": 0, "cover_file": 0, "read_transcript": 0}
+
+    def counted(module: object, name: str) -> None:
+        real = getattr(module, name)
+
+        def wrapper(*args: object, **kwargs: object) -> object:
+            calls[name] += 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, wrapper)
+
+    counted(synth, "job_keys")
+    counted(artwork, "cover_file")
+    counted(site, "read_transcript")
+    root = make_show(tmp_path / "show", cache=shared_cache)
+    result = build(root, BuildOptions(progress=False), notify=lambda _m: None)
+    assert calls == {"job_keys": 1, "cover_file": 1, "read_transcript": 0}
+    page = (result.page_path or root).read_text(encoding="utf-8")
+    assert "No transcript is available" not in page and "Zurich" in page
+    assert list((root / "public").glob("cover-*.png"))

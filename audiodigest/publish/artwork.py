@@ -14,6 +14,7 @@ import math
 import re
 import textwrap
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
@@ -182,8 +183,20 @@ def remove_old_covers(output_dir: Path, keep: str) -> None:
             remove_inside(output_dir, path)
 
 
-def cover_file(config: ShowConfig) -> tuple[str, bytes]:
-    """The show's cover as it will be published: its file name and bytes (pure, writes nothing).
+@dataclass(frozen=True)
+class Cover:
+    """The show's cover as it will be published: its file name (``cover-<hash>.<ext>``) and bytes."""
+
+    name: str
+    data: bytes
+
+    @property
+    def mime_type(self) -> str:
+        return "image/png" if self.name.endswith(".png") else "image/jpeg"
+
+
+def cover_file(config: ShowConfig) -> Cover:
+    """The show's cover as it will be published (pure, writes nothing).
 
     With ``config.artwork`` set, that image is checked (:func:`check_artwork`); otherwise a
     cover is generated from the show's title. The name carries a hash of the content, so it
@@ -196,18 +209,19 @@ def cover_file(config: ShowConfig) -> tuple[str, bytes]:
     else:
         data = generate_cover(config.title, config.author)
         ext = ".png"
-    return f"cover-{hashlib.sha256(data).hexdigest()[:8]}{ext}", data
+    return Cover(f"cover-{hashlib.sha256(data).hexdigest()[:8]}{ext}", data)
 
 
-def prepare_artwork(config: ShowConfig, output_dir: Path) -> str:
-    """Put the cover into ``output_dir`` and return its path relative to it.
+def prepare_artwork(config: ShowConfig, output_dir: Path, cover: Cover | None = None) -> str:
+    """Put the cover (``cover``, else the show's, made here) into ``output_dir``; return its
+    path relative to it.
 
     Older covers are left in place: the published feed may still name one. They go with
     :func:`remove_old_covers` once the new feed is written.
     """
-    name, data = cover_file(config)
-    target = Path(output_dir) / name
+    cover = cover or cover_file(config)
+    target = Path(output_dir) / cover.name
     # Leave an identical cover untouched so its mtime (and HTTP caches) survive a rebuild.
-    if not (target.is_file() and target.read_bytes() == data):
-        atomic_write(target, data)
-    return name
+    if not (target.is_file() and target.read_bytes() == cover.data):
+        atomic_write(target, cover.data)
+    return cover.name

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import posixpath
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -211,12 +211,14 @@ def _episode_summary(record: EpisodeRecord, page: str) -> dict[str, Any]:
     }
 
 
-def _episode_context(config: ShowConfig, record: EpisodeRecord, output_dir: Path) -> dict[str, Any]:
+def _episode_context(config: ShowConfig, record: EpisodeRecord, output_dir: Path,
+                     segments: Sequence[dict[str, Any]] | None = None) -> dict[str, Any]:
     page = record.page
     chapters = [{"title": c.title, "start": seconds_attr(c.start), "label": clock(c.start),
                  "url": safe_url(c.url)} for c in record.chapters]
     json_file = next((t for t in record.transcripts if t.mime_type == "application/json"), None)
-    segments = read_transcript(output_dir / json_file.path) if json_file else []
+    if segments is None:
+        segments = read_transcript(output_dir / json_file.path) if json_file else []
     downloads = [{"label": f"Transcript ({_TRANSCRIPT_LABELS.get(t.mime_type, t.mime_type)})",
                   "url": _rel(page, t.path), "type": t.mime_type} for t in record.transcripts]
     downloads.append({"label": "Chapters (JSON)", "url": _rel(page, record.chapters_file.path),
@@ -235,10 +237,12 @@ def _episode_context(config: ShowConfig, record: EpisodeRecord, output_dir: Path
 
 
 def write_site(config: ShowConfig, records: Sequence[EpisodeRecord], output_dir: Path,
-               artwork: str) -> list[Path]:
+               artwork: str,
+               transcripts: Mapping[str, Sequence[dict[str, Any]]] | None = None) -> list[Path]:
     """Write ``index.html``, one page per episode (at ``record.page``) and the CSS/JS assets.
 
-    Returns every file of the site. Reads each episode's JSON transcript from ``output_dir``.
+    Returns every file of the site. An episode's transcript comes from ``transcripts`` (by
+    episode id: the segments a build just wrote), else from its JSON file in ``output_dir``.
     Template problems raise :class:`UserError` naming the template file and line.
     """
     output_dir = Path(output_dir)
@@ -263,7 +267,8 @@ def write_site(config: ShowConfig, records: Sequence[EpisodeRecord], output_dir:
             raise UserError(f"episode {record.id}: page path {record.page!r} leaves the output "
                             "folder")
         ctx = {**_show_context(config, artwork, record.page),
-               **_episode_context(config, record, output_dir)}
+               **_episode_context(config, record, output_dir,
+                                  (transcripts or {}).get(record.id))}
         written.append(_write_if_changed(output_dir / record.page,
                                          _render(env, "episode.html.j2", ctx)))
     log.info("wrote site: %d pages", len(ordered) + 1)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import textwrap
 from collections.abc import Sequence
+from typing import Any
 
 from audiodigest.models import Cue
 
@@ -123,12 +124,21 @@ def to_srt(cues: Sequence[Cue], sample_rate: int) -> str:
     return "\n".join(blocks)
 
 
-def to_transcript_json(cues: Sequence[Cue], sample_rate: int) -> str:
-    """A Podcasting 2.0 JSON transcript: one segment per sentence, times in seconds."""
-    segments = [{"speaker": speaker_name(cue.speaker),
-                 "startTime": _ms(cue.start, sample_rate) / 1000,
-                 "endTime": _ms(max(cue.end, cue.start), sample_rate) / 1000,
-                 "body": " ".join(cue.text.split())}
-                for cue in cues if cue.text.strip()]
-    return json.dumps({"version": JSON_TRANSCRIPT_VERSION, "segments": segments},
+def transcript_segments(cues: Sequence[Cue], sample_rate: int) -> list[dict[str, Any]]:
+    """The segments of the JSON transcript, one per sentence, times in seconds: exactly what
+    :func:`audiodigest.publish.site.read_transcript` reads back from the file."""
+    return [{"speaker": speaker_name(cue.speaker),
+             "startTime": _ms(cue.start, sample_rate) / 1000,
+             "endTime": _ms(max(cue.end, cue.start), sample_rate) / 1000,
+             "body": " ".join(cue.text.split())}
+            for cue in cues if cue.text.strip()]
+
+
+def to_transcript_json(cues: Sequence[Cue], sample_rate: int,
+                       segments: Sequence[dict[str, Any]] | None = None) -> str:
+    """A Podcasting 2.0 JSON transcript: one segment per sentence, times in seconds
+    (``segments``, when :func:`transcript_segments` already made them)."""
+    if segments is None:
+        segments = transcript_segments(cues, sample_rate)
+    return json.dumps({"version": JSON_TRANSCRIPT_VERSION, "segments": list(segments)},
                       ensure_ascii=False, indent=2) + "\n"

@@ -66,14 +66,16 @@ def job_keys(jobs: Sequence[SpeechJob]) -> list[str]:
     return keys
 
 
-def missing_jobs(jobs: Sequence[SpeechJob], cache: SegmentCache) -> list[SpeechJob]:
+def missing_jobs(jobs: Sequence[SpeechJob], cache: SegmentCache,
+                 keys: Sequence[str] | None = None) -> list[SpeechJob]:
     """The distinct jobs the cache has no entry for (first of each identical group), in order.
 
-    Checks only that entries exist; a damaged one is found and redone by the real run.
+    ``keys`` are the jobs' :func:`job_keys` when the caller has them. Checks only that entries
+    exist; a damaged one is found and redone by the real run.
     """
     seen: set[str] = set()
     out = []
-    for job, key in zip(jobs, job_keys(jobs), strict=True):
+    for job, key in zip(jobs, job_keys(jobs) if keys is None else keys, strict=True):
         if key not in seen:
             seen.add(key)
             if key not in cache:
@@ -234,7 +236,8 @@ class _Run:
 
 
 def synthesize_jobs(jobs: Sequence[SpeechJob], cache: SegmentCache, *, workers: int = 0,
-                    progress: Progress | None = None, keep_audio: bool = True) -> SynthesisReport:
+                    progress: Progress | None = None, keep_audio: bool = True,
+                    keys: Sequence[str] | None = None) -> SynthesisReport:
     """Speak every job, reusing cached segments; identical jobs are synthesised once.
 
     With ``keep_audio=False`` the report's ``pcms`` is empty (read the segments back from the
@@ -242,11 +245,13 @@ def synthesize_jobs(jobs: Sequence[SpeechJob], cache: SegmentCache, *, workers: 
     ``workers`` is the number of parallel piper runs (0: automatic, one run on all cores). ``progress``,
     if given, gets its total set to the number of segments to make and one advance per segment.
     Raises EngineError (or a subclass) naming the failing job's label, or Interrupted on Ctrl-C;
-    either way, every segment finished before is already in the cache.
+    either way, every segment finished before is already in the cache. ``keys`` are the jobs'
+    :func:`job_keys` when the caller has them.
     """
     start = time.monotonic()
+    keys = job_keys(jobs) if keys is None else list(keys)
     try:
-        return _synthesize(jobs, cache, workers, progress, start, keep_audio)
+        return _synthesize(jobs, keys, cache, workers, progress, start, keep_audio)
     except KeyboardInterrupt:
         raise Interrupted("interrupted; finished segments are kept in the cache, "
                           "run again to continue") from None
@@ -266,9 +271,9 @@ def _expected_rates(voices: set[Voice]) -> dict[Voice, int]:
     return rates
 
 
-def _synthesize(jobs: Sequence[SpeechJob], cache: SegmentCache, workers: int,
-                progress: Progress | None, start: float, keep_audio: bool) -> SynthesisReport:
-    keys = job_keys(jobs)
+def _synthesize(jobs: Sequence[SpeechJob], keys: Sequence[str], cache: SegmentCache,
+                workers: int, progress: Progress | None, start: float,
+                keep_audio: bool) -> SynthesisReport:
     first: dict[str, SpeechJob] = {}
     for key, job in zip(keys, jobs, strict=True):
         first.setdefault(key, job)
