@@ -45,7 +45,8 @@ def run_local(work: Work, store: SegmentCache, progress: Progress, workers: int 
     """
     jobs = [job for _key, job in work]
     try:
-        synthesize_jobs(jobs, store, workers=workers, progress=progress, keep_audio=False)
+        synthesize_jobs(jobs, store, workers=workers, progress=progress, keep_audio=False,
+                        keys=[key for key, _job in work])
         return {}
     except AudioDigestError as exc:
         log.debug("local synthesis stopped (%s); going on one segment at a time", exc)
@@ -54,7 +55,7 @@ def run_local(work: Work, store: SegmentCache, progress: Progress, workers: int 
     progress.done = 0
     for key, job in work:
         try:
-            synthesize_jobs([job], store, keep_audio=False)
+            synthesize_jobs([job], store, keep_audio=False, keys=[key])
         except AudioDigestError as exc:
             failed[key] = exc.one_line()
         progress.advance()

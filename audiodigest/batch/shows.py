@@ -1,7 +1,8 @@
 """The batch's only door into the pipeline: plan a show's episode, then build it.
 
-:func:`plan_show` says what the show's next episode will say, writing nothing (its speech jobs
-and their segment keys); :func:`finish_show` puts the segments the episode needs into the
+:func:`plan_show` runs the script stage as a dry run and :func:`~audiodigest.plan.plan_episode`
+on its script, writing nothing (the same plan the build makes: speech jobs and segment keys);
+:func:`finish_show` puts the segments the episode needs into the
 show's own cache folder from the shared store and runs the build, whose speech stage then finds
 every segment there, so only its audio and publish stages do work.
 """
@@ -18,21 +19,35 @@ from pathlib import Path
 from audiodigest import config as config_mod
 from audiodigest import pipeline
 from audiodigest.config import ShowConfig
+from audiodigest.paths import ShowPaths
+from audiodigest.plan import EpisodePlan, plan_episode
+from audiodigest.script.stage import script_stage
 from audiodigest.speech.cache import SegmentCache
-from audiodigest.speech.synth import SpeechJob, job_keys
+from audiodigest.speech.synth import SpeechJob
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class ShowPlan:
-    """One show's next episode, as far as speech is concerned."""
+    """One show's next episode: its folder, settings and :class:`EpisodePlan`."""
 
     folder: Path
     config: ShowConfig
-    episode_id: str
-    jobs: tuple[SpeechJob, ...]
-    keys: tuple[str, ...]  # the segment key of each job
+    episode: EpisodePlan
+
+    @property
+    def episode_id(self) -> str:
+        return self.episode.episode_id
+
+    @property
+    def jobs(self) -> tuple[SpeechJob, ...]:
+        return self.episode.jobs
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The segment key of each job."""
+        return self.episode.segment_keys
 
 
 @dataclass(frozen=True)
@@ -43,22 +58,18 @@ class ShowBuilt:
 
 
 def plan_show(folder: Path, notify: Callable[[str], None] = log.info) -> ShowPlan:
-    """The show's episode from its newest digest, planned as a dry run (nothing written)."""
-    from audiodigest.script.lexicon import load_lexicon
-    from audiodigest.script.spoken import plan_spoken
-
+    """The plan of the show's episode from its newest digest, as a dry run (nothing written)."""
     config = config_mod.load(folder)
-    paths = pipeline.ShowPaths(config)
-    stage = pipeline._script_stage(config, paths, pipeline.BuildOptions(dry_run=True), notify)
-    chapters = plan_spoken(stage.outcome.script, load_lexicon(paths.lexicon_file()))
-    jobs = pipeline.speech_jobs(chapters, config, stage.outcome.path)
-    pipeline.require_speech(jobs, stage.outcome.path)
-    return ShowPlan(folder, config, stage.episode_id, tuple(jobs), tuple(job_keys(jobs)))
+    stage = script_stage(config, ShowPaths(config), dry_run=True, notify=notify)
+    outcome = stage.outcome
+    plan = plan_episode(config, stage.episode_id, outcome.script, outcome.path,
+                        speech_required=True)
+    return ShowPlan(folder, config, plan)
 
 
 def show_cache(plan: ShowPlan) -> SegmentCache:
     """The show's own segment cache folder (what its build reads)."""
-    return SegmentCache(pipeline.ShowPaths(plan.config).cache)
+    return SegmentCache(ShowPaths(plan.config).cache)
 
 
 def fill_cache(plan: ShowPlan, store: SegmentCache) -> None:
@@ -94,7 +105,7 @@ def finish_show(plan: ShowPlan, store: SegmentCache,
     result = pipeline.build(plan.folder, pipeline.BuildOptions(progress=False), notify)
     seconds = result.audio_seconds
     if not seconds:  # the audio was up to date: its length is in the index
-        paths = pipeline.ShowPaths(plan.config)
+        paths = ShowPaths(plan.config)
         record = next((r for r in load_index(paths.index) if r.id == result.episode_id), None)
         seconds = record.duration if record is not None else 0.0
     return ShowBuilt(result.episode_id, result.synthesized, float(seconds))
