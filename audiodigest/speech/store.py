@@ -78,7 +78,9 @@ def open_store(location: str | Path, voices: Path | None = None) -> SegmentCache
         raise StoreError(f"segment store {text!r}: {scheme}:// needs {need}, which is not "
                          "installed") from None
     try:
-        fs, root = fsspec.core.url_to_fs(text)
+        # A fresh instance: fsspec's cached one may still point at an endpoint (AWS_ENDPOINT_URL)
+        # or credentials from before; each process opens a store once (see shared_store).
+        fs, root = fsspec.core.url_to_fs(text, skip_instance_cache=True)
     except Exception as exc:  # any backend's own error for a bad URL
         raise StoreError(f"segment store {text!r}: cannot open it: {exc}") from exc
     local = voices or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) \
