@@ -149,6 +149,18 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    from audiodigest.batch import BatchOptions, run_batch, to_json, to_table
+
+    options = BatchOptions(store=args.store, scheduler=args.scheduler, progress=not args.quiet)
+    result = run_batch([Path(show) for show in args.shows], options,
+                       notify=lambda m: _say(args, m))
+    for show, error in result.errors.items():
+        print(f"audiodigest: error: {show}: {error}", file=sys.stderr)
+    _out(to_json(result) if args.json else to_table(result))
+    return 0 if result.ok else 1
+
+
 def cmd_script(args: argparse.Namespace) -> int:
     from audiodigest.pipeline import BuildOptions, render_script
     from audiodigest.script.spoken import spoken_lines
@@ -441,6 +453,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("show_dir", metavar="SHOW_DIR")
     p.add_argument("--date", type=_day, metavar="YYYY-MM-DD",
                    help="the digest's day (default: today in the show's time zone)")
+
+    p = verb("batch", "build many shows sharing one segment store, synthesis on a Dask cluster "
+                      "or here", cmd_batch)
+    p.add_argument("shows", nargs="+", metavar="SHOW_DIR")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="a Dask scheduler, e.g. tcp://host:8786 (default: synthesize here)")
+    p.add_argument("--store", metavar="DIR|URL",
+                   help="the shared segment store: a folder or an fsspec URL such as "
+                        "s3://bucket/prefix (default: the first show's [cache] store)")
+    p.add_argument("--json", action="store_true",
+                   help='print {"shows": [{show, episode, synthesized, reused, seconds, ok}]}')
 
     p = verb("script", "render the narration script without making audio", cmd_script)
     p.add_argument("show_dir", metavar="SHOW_DIR")

@@ -261,6 +261,20 @@ def _one_line(value: str) -> str:
     return value.strip()
 
 
+class CacheSettings(_Model):
+    """The ``[cache]`` table (``cache = "folder"`` alone still names the folder)."""
+
+    folder: Path = Field(Path(".audiodigest/cache"), description="The show's own segment cache folder.")
+    store: str | None = Field(
+        None, description="A segment store shared by many shows: a folder, or any fsspec URL "
+                          "(s3://bucket/prefix, ...); 'batch' makes and reads segments there.")
+
+    @field_validator("store")
+    @classmethod
+    def _store(cls, value: str | None) -> str | None:
+        return None if value is None else _one_line(value)
+
+
 class ShowConfig(_Model):
     title: str = Field(min_length=1, max_length=255, description="The show's name.")
     description: str = Field(min_length=1, max_length=4000, description="What the show is about (feed description).")
@@ -313,7 +327,10 @@ class ShowConfig(_Model):
     templates: Path = Field(Path("templates"), description="Folder of template overrides (script and site).")
     lexicon: Path | None = Field(Path("lexicon.toml"), description="Show pronunciation lexicon (TOML or YAML), if present.")
     output: Path = Field(Path("public"), description="Where the feed, audio and site are written.")
-    cache: Path = Field(Path(".audiodigest/cache"), description="Segment cache folder.")
+    cache: Path = Field(Path(".audiodigest/cache"),
+                        description="Segment cache folder; or a [cache] table: folder, store.")
+    # Set from [cache] store by parse(), not a key of its own.
+    cache_store: str | None = Field(None, exclude=True, description="[cache] store.")
     jobs: int = Field(
         0, ge=0, le=64,
         description="Parallel piper runs; 0 = one run using every core (least memory).",
@@ -427,8 +444,11 @@ def parse(text: str, root: Path, source: str | Path = SHOW_FILE) -> ShowConfig:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML: {exc}", path=source) from exc
-    if "root" in raw:
-        raise ConfigError("unknown key 'root'", path=source)
+    for own in ("root", "cache_store"):
+        if own in raw:
+            raise ConfigError(f"unknown key '{own}'", path=source)
+    if isinstance(raw.get("cache"), dict):
+        raw = {**raw, **_cache_table(raw["cache"], source)}
     try:
         config = ShowConfig.model_validate({**raw, "root": root})
     except ValidationError as exc:
@@ -447,6 +467,20 @@ def parse(text: str, root: Path, source: str | Path = SHOW_FILE) -> ShowConfig:
     if problem := _check_output(config):
         raise ConfigError(f"bad value for 'output': {problem}", path=source)
     return config
+
+
+def _cache_table(table: dict[str, Any], source: str | Path) -> dict[str, Any]:
+    """``[cache]`` as the ``cache`` and ``cache_store`` fields; errors name ``cache.KEY``."""
+    try:
+        settings = CacheSettings.model_validate(table)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = "cache." + _field_path(first["loc"])
+        if first["type"] == "extra_forbidden":
+            raise ConfigError(f"unknown key '{key}'", path=source) from exc
+        raise ConfigError(f"bad value for '{key}': "
+                          f"{first['msg'].removeprefix('Value error, ')}", path=source) from exc
+    return {"cache": settings.folder, "cache_store": settings.store}
 
 
 def _check_output(config: ShowConfig) -> str | None:

@@ -287,6 +287,8 @@ def markdown(rows: list[Row], command: str, lexicon_seconds: float) -> str:
 
 
 def main() -> int:
+    if "--network" in sys.argv:  # the batch / cluster benchmark: scripts/bench_network.py
+        return int(__import__("bench_network").main(sys.argv[1:]))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sample-only", action="store_true", help="skip the long show")
     parser.add_argument("--minutes", type=float, default=60.0, help="length of the long show")

@@ -131,6 +131,15 @@ class SegmentCache:
             raise ValueError(f"not a cache key: {key!r}")
         return self.root / key[:2] / f"{key}.pcm"
 
+    @property
+    def voices(self) -> Path:
+        """A local folder for what engines derive from their voices (split Piper models)."""
+        return self.root / "voices"
+
+    def describe(self) -> str:
+        """Where the segments live, for messages."""
+        return str(self.root)
+
     def __contains__(self, key: str) -> bool:
         return self.path(key).is_file()
 
@@ -139,24 +148,44 @@ class SegmentCache:
 
         ``rate``, when given, is the sample rate the segment must have; any other is damage.
         """
+        blob = self._read(key)
+        if blob is None:
+            return None
+        try:
+            pcm = decode_entry(blob, rate)
+        except ValueError as exc:
+            log.warning("cache entry %s is damaged (%s); removing it", self._where(key), exc)
+            self._discard(key)
+            return None
+        self._touch(key)
+        return pcm
+
+    # --- the storage under the entries (other stores override these four) -------------------
+
+    def _where(self, key: str) -> str:
+        return str(self.path(key))
+
+    def _read(self, key: str) -> bytes | None:
+        """The entry's bytes; None when there is none or it cannot be read."""
         path = self.path(key)
         try:
-            blob = path.read_bytes()
+            return path.read_bytes()
         except FileNotFoundError:
             return None
         except OSError as exc:
             log.warning("cache entry %s unreadable (%s); synthesising again", path, exc)
             return None
-        try:
-            pcm = decode_entry(blob, rate)
-        except ValueError as exc:
-            log.warning("cache entry %s is damaged (%s); removing it", path, exc)
-            remove_inside(self.root, path)
-            return None
+
+    def _write(self, key: str, entry: bytes) -> None:
+        atomic_write(self.path(key), entry)
+
+    def _discard(self, key: str) -> None:
+        remove_inside(self.root, self.path(key))
+
+    def _touch(self, key: str) -> None:
         # Mark the last use, for prune(older_than_days=...); a read-only cache still serves hits.
         with contextlib.suppress(OSError):
-            os.utime(path)
-        return pcm
+            os.utime(self.path(key))
 
     def shape(self, key: str, rate: int | None = None) -> tuple[int, int] | None:
         """(frames, sample rate) of a stored segment, or None on a miss (as :meth:`get`).
@@ -173,7 +202,7 @@ class SegmentCache:
             entry = encode_entry(pcm)
         except ValueError as exc:
             raise EngineError(f"the speech engine made audio the cache cannot keep: {exc}") from exc
-        atomic_write(self.path(key), entry)
+        self._write(key, entry)
 
     def _entries(self) -> Iterator[tuple[Path, os.stat_result]]:
         if not self.root.is_dir():

@@ -117,6 +117,12 @@ class Engine(Protocol):
         """Called before synthesis with a folder beside the segment cache (``voices/``) where
         the engine may keep what it derives from its voices. Default: ignored."""
 
+    def load_voice(self, voice: Voice) -> None:
+        """Make ``voice`` ready now, so the first :meth:`synthesize` pays no loading cost
+        (a resident studio or a cluster worker calls it once per voice). Raises
+        UnknownVoiceError for a voice that cannot be loaded. Default: :meth:`check_voice`."""
+        self.check_voice(voice)
+
     def voice_version(self, voice: Voice) -> str:
         """The version that enters the cache key for ``voice`` (piper adds the voice model's
         hash). Default: :meth:`version`."""

@@ -244,6 +244,9 @@ class PiperEngine(Engine):
             return self._session(model, again=False)
         return WindowedSession(parts[0], parts[1], split)
 
+    def load_voice(self, voice: Voice) -> None:
+        self._load(voice)
+
     def _load(self, voice: Voice) -> Any:
         self.check_voice(voice)
         model, config = self.model_files(voice)

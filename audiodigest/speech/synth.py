@@ -100,6 +100,21 @@ def _labelled(exc: BaseException, job: SpeechJob) -> AudioDigestError:
     return err
 
 
+def speak(engine: Engine, job: SpeechJob) -> Pcm:
+    """One job spoken by ``engine``, tried up to ATTEMPTS times while its failures are
+    retryable; raises the error labelled with the job."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return engine.synthesize(job.text, job.voice)
+        except RetryableEngineError as exc:
+            if attempt == ATTEMPTS:
+                raise _labelled(exc, job) from exc
+            log.info("%s: %s; trying again", job.label, exc.message)
+        except Exception as exc:
+            raise _labelled(exc, job) from exc
+    raise AssertionError("unreachable")
+
+
 # --- the runner ------------------------------------------------------------------------------
 
 
@@ -131,17 +146,7 @@ class _Run:
 
     def serial(self, engine: Engine, misses: list[tuple[str, SpeechJob]]) -> None:
         for key, job in misses:
-            for attempt in range(1, ATTEMPTS + 1):
-                try:
-                    pcm = engine.synthesize(job.text, job.voice)
-                    break
-                except RetryableEngineError as exc:
-                    if attempt == ATTEMPTS:
-                        raise _labelled(exc, job) from exc
-                    log.info("%s: %s; trying again", job.label, exc.message)
-                except Exception as exc:
-                    raise _labelled(exc, job) from exc
-            self.done(key, pcm)
+            self.done(key, speak(engine, job))
 
     def pooled(self, engine: Engine, misses: list[tuple[str, SpeechJob]]) -> None:
         """Misses on ``workers`` threads sharing the engine; each ONNX session gets
@@ -294,7 +299,7 @@ def _synthesize(jobs: Sequence[SpeechJob], keys: Sequence[str], cache: SegmentCa
     try:
         for name, misses in by_engine.items():
             engine = get_engine(name)
-            engine.use_store(cache.root / "voices")  # what it derives from voices lives here
+            engine.use_store(cache.voices)  # what it derives from voices lives here
             if engine.concurrency == "threads":
                 run.pooled(engine, misses)
             elif engine.concurrency == "async":
