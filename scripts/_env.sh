@@ -28,12 +28,18 @@ fi
 spec="."
 [ -n "$extras" ] && spec=".[$extras]"
 stamp="$VENV/.audiodigest-install"
-want_hash="$(sha256sum < "$ROOT/pyproject.toml" | cut -c1-16)"
+# The test environment installs with scripts/constraints-test.txt: versions the suite is known to
+# pass with. Without it pip's resolver backtracks for many minutes through moto[server]'s and
+# huggingface-hub's dependency ranges before finding a set (regenerate with
+# `uv pip compile pyproject.toml --extra test --python-version 3.11`, minus comments).
+constraints=()
+[ "$extras" = "test" ] && constraints=(-c "$ROOT/scripts/constraints-test.txt")
+want_hash="$(cat "$ROOT/pyproject.toml" "$ROOT/scripts/constraints-test.txt" | sha256sum | cut -c1-16)"
 read -r have_hash have_extras 2>/dev/null < "$stamp" || { have_hash=""; have_extras=""; }
 # Reinstall when pyproject.toml changed, or when extras are asked for that are not installed yet.
 if [ "$have_hash" != "$want_hash" ] || { [ -n "$extras" ] && [ "${have_extras:-}" != "$extras" ]; }; then
   echo "Installing audiodigest${extras:+ with [$extras]} into $VENV (the first time takes a minute) ..." >&2
-  (cd "$ROOT" && "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$spec" >&2)
+  (cd "$ROOT" && "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${constraints[@]}" -e "$spec" >&2)
   echo "$want_hash $extras" > "$stamp"
 fi
 export PATH="$VENV/bin:$PATH"
